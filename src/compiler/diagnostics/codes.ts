@@ -1,0 +1,139 @@
+/**
+ * The registry of diagnostic codes. Codes are stable: a code, once published, keeps its meaning.
+ * E01xx syntax, E02xx names and structure, E03xx shapes and dims, W04xx warnings.
+ * docs/diagnostics.md is generated from this table (npm run docs:diagnostics).
+ */
+export interface CodeInfo {
+  title: string;
+  /** What the user should do, in general terms; each diagnostic adds a specific hint. */
+  explanation: string;
+}
+
+export const CODES = {
+  E0101: {
+    title: "unexpected character",
+    explanation: "The lexer met a character that starts no token. Remove it or quote it in a string.",
+  },
+  E0102: {
+    title: "syntax error",
+    explanation: "The parser expected another token here. The message names what it expected.",
+  },
+  E0103: {
+    title: "cannot read file",
+    explanation: "A spec file, or a file it includes, could not be read. Check the path.",
+  },
+  E0201: {
+    title: "include not found",
+    explanation: "An `include` names a file that does not exist; paths are relative to the including file.",
+  },
+  E0202: {
+    title: "include cycle",
+    explanation: "Files include each other in a cycle. Move the shared blocks into a third file.",
+  },
+  E0203: {
+    title: "unknown layer",
+    explanation: "A call names no built-in layer and no block. See docs/language.md for the layer list.",
+  },
+  E0204: {
+    title: "unknown argument",
+    explanation: "A layer or block was given an argument it does not take.",
+  },
+  E0205: {
+    title: "undefined name",
+    explanation: "A name is used before it is defined, or is not defined at all.",
+  },
+  E0206: {
+    title: "duplicate name",
+    explanation: "Two definitions (dims, inputs, outputs, blocks, labels, parameters or arguments) share a name.",
+  },
+  E0207: {
+    title: "missing argument",
+    explanation: "A layer or block was called without an argument it requires.",
+  },
+  E0208: {
+    title: "too many arguments",
+    explanation: "A layer or block was given more positional arguments than it takes.",
+  },
+  E0209: {
+    title: "missing output",
+    explanation: "A model declares no `output`; nothing it computes would be observable.",
+  },
+  E0210: {
+    title: "wrong kind of argument",
+    explanation: "An argument has the wrong kind: a tensor where a number is expected, an unknown option value, and so on.",
+  },
+  E0211: {
+    title: "recursive block",
+    explanation: "A block calls itself, directly or through other blocks; blocks are expanded inline, so recursion never ends.",
+  },
+  E0212: {
+    title: "block without return",
+    explanation: "A block's body must end with `return <value>`.",
+  },
+  E0301: {
+    title: "invalid dimension",
+    explanation: "A dimension must be a positive integer: divisions must be exact and results above zero.",
+  },
+  E0302: {
+    title: "width not divisible by heads",
+    explanation: "Attention splits the model width into heads of equal size, so heads must divide the width.",
+  },
+  E0303: {
+    title: "kv_heads does not divide heads",
+    explanation: "Grouped-query attention shares each key/value head among heads / kv_heads query heads.",
+  },
+  E0304: {
+    title: "odd head_dim with RoPE",
+    explanation: "Rotary embeddings rotate pairs of channels, so head_dim must be even.",
+  },
+  E0305: {
+    title: "shape mismatch",
+    explanation: "An elementwise operation (a residual add, a product) joins tensors whose shapes do not broadcast.",
+  },
+  E0306: {
+    title: "cross-attention without encoder memory",
+    explanation: "cross_attention needs the encoder's output as `memory`: a [batch, src_len, width] tensor.",
+  },
+  E0307: {
+    title: "tied weights of different shape",
+    explanation: "A layer tied to an embedding must have the same vocabulary and width as that embedding.",
+  },
+  E0308: {
+    title: "image not divisible by patch",
+    explanation: "patch_embed cuts the image into whole patches, so the patch size must divide its height and width.",
+  },
+  E0309: {
+    title: "sequence longer than position table",
+    explanation: "A learned position table has a fixed number of rows; the sequence bound must not exceed it.",
+  },
+  E0310: {
+    title: "top_k above number of experts",
+    explanation: "Mixture-of-experts routing picks top_k of the experts, so top_k must not exceed experts.",
+  },
+  E0311: {
+    title: "wrong tensor type",
+    explanation: "A layer was given a tensor of the wrong element type or rank (for example floats to an embedding).",
+  },
+  E0312: {
+    title: "mask does not match keys",
+    explanation: "A padding mask must be a bool[batch, keys] tensor over the sequence that attention reads keys from.",
+  },
+  E0313: {
+    title: "position bias does not match heads",
+    explanation: "A relative position bias has one table column per head; it must have as many heads as the attention using it.",
+  },
+  W0401: {
+    title: "unused value",
+    explanation: "A value is computed but never used. Remove it, or use it.",
+  },
+  W0402: {
+    title: "unused dim",
+    explanation: "A dim is declared but never used.",
+  },
+  W0403: {
+    title: "unused input",
+    explanation: "A model input is declared but nothing reads it.",
+  },
+} as const satisfies Record<string, CodeInfo>;
+
+export type Code = keyof typeof CODES;
