@@ -68,13 +68,7 @@ export interface Negate {
 }
 
 export type Expression =
-  | NumberLiteral
-  | StringLiteral
-  | BoolLiteral
-  | NameRef
-  | Call
-  | Binary
-  | Negate;
+  NumberLiteral | StringLiteral | BoolLiteral | NameRef | Call | Binary | Negate;
 
 export interface DimDef {
   kind: "dim_def";
@@ -123,6 +117,8 @@ export interface Assign {
 export interface Repeat {
   kind: "repeat";
   count: Expression;
+  /** `repeat n as encoder`: the scope name of the repeated layers' weights. */
+  scope?: Identifier;
   body: Statement[];
   span: Span;
 }

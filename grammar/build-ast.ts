@@ -17,7 +17,11 @@ class AstBuilder {
   }
 
   private tokenSpan(token: IToken): Span {
-    return { file: this.path, start: token.startOffset, end: token.startOffset + token.image.length };
+    return {
+      file: this.path,
+      start: token.startOffset,
+      end: token.startOffset + token.image.length,
+    };
   }
 
   private tokens(children: Children, name: string): IToken[] {
@@ -134,7 +138,12 @@ class AstBuilder {
 
   dimSpec(node: CstNode): A.DimSpec {
     const [value, bound] = this.nodes(node.children, "expression").map((e) => this.expression(e));
-    return { kind: "dim_spec", value: value!, ...(bound ? { bound } : {}), span: this.nodeSpan(node) };
+    return {
+      kind: "dim_spec",
+      value: value!,
+      ...(bound ? { bound } : {}),
+      span: this.nodeSpan(node),
+    };
   }
 
   outputDecl(node: CstNode): A.OutputDecl {
@@ -150,9 +159,11 @@ class AstBuilder {
 
   repeatStmt(node: CstNode): A.Repeat {
     const c = node.children;
+    const scope = this.tokens(c, "Identifier")[0];
     return {
       kind: "repeat",
       count: this.expression(this.nodes(c, "expression")[0]!),
+      ...(scope ? { scope: this.ident(scope) } : {}),
       body: this.body(this.nodes(c, "body")[0]!),
       span: this.nodeSpan(node),
     };
@@ -174,7 +185,10 @@ class AstBuilder {
   }
 
   expression(node: CstNode): A.Expression {
-    return this.binaryChain(this.nodes(node.children, "additive")[0]!, "multiplicative", ["Plus", "Minus"]);
+    return this.binaryChain(this.nodes(node.children, "additive")[0]!, "multiplicative", [
+      "Plus",
+      "Minus",
+    ]);
   }
 
   /** Folds `a op b op c` left to right; operator tokens and operands are ordered by offset. */

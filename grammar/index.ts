@@ -63,7 +63,8 @@ function tokenSpan(token: IToken, text: string, file: string): Span {
 
 function unexpectedCharacterHint(text: string, offset: number): string {
   const ch = text[offset];
-  if (ch === '"') return "strings end on the same line and allow only JSON escapes (\\n, \\\", \\\\, \\uXXXX)";
+  if (ch === '"')
+    return 'strings end on the same line and allow only JSON escapes (\\n, \\", \\\\, \\uXXXX)';
   if (ch === "#") return "comments start with // or /* … */";
   if (ch === ";") return "statements need no ';' — put each on its own line";
   return "remove it, or put it inside a comment or a string";

@@ -1,4 +1,9 @@
-import { CstParser, type IParserErrorMessageProvider, type TokenType, type IToken } from "chevrotain";
+import {
+  CstParser,
+  type IParserErrorMessageProvider,
+  type TokenType,
+  type IToken,
+} from "chevrotain";
 import * as T from "./tokens.ts";
 
 function describe(token: IToken): string {
@@ -156,10 +161,14 @@ export class LoomParser extends CstParser {
     });
   });
 
-  /** repeat count { statements } */
+  /** repeat count { statements } | repeat count as scope { statements } */
   public repeatStmt = this.RULE("repeatStmt", () => {
     this.CONSUME(T.Repeat);
     this.SUBRULE(this.expression);
+    this.OPTION(() => {
+      this.CONSUME(T.As);
+      this.CONSUME(T.Identifier);
+    });
     this.SUBRULE(this.body);
   });
 

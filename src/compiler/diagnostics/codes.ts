@@ -12,7 +12,8 @@ export interface CodeInfo {
 export const CODES = {
   E0101: {
     title: "unexpected character",
-    explanation: "The lexer met a character that starts no token. Remove it or quote it in a string.",
+    explanation:
+      "The lexer met a character that starts no token. Remove it or quote it in a string.",
   },
   E0102: {
     title: "syntax error",
@@ -24,7 +25,8 @@ export const CODES = {
   },
   E0201: {
     title: "include not found",
-    explanation: "An `include` names a file that does not exist; paths are relative to the including file.",
+    explanation:
+      "An `include` names a file that does not exist; paths are relative to the including file.",
   },
   E0202: {
     title: "include cycle",
@@ -32,7 +34,8 @@ export const CODES = {
   },
   E0203: {
     title: "unknown layer",
-    explanation: "A call names no built-in layer and no block. See docs/language.md for the layer list.",
+    explanation:
+      "A call names no built-in layer and no block. See docs/language.md for the layer list.",
   },
   E0204: {
     title: "unknown argument",
@@ -44,7 +47,8 @@ export const CODES = {
   },
   E0206: {
     title: "duplicate name",
-    explanation: "Two definitions (dims, inputs, outputs, blocks, labels, parameters or arguments) share a name.",
+    explanation:
+      "Two definitions (dims, inputs, outputs, blocks, labels, parameters or arguments) share a name.",
   },
   E0207: {
     title: "missing argument",
@@ -60,27 +64,37 @@ export const CODES = {
   },
   E0210: {
     title: "wrong kind of argument",
-    explanation: "An argument has the wrong kind: a tensor where a number is expected, an unknown option value, and so on.",
+    explanation:
+      "An argument has the wrong kind: a tensor where a number is expected, an unknown option value, and so on.",
   },
   E0211: {
     title: "recursive block",
-    explanation: "A block calls itself, directly or through other blocks; blocks are expanded inline, so recursion never ends.",
+    explanation:
+      "A block calls itself, directly or through other blocks; blocks are expanded inline, so recursion never ends.",
   },
   E0212: {
     title: "block without return",
     explanation: "A block's body must end with `return <value>`.",
   },
+  E0213: {
+    title: "statement not allowed here",
+    explanation:
+      "`dims`, `input` and `output` belong at the top of a model body, `return` at the end of a block.",
+  },
   E0301: {
     title: "invalid dimension",
-    explanation: "A dimension must be a positive integer: divisions must be exact and results above zero.",
+    explanation:
+      "A dimension must be a positive integer: divisions must be exact and results above zero.",
   },
   E0302: {
     title: "width not divisible by heads",
-    explanation: "Attention splits the model width into heads of equal size, so heads must divide the width.",
+    explanation:
+      "Attention splits the model width into heads of equal size, so heads must divide the width.",
   },
   E0303: {
     title: "kv_heads does not divide heads",
-    explanation: "Grouped-query attention shares each key/value head among heads / kv_heads query heads.",
+    explanation:
+      "Grouped-query attention shares each key/value head among heads / kv_heads query heads.",
   },
   E0304: {
     title: "odd head_dim with RoPE",
@@ -88,39 +102,48 @@ export const CODES = {
   },
   E0305: {
     title: "shape mismatch",
-    explanation: "An elementwise operation (a residual add, a product) joins tensors whose shapes do not broadcast.",
+    explanation:
+      "An elementwise operation (a residual add, a product) joins tensors whose shapes do not broadcast.",
   },
   E0306: {
     title: "cross-attention without encoder memory",
-    explanation: "cross_attention needs the encoder's output as `memory`: a [batch, src_len, width] tensor.",
+    explanation:
+      "cross_attention needs the encoder's output as `memory`: a [batch, src_len, width] tensor.",
   },
   E0307: {
     title: "tied weights of different shape",
-    explanation: "A layer tied to an embedding must have the same vocabulary and width as that embedding.",
+    explanation:
+      "A layer tied to an embedding must have the same vocabulary and width as that embedding.",
   },
   E0308: {
     title: "image not divisible by patch",
-    explanation: "patch_embed cuts the image into whole patches, so the patch size must divide its height and width.",
+    explanation:
+      "patch_embed cuts the image into whole patches, so the patch size must divide its height and width.",
   },
   E0309: {
     title: "sequence longer than position table",
-    explanation: "A learned position table has a fixed number of rows; the sequence bound must not exceed it.",
+    explanation:
+      "A learned position table has a fixed number of rows; the sequence bound must not exceed it.",
   },
   E0310: {
     title: "top_k above number of experts",
-    explanation: "Mixture-of-experts routing picks top_k of the experts, so top_k must not exceed experts.",
+    explanation:
+      "Mixture-of-experts routing picks top_k of the experts, so top_k must not exceed experts.",
   },
   E0311: {
     title: "wrong tensor type",
-    explanation: "A layer was given a tensor of the wrong element type or rank (for example floats to an embedding).",
+    explanation:
+      "A layer was given a tensor of the wrong element type or rank (for example floats to an embedding).",
   },
   E0312: {
     title: "mask does not match keys",
-    explanation: "A padding mask must be a bool[batch, keys] tensor over the sequence that attention reads keys from.",
+    explanation:
+      "A padding mask must be a bool[batch, keys] tensor over the sequence that attention reads keys from.",
   },
   E0313: {
     title: "position bias does not match heads",
-    explanation: "A relative position bias has one table column per head; it must have as many heads as the attention using it.",
+    explanation:
+      "A relative position bias has one table column per head; it must have as many heads as the attention using it.",
   },
   W0401: {
     title: "unused value",

@@ -1,4 +1,5 @@
 import type { Span } from "../source.ts";
+import type { Code } from "./codes.ts";
 
 export type Severity = "error" | "warning";
 
@@ -26,13 +27,17 @@ export interface Diagnostic {
   related?: RelatedSpan[];
 }
 
+/** The optional parts of a diagnostic. */
+export type DiagnosticExtras = Partial<Pick<Diagnostic, "label" | "notes" | "hint" | "related">>;
+
 /** Collects diagnostics during one stage; stages return them, they never throw them. */
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
 
-  add(d: Omit<Diagnostic, "notes" | "severity"> & Partial<Pick<Diagnostic, "notes" | "severity">>) {
-    const severity = d.severity ?? (d.code.startsWith("W") ? "warning" : "error");
-    this.items.push({ ...d, severity, notes: d.notes ?? [] });
+  /** Records a diagnostic; the severity follows from the code (E… error, W… warning). */
+  report(code: Code, span: Span, message: string, extra: DiagnosticExtras = {}): void {
+    const severity = code.startsWith("W") ? "warning" : "error";
+    this.items.push({ code, severity, message, span, ...extra, notes: extra.notes ?? [] });
   }
 
   get hasErrors(): boolean {

@@ -42,7 +42,7 @@ export function renderSnippet(
 ): string[] {
   const marks = annotations.map((a) => placeMark(file, a));
   const lines = [...new Set(marks.map((m) => m.line))].sort((a, b) => a - b);
-  const bar = `${" ".repeat(gutterWidth + 1)}${style.gutter("|")}`;
+  const bar = `${" ".repeat(gutterWidth + 2)}${style.gutter("|")}`;
   const rows: string[] = [];
   let previous: number | undefined;
   for (const line of lines) {
@@ -64,15 +64,24 @@ function placeMark(file: SourceFile, a: Annotation): Mark {
   const endIndex = end.line === start.line ? end.column - 1 : text.length;
   const from = displayWidth(text.slice(0, start.column - 1));
   const to = displayWidth(text.slice(0, endIndex));
-  return { line: start.line, start: from, end: Math.max(to, from + 1), label: a.label, primary: a.primary };
+  return {
+    line: start.line,
+    start: from,
+    end: Math.max(to, from + 1),
+    label: a.label,
+    primary: a.primary,
+  };
 }
 
 /** The underline row and, when several labels share a line, rustc-style rows that hang the others below. */
 function markRows(marks: Mark[]): Cell[][] {
-  const sorted = [...marks].sort((a, b) => a.start - b.start || Number(a.primary) - Number(b.primary));
+  const sorted = [...marks].sort(
+    (a, b) => a.start - b.start || Number(a.primary) - Number(b.primary),
+  );
   const underline: Cell[] = [];
   for (const m of [...sorted.filter((m) => !m.primary), ...sorted.filter((m) => m.primary)]) {
-    for (let c = m.start; c < m.end; c++) underline[c] = { ch: m.primary ? "^" : "-", primary: m.primary };
+    for (let c = m.start; c < m.end; c++)
+      underline[c] = { ch: m.primary ? "^" : "-", primary: m.primary };
   }
   const last = sorted[sorted.length - 1]!;
   if (last.label) put(underline, underline.length + 1, last.label, last.primary);
@@ -104,12 +113,13 @@ function paint(cells: Cell[], style: SnippetStyle): string {
   let run = "";
   let runPrimary: boolean | undefined;
   const flush = () => {
-    if (run) out += runPrimary === undefined ? run : runPrimary ? style.primary(run) : style.related(run);
+    if (run)
+      out += runPrimary === undefined ? run : runPrimary ? style.primary(run) : style.related(run);
     run = "";
   };
   for (let c = 0; c < cells.length; c++) {
     const cell = cells[c];
-    const kind = cell && cell.ch !== " " ? cell.primary : undefined;
+    const kind = cell?.primary;
     if (kind !== runPrimary) flush();
     runPrimary = kind;
     run += cell?.ch ?? " ";

@@ -1,0 +1,65 @@
+import type { DiagnosticBag, DiagnosticExtras } from "../diagnostics/diagnostic.ts";
+import type { Code } from "../diagnostics/codes.ts";
+import { type Dim, dimUpperBound, formatDim } from "../dims.ts";
+import type { NodeOrigin } from "../elaborate/elaborate.ts";
+import type { Dtype, LayerNode, Weight } from "../ir/schema.ts";
+import type { Scalar } from "../layers/signature.ts";
+import type { Span } from "../source.ts";
+
+/** The checker's view of a value: a tensor with a shape, or a position-bias table. */
+export interface TensorType {
+  kind: "tensor" | "position_bias";
+  dtype: Dtype;
+  shape: Dim[];
+  /** For a position bias: the heads it was built for. */
+  heads?: number;
+}
+
+/** What a rule concludes about one node. */
+export interface RuleResult {
+  type: TensorType;
+  /** Attributes, with derived ones (null in the Layer IR) filled in. */
+  attrs: Record<string, Scalar>;
+  weights: Weight[];
+  tiedTo?: string;
+}
+
+/** Everything a shape rule may read, and the way it reports. */
+export interface RuleContext {
+  node: LayerNode;
+  origin: NodeOrigin;
+  /** Operand types by role; a missing role was not given. */
+  inputs: Record<string, TensorType>;
+  /** Upper bounds of dynamic dims (undefined when unbounded). */
+  bounds: ReadonlyMap<string, number | undefined>;
+  /** An earlier node by its scope name, with its result (for tied_to). */
+  nodeByName(name: string): { node: LayerNode; result: RuleResult } | undefined;
+  report(code: Code, span: Span, message: string, extra?: DiagnosticExtras): void;
+}
+
+/** A shape rule: the type of a node's output, or undefined after reporting an error. */
+export type Rule = (ctx: RuleContext) => RuleResult | undefined;
+
+/** "[batch, seq, 768]". */
+export function formatShape(shape: readonly Dim[]): string {
+  return `[${shape.map(formatDim).join(", ")}]`;
+}
+
+/** The caret span for an argument: where it was written, or the layer's name. */
+export function argSpan(ctx: RuleContext, name: string): Span {
+  return ctx.origin.args[name] ?? ctx.origin.callee;
+}
+
+/** Notes saying where a numeric argument's value came from. */
+export function argNotes(ctx: RuleContext, ...names: string[]): string[] {
+  return names.flatMap((n) => ctx.origin.notes[n] ?? []);
+}
+
+export function upperBound(ctx: RuleContext, dim: Dim): number | undefined {
+  return dimUpperBound(dim, ctx.bounds);
+}
+
+/** Reports into a bag with the rule's diagnostics conventions. */
+export function reporter(bag: DiagnosticBag): RuleContext["report"] {
+  return (code, span, message, extra) => bag.report(code, span, message, extra);
+}
