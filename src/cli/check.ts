@@ -1,0 +1,58 @@
+import { checkSpec } from "../compiler/compile.ts";
+import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import { renderGithub, renderJson, renderPretty, summaryLine } from "../compiler/diagnostics/render.ts";
+import { SourceSet } from "../compiler/source.ts";
+import { EXIT, expandSpecPaths, readText, type Io } from "./io.ts";
+
+export type DiagnosticFormat = "pretty" | "json" | "github";
+export type EmitKind = "ir";
+
+export interface CheckOptions {
+  format: DiagnosticFormat;
+  emit?: EmitKind;
+  color: boolean;
+  /** Treat warnings as errors (exit 1). */
+  denyWarnings?: boolean;
+}
+
+/** `loom check FILES`: parse, elaborate and shape-check; exit 0 clean, 1 errors, 2 usage or I/O. */
+export function runCheck(paths: string[], options: CheckOptions, io: Io): number {
+  const { files, missing } = expandSpecPaths(paths);
+  for (const path of missing) io.stderr(`error: cannot read "${path}": no such file or directory\n`);
+  if (files.length === 0 && missing.length === 0) {
+    io.stderr("error: no .loom files found in the given paths\n");
+    return EXIT.usage;
+  }
+  const sources = new SourceSet();
+  const diagnostics: Diagnostic[] = [];
+  const emitted: unknown[] = [];
+  let unreadable = missing.length > 0;
+  for (const file of files) {
+    const result = checkSpec(file, readText, sources);
+    if (result.diagnostics.some((d) => d.code === "E0103")) unreadable = true;
+    diagnostics.push(...result.diagnostics);
+    for (const model of result.models) if (model.ir) emitted.push(model.ir);
+  }
+
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+  if (options.emit === "ir") {
+    io.stdout(`${JSON.stringify(emitted.length === 1 ? emitted[0] : emitted, null, 2)}\n`);
+  }
+  const rendered =
+    options.format === "json"
+      ? renderJson(diagnostics, sources)
+      : options.format === "github"
+        ? renderGithub(diagnostics, sources)
+        : renderPretty(diagnostics, sources, { color: options.color });
+  const toStdout = options.format !== "pretty" && options.emit === undefined;
+  if (rendered) (toStdout ? io.stdout : io.stderr)(rendered);
+  if (options.format === "pretty") {
+    const line = summaryLine(diagnostics);
+    if (line) io.stderr(`${line}\n`);
+    else if (options.emit === undefined && missing.length === 0) io.stderr(`checked ${files.length} file(s): no problems\n`);
+  }
+  if (unreadable && errors === diagnostics.filter((d) => d.code === "E0103").length) return EXIT.usage;
+  if (errors > 0 || (options.denyWarnings && warnings > 0)) return EXIT.errors;
+  return unreadable ? EXIT.usage : EXIT.ok;
+}

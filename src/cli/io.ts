@@ -1,0 +1,45 @@
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** Where a command writes; injected so tests can capture output. */
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stdout is a terminal (colour, progress). */
+  isTty: boolean;
+}
+
+export const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  isTty: Boolean(process.stdout.isTTY),
+};
+
+/** Exit statuses shared by every command. */
+export const EXIT = { ok: 0, errors: 1, usage: 2 } as const;
+
+export function readText(path: string): string {
+  return readFileSync(path, "utf8");
+}
+
+/** Expands directories to the .loom files below them (sorted); files are kept as given. */
+export function expandSpecPaths(paths: string[]): { files: string[]; missing: string[] } {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(".loom")) files.push(path);
+    }
+  };
+  for (const path of paths) {
+    try {
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(path);
+    } catch {
+      missing.push(path);
+    }
+  }
+  return { files, missing };
+}
