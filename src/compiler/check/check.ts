@@ -17,6 +17,12 @@ export function checkModel(
   const types = new Map<number, TensorType>();
   const results = new Map<string, { node: LayerNode; result: RuleResult }>();
   const bounds = new Map(ir.symbols.map((s) => [s.name, s.bound ?? undefined]));
+  const symbolNotes = new Map(
+    ir.symbols.map((s) => {
+      const where = `${s.source.file}:${s.source.line}:${s.source.column}`;
+      return [s.name, `${s.name}${s.bound === null ? " is unbounded" : ` <= ${s.bound}`} (${where})`];
+    }),
+  );
   const report = reporter(diagnostics);
   let failed = false;
 
@@ -44,12 +50,15 @@ export function checkModel(
       origin: origins[node.id]!,
       inputs,
       bounds,
+      symbolNotes,
       nodeByName: (name) => results.get(name),
       report,
     };
     const result = rule(ctx);
     if (!result) {
       failed = true;
+      const recovered = recoverType(node, inputs);
+      if (recovered) types.set(node.output, recovered);
       continue;
     }
     types.set(node.output, result.type);
@@ -67,4 +76,36 @@ export function checkModel(
     .sort(([a], [b]) => a - b)
     .map(([id, t]) => ({ id, kind: t.kind, dtype: t.dtype, shape: t.shape.map(dimToJson) }));
   return { ...ir, format: "loom.typed-ir", nodes: typedNodes, values };
+}
+
+const SHAPE_PRESERVING = new Set([
+  "attention",
+  "cross_attention",
+  "layernorm",
+  "rmsnorm",
+  "moe",
+  "scale",
+  "gelu",
+  "gelu_tanh",
+  "relu",
+  "silu",
+  "tanh",
+  "softmax",
+  "add",
+  "sub",
+  "mul",
+]);
+
+/**
+ * After a layer fails, the type its output would have had when that is plain (the input's),
+ * so the layers after it are still checked and every independent mistake is reported at once.
+ */
+function recoverType(node: LayerNode, inputs: Record<string, TensorType>): TensorType | undefined {
+  const first = inputs["x"] ?? inputs["a"];
+  if (!first || first.kind !== "tensor" || first.dtype !== "float") return undefined;
+  if (SHAPE_PRESERVING.has(node.op)) return first;
+  if (node.op === "mlp" && node.attrs["out"] === null) return first;
+  if (node.op === "learned_positions" && first.shape.length === 3)
+    return { ...first, shape: first.shape.slice(1) };
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { DiagnosticBag, DiagnosticExtras } from "../diagnostics/diagnostic.ts";
 import type { Code } from "../diagnostics/codes.ts";
-import { type Dim, dimUpperBound, formatDim } from "../dims.ts";
+import { type Dim, dimSymbols, dimUpperBound, formatDim } from "../dims.ts";
 import type { NodeOrigin } from "../elaborate/elaborate.ts";
 import type { Dtype, LayerNode, Weight } from "../ir/schema.ts";
 import type { Scalar } from "../layers/signature.ts";
@@ -32,6 +32,8 @@ export interface RuleContext {
   inputs: Record<string, TensorType>;
   /** Upper bounds of dynamic dims (undefined when unbounded). */
   bounds: ReadonlyMap<string, number | undefined>;
+  /** Where each dynamic dim was declared, e.g. "seq <= 128 (gpt.loom:3:28)". */
+  symbolNotes: ReadonlyMap<string, string>;
   /** An earlier node by its scope name, with its result (for tied_to). */
   nodeByName(name: string): { node: LayerNode; result: RuleResult } | undefined;
   report(code: Code, span: Span, message: string, extra?: DiagnosticExtras): void;
@@ -53,6 +55,14 @@ export function argSpan(ctx: RuleContext, name: string): Span {
 /** Notes saying where a numeric argument's value came from. */
 export function argNotes(ctx: RuleContext, ...names: string[]): string[] {
   return names.flatMap((n) => ctx.origin.notes[n] ?? []);
+}
+
+/** Notes on where the dynamic dims in `dim` were declared. */
+export function symbolNotes(ctx: RuleContext, dim: Dim): string[] {
+  return dimSymbols(dim).flatMap((s) => {
+    const note = ctx.symbolNotes.get(s);
+    return note ? [note] : [];
+  });
 }
 
 export function upperBound(ctx: RuleContext, dim: Dim): number | undefined {

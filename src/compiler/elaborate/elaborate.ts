@@ -68,6 +68,7 @@ class ModelElaborator {
   private readonly inputSpans = new Map<number, Span>();
   private nextValue = 0;
   private tooLarge = false;
+  private outputStatements = 0;
 
   constructor(
     private readonly model: A.ModelDecl,
@@ -94,7 +95,7 @@ class ModelElaborator {
     const env = new Env(this.sites);
     const scope = new Scope("");
     for (const statement of this.model.body) this.modelStatement(statement, env, scope);
-    if (this.ir.outputs.length === 0) {
+    if (this.outputStatements === 0) {
       this.diagnostics.report(
         "E0209",
         this.model.name.span,
@@ -268,6 +269,7 @@ class ModelElaborator {
   }
 
   private defineOutput(decl: A.OutputDecl, env: Env, scope: Scope): void {
+    this.outputStatements++;
     const name = decl.name.name;
     const earlier = this.ir.outputs.find((o) => o.name === name);
     if (earlier) {
@@ -522,8 +524,16 @@ class ModelElaborator {
       label: "no layer or block has this name",
       hint: didYouMean(name, known, "layers and blocks"),
     });
-    for (const arg of call.args) this.expression(arg.value, env, scope);
+    this.evaluateForErrors(call, env, scope);
     return { kind: "poison", span: call.span };
+  }
+
+  /** Evaluates a failed call's operands for their own errors; bare names may be flags or labels. */
+  private evaluateForErrors(call: A.Call, env: Env, scope: Scope): void {
+    for (const arg of call.args) {
+      if (arg.value.kind === "name" && !env.has(arg.value.name.name)) continue;
+      this.expression(arg.value, env, scope);
+    }
   }
 
   private optionCall(call: A.Call, env: Env, scope: Scope): Value {

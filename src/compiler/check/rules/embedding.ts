@@ -4,6 +4,7 @@ import {
   argNotes,
   argSpan,
   formatShape,
+  symbolNotes,
   upperBound,
   type Rule,
   type RuleContext,
@@ -120,7 +121,7 @@ export const learnedPositions: Rule = (ctx) => {
         : `the sequence can reach ${bound} positions, but the position table has ${maxLen} rows`,
       {
         label: `table of ${maxLen} positions`,
-        notes: [`x has shape ${formatShape(x.type.shape)}`, ...notes],
+        notes: [`x has shape ${formatShape(x.type.shape)}`, ...symbolNotes(ctx, seq), ...notes],
         hint: unbounded
           ? `bound the sequence where it is declared: \`${formatDim(seq)} <= ${maxLen}\``
           : `bound the sequence by ${maxLen} in the input (\`seq <= ${maxLen}\`), or make the table at least ${bound} rows`,
