@@ -83,6 +83,13 @@ export interface DimsDecl {
   span: Span;
 }
 
+/** `tokenizer "gpt2"`: which tokenizer turns text into this model's ids. */
+export interface TokenizerDecl {
+  kind: "tokenizer";
+  name: StringLiteral;
+  span: Span;
+}
+
 /** One axis of an input: a dim expression, or a dynamic symbol with an upper bound. */
 export interface DimSpec {
   kind: "dim_spec";
@@ -129,7 +136,7 @@ export interface Return {
   span: Span;
 }
 
-export type Statement = DimsDecl | InputDecl | OutputDecl | Assign | Repeat | Return;
+export type Statement = DimsDecl | TokenizerDecl | InputDecl | OutputDecl | Assign | Repeat | Return;
 
 export interface Param {
   kind: "param";

@@ -96,6 +96,8 @@ class AstBuilder {
     switch (inner!.name) {
       case "dimsDecl":
         return this.dimsDecl(inner!);
+      case "tokenizerDecl":
+        return this.tokenizerDecl(inner!);
       case "inputDecl":
         return this.inputDecl(inner!);
       case "outputDecl":
@@ -122,6 +124,11 @@ class AstBuilder {
       value: this.expression(this.nodes(c, "expression")[0]!),
       span: this.nodeSpan(node),
     };
+  }
+
+  tokenizerDecl(node: CstNode): A.TokenizerDecl {
+    const token = this.tokens(node.children, "StringLiteral")[0]!;
+    return { kind: "tokenizer", name: this.stringLiteral(token), span: this.nodeSpan(node) };
   }
 
   inputDecl(node: CstNode): A.InputDecl {

@@ -35,7 +35,8 @@ const messages: IParserErrorMessageProvider = {
 
 const RULE_NOUNS: Record<string, string> = {
   topItem: "'model', 'block' or 'include'",
-  statement: "a statement (a name to assign, 'dims', 'input', 'output', 'repeat' or 'return')",
+  statement:
+    "a statement (a name to assign, 'dims', 'tokenizer', 'input', 'output', 'repeat' or 'return')",
   primary: "an expression (a number, a name, a call or '(')",
   unary: "an expression (a number, a name, a call or '(')",
   expression: "an expression (a number, a name, a call or '(')",
@@ -107,6 +108,7 @@ export class LoomParser extends CstParser {
   public statement = this.RULE("statement", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.dimsDecl) },
+      { ALT: () => this.SUBRULE(this.tokenizerDecl) },
       { ALT: () => this.SUBRULE(this.inputDecl) },
       { ALT: () => this.SUBRULE(this.outputDecl) },
       { ALT: () => this.SUBRULE(this.repeatStmt) },
@@ -130,6 +132,12 @@ export class LoomParser extends CstParser {
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expression);
+  });
+
+  /** tokenizer "gpt2" */
+  public tokenizerDecl = this.RULE("tokenizerDecl", () => {
+    this.CONSUME(T.Tokenizer);
+    this.CONSUME(T.StringLiteral);
   });
 
   /** input name: dtype[dim, dim <= bound] */

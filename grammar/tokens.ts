@@ -24,6 +24,7 @@ export const Input = keyword("input");
 export const Output = keyword("output");
 export const Repeat = keyword("repeat");
 export const Return = keyword("return");
+export const Tokenizer = keyword("tokenizer");
 export const As = keyword("as");
 export const True = keyword("true");
 export const False = keyword("false");
@@ -88,6 +89,7 @@ export const allTokens: TokenType[] = [
   Output,
   Repeat,
   Return,
+  Tokenizer,
   As,
   True,
   False,

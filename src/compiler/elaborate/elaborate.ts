@@ -22,6 +22,9 @@ import type { LoadedSpec } from "./load.ts";
 import { Scope } from "./naming.ts";
 import { describeValue, type Value } from "./values.ts";
 
+/** Tokenizers a spec may name; src/runtime/tokenizers implements each. */
+export const TOKENIZER_NAMES = ["gpt2", "bert-base-uncased", "char"];
+
 /** Source facts about a node that the IR does not carry: where each argument was written. */
 export interface NodeOrigin {
   /** The whole call. */
@@ -69,6 +72,7 @@ class ModelElaborator {
   private nextValue = 0;
   private tooLarge = false;
   private outputStatements = 0;
+  private tokenizerSpan: Span | undefined;
 
   constructor(
     private readonly model: A.ModelDecl,
@@ -79,6 +83,7 @@ class ModelElaborator {
       format: "loom.layer-ir",
       version: 1,
       model: model.name.name,
+      tokenizer: null,
       dims: [],
       symbols: [],
       inputs: [],
@@ -120,6 +125,9 @@ class ModelElaborator {
       case "input":
         this.defineInput(statement, env);
         return;
+      case "tokenizer":
+        this.defineTokenizer(statement);
+        return;
       case "output":
         this.defineOutput(statement, env, scope);
         return;
@@ -141,7 +149,7 @@ class ModelElaborator {
     } else if (statement.kind === "return") {
       this.misplaced(statement.span, "`return` must be the last statement of a block");
     } else {
-      const word = statement.kind === "dims" ? "dims" : statement.kind;
+      const word = statement.kind;
       this.misplaced(statement.span, `\`${word}\` is only allowed directly in a model body`);
     }
   }
@@ -201,6 +209,27 @@ class ModelElaborator {
       hint: "use a different name",
     });
     return true;
+  }
+
+  private defineTokenizer(decl: A.TokenizerDecl): void {
+    const name = decl.name.value;
+    if (this.tokenizerSpan) {
+      this.diagnostics.report("E0206", decl.span, "the model names its tokenizer twice", {
+        label: "second tokenizer",
+        related: [{ span: this.tokenizerSpan, label: "first named here" }],
+      });
+      return;
+    }
+    this.tokenizerSpan = decl.span;
+    if (!TOKENIZER_NAMES.includes(name)) {
+      this.diagnostics.report("E0210", decl.name.span, `unknown tokenizer "${name}"`, {
+        label: "not a known tokenizer",
+        notes: [`tokenizers: ${TOKENIZER_NAMES.join(", ")}`],
+        hint: didYouMean(name, TOKENIZER_NAMES, "tokenizers"),
+      });
+      return;
+    }
+    this.ir.tokenizer = name;
   }
 
   private defineInput(decl: A.InputDecl, env: Env): void {

@@ -5,6 +5,7 @@ import {
   blankLineBefore,
   endsLine,
   findOpenBrace,
+  hasBlankLine,
   onlyTriviaOrParens,
   restOfLineIsTrivia,
   sameLine,
@@ -15,6 +16,7 @@ import {
   attachedComments,
   headerEnd,
   isBodyContainer,
+  keepsBlankLines,
   nearestLineStart,
   startsOutputLine,
   type AttachedComment,
@@ -67,6 +69,14 @@ function chooseTarget(comment: AttachedComment, text: string, ast: SpecFile): Ta
     }
   }
 
+  // Between top-level items (always a blank line apart), comments that hug the item above and
+  // stand a blank line away from the one below stay with the item above.
+  if (!enclosing && preceding && following && comment.placement === "ownLine") {
+    if (!hasBlankLine(text, preceding.span.end, start) && hasBlankLine(text, end, following.span.start)) {
+      return { kind: "trailing", node: preceding };
+    }
+  }
+
   let target = defaultTarget(comment, text, ast);
   if (target.kind === "dangling" && !holdsDangling(target.node)) {
     target = { kind: "trailing", node: nearestLineStart(ast, target.node) ?? target.node };
@@ -81,9 +91,14 @@ function chooseTarget(comment: AttachedComment, text: string, ast: SpecFile): Ta
 
   function defaultTarget(c: AttachedComment, source: string, root: SpecFile): Target {
     const owner = enclosing ?? root;
+    // A comment after the last element of a list stays with it, not with what follows the list.
+    const closesBefore =
+      preceding !== undefined &&
+      following !== undefined &&
+      !onlyTriviaOrParens(source, end, following.span.start);
     switch (c.placement) {
       case "ownLine":
-        if (following) return { kind: "leading", node: following };
+        if (following && !closesBefore) return { kind: "leading", node: following };
         if (preceding) return { kind: "trailing", node: preceding };
         return { kind: "dangling", node: owner };
       case "endOfLine":
@@ -92,9 +107,9 @@ function chooseTarget(comment: AttachedComment, text: string, ast: SpecFile): Ta
         return { kind: "dangling", node: owner };
       default:
         if (preceding && following) {
-          return onlyTriviaOrParens(source, end, following.span.start)
-            ? { kind: "leading", node: following }
-            : { kind: "trailing", node: preceding };
+          return closesBefore
+            ? { kind: "trailing", node: preceding }
+            : { kind: "leading", node: following };
         }
         if (preceding) return { kind: "trailing", node: preceding };
         if (following) return { kind: "leading", node: following };
@@ -140,7 +155,7 @@ export function withComments(node: Node, printed: Doc, text: string): Doc {
   return [
     leading.map((c) => printLeading(c, ownLine, text)),
     printed,
-    printTrailing(trailing, ownLine, text),
+    printTrailing(trailing, ownLine, keepsBlankLines(node), text),
   ];
 }
 
@@ -155,7 +170,12 @@ function printLeading(comment: AttachedComment, ownLine: boolean, text: string):
   return [printed, hardline, blankLineAfter(text, end) ? hardline : ""];
 }
 
-function printTrailing(comments: AttachedComment[], ownLine: boolean, text: string): Doc {
+function printTrailing(
+  comments: AttachedComment[],
+  ownLine: boolean,
+  keepBlank: boolean,
+  text: string,
+): Doc {
   const parts: Doc[] = [];
   let suffixed = false;
   let afterLineComment = false;
@@ -163,7 +183,7 @@ function printTrailing(comments: AttachedComment[], ownLine: boolean, text: stri
     const printed = printCommentText(comment);
     const { start } = comment.span;
     if (ownLine && startsLine(text, start)) {
-      const blank = blankLineBefore(text, start) ? hardline : "";
+      const blank = keepBlank && blankLineBefore(text, start) ? hardline : "";
       parts.push(lineSuffix([hardline, blank, printed]), breakParent);
       suffixed = true;
     } else if (ownLine && suffixed) {

@@ -118,6 +118,13 @@ export function startsOutputLine(node: Node): boolean {
   return LINE_START_KINDS.has(node.kind);
 }
 
+/** Whether blank lines around a node are kept: statements and top-level items, not list elements. */
+export function keepsBlankLines(node: Node): boolean {
+  return startsOutputLine(node) && !LIST_ELEMENT_KINDS.has(node.kind);
+}
+
+const LIST_ELEMENT_KINDS = new Set<Node["kind"]>(["dim_def", "param", "argument", "dim_spec"]);
+
 /** The nearest node, from `node` up through its ancestors, that begins a line of output. */
 export function nearestLineStart(ast: SpecFile, node: Node): Node | undefined {
   let at: Node | undefined = node;

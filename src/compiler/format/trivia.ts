@@ -99,6 +99,11 @@ export function blankLineBefore(text: string, pos: number): boolean {
   return breaks >= 2;
 }
 
+/** Whether a line holding only whitespace lies between two offsets. */
+export function hasBlankLine(text: string, from: number, to: number): boolean {
+  return /\n[ \t\r]*\n/.test(text.slice(from, to));
+}
+
 /** Whether the text between two offsets is only whitespace, comments and opening parentheses. */
 export function onlyTriviaOrParens(text: string, from: number, to: number): boolean {
   let at = from;

@@ -68,6 +68,8 @@ export const LayerIr = z.object({
   format: z.literal("loom.layer-ir"),
   version: z.literal(1),
   model: z.string(),
+  /** The tokenizer the spec names (`tokenizer "gpt2"`), or null. */
+  tokenizer: z.string().nullable(),
   dims: z.array(StaticDim),
   symbols: z.array(SymbolDim),
   inputs: z.array(InputDecl),
