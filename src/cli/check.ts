@@ -1,6 +1,11 @@
 import { checkSpec } from "../compiler/compile.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
-import { renderGithub, renderJson, renderPretty, summaryLine } from "../compiler/diagnostics/render.ts";
+import {
+  renderGithub,
+  renderJson,
+  renderPretty,
+  summaryLine,
+} from "../compiler/diagnostics/render.ts";
 import { SourceSet } from "../compiler/source.ts";
 import { EXIT, expandSpecPaths, readText, type Io } from "./io.ts";
 
@@ -18,7 +23,8 @@ export interface CheckOptions {
 /** `loom check FILES`: parse, elaborate and shape-check; exit 0 clean, 1 errors, 2 usage or I/O. */
 export function runCheck(paths: string[], options: CheckOptions, io: Io): number {
   const { files, missing } = expandSpecPaths(paths);
-  for (const path of missing) io.stderr(`error: cannot read "${path}": no such file or directory\n`);
+  for (const path of missing)
+    io.stderr(`error: cannot read "${path}": no such file or directory\n`);
   if (files.length === 0 && missing.length === 0) {
     io.stderr("error: no .loom files found in the given paths\n");
     return EXIT.usage;
@@ -50,9 +56,11 @@ export function runCheck(paths: string[], options: CheckOptions, io: Io): number
   if (options.format === "pretty") {
     const line = summaryLine(diagnostics);
     if (line) io.stderr(`${line}\n`);
-    else if (options.emit === undefined && missing.length === 0) io.stderr(`checked ${files.length} file(s): no problems\n`);
+    else if (options.emit === undefined && missing.length === 0)
+      io.stderr(`checked ${files.length} file(s): no problems\n`);
   }
-  if (unreadable && errors === diagnostics.filter((d) => d.code === "E0103").length) return EXIT.usage;
+  if (unreadable && errors === diagnostics.filter((d) => d.code === "E0103").length)
+    return EXIT.usage;
   if (errors > 0 || (options.denyWarnings && warnings > 0)) return EXIT.errors;
   return unreadable ? EXIT.usage : EXIT.ok;
 }

@@ -1,0 +1,135 @@
+import { randomBytes } from "node:crypto";
+import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import { formatSpec } from "../compiler/format/format.ts";
+import { SourceFile } from "../compiler/source.ts";
+import { expandSpecPaths } from "./io.ts";
+
+export interface FmtOptions {
+  /** List the files that are not formatted; exit 1 if there are any. Writes nothing. */
+  check: boolean;
+  /** Rewrite the files that are not formatted, and list them. */
+  write: boolean;
+}
+
+export interface FmtOutput {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+/**
+ * `loom fmt PATHS`: formats spec files (directories are searched for .loom files). By default
+ * prints the formatted text; `--check` lists files that would change; `--write` rewrites them.
+ * Returns 0 when all is well, 1 when a file has syntax errors or (with `--check`) would change,
+ * 2 when a path cannot be read or written. Never throws.
+ */
+export async function runFmt(paths: string[], opts: FmtOptions, out: FmtOutput): Promise<number> {
+  try {
+    return await fmt(paths, opts, out);
+  } catch (error) {
+    out.stderr(`error: loom fmt failed: ${describe(error)}\n`);
+    return 2;
+  }
+}
+
+async function fmt(paths: string[], opts: FmtOptions, out: FmtOutput): Promise<number> {
+  const { files, missing } = expandSpecPaths(paths);
+  let status = 0;
+  for (const path of missing) {
+    out.stderr(`error: cannot read "${path}": no such file or directory\n`);
+    status = 2;
+  }
+  if (files.length === 0 && missing.length === 0) {
+    out.stderr("error: no .loom files found in the given paths\n");
+    return 2;
+  }
+
+  const unformatted: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      out.stderr(`error: cannot read "${file}": ${describe(error)}\n`);
+      status = 2;
+      continue;
+    }
+    let result: Awaited<ReturnType<typeof formatSpec>>;
+    try {
+      result = await formatSpec(text, file);
+    } catch (error) {
+      out.stderr(`error: internal error while formatting "${file}": ${describe(error)}\n`);
+      status = 2;
+      continue;
+    }
+    if (!result.ok) {
+      out.stderr(renderMinimal(result.diagnostics, text));
+      status = Math.max(status, 1);
+      continue;
+    }
+    const changed = result.formatted !== text;
+    if (!opts.check && !opts.write) {
+      out.stdout(result.formatted);
+      continue;
+    }
+    if (!changed) continue;
+    if (opts.write) {
+      try {
+        await writeAtomically(file, result.formatted);
+      } catch (error) {
+        out.stderr(`error: cannot write "${file}": ${describe(error)}\n`);
+        status = 2;
+        continue;
+      }
+    }
+    unformatted.push(file);
+    out.stdout(`${file}\n`);
+  }
+
+  if (opts.check) {
+    if (unformatted.length > 0) {
+      const verb = opts.write ? "were reformatted" : "need formatting (run `loom fmt --write`)";
+      out.stderr(`${count(unformatted.length)} of ${files.length} ${verb}\n`);
+      status = Math.max(status, 1);
+    } else if (status === 0) {
+      out.stdout(`all ${count(files.length)} are formatted\n`);
+    }
+  }
+  return status;
+}
+
+function count(n: number): string {
+  return `${n} spec file${n === 1 ? "" : "s"}`;
+}
+
+/** Diagnostics as `file:line:col: error[CODE]: message`, one per line. */
+function renderMinimal(diagnostics: Diagnostic[], text: string): string {
+  return diagnostics
+    .map((d) => {
+      const at = new SourceFile(d.span.file, text).position(d.span.start);
+      return `${d.span.file}:${at.line}:${at.column}: ${d.severity}[${d.code}]: ${d.message}\n`;
+    })
+    .join("");
+}
+
+/**
+ * Replaces a file's contents all at once: writes a temporary file beside it, then renames it over
+ * the original, so a failure never leaves a truncated spec. Follows symlinks; keeps the mode.
+ */
+async function writeAtomically(file: string, contents: string): Promise<void> {
+  const target = await realpath(file);
+  const { mode } = await stat(target);
+  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await writeFile(temp, contents, { encoding: "utf8", mode: mode & 0o777, flag: "wx" });
+    await rename(temp, target);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
