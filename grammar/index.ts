@@ -15,7 +15,8 @@ export interface ParseResult {
 
 /** Lexes and parses one spec file into its AST, collecting every syntax error. */
 export function parseSpec(text: string, file: string): ParseResult {
-  const lexed = loomLexer.tokenize(text);
+  // A byte-order mark is not part of the spec; lexing a space in its place keeps every offset.
+  const lexed = loomLexer.tokenize(text.startsWith("\uFEFF") ? ` ${text.slice(1)}` : text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => ({
     code: "E0101",
     severity: "error",

@@ -88,9 +88,12 @@ async function fmt(paths: string[], opts: FmtOptions, out: FmtOutput): Promise<n
   }
 
   if (opts.check) {
-    if (unformatted.length > 0) {
-      const verb = opts.write ? "were reformatted" : "need formatting (run `loom fmt --write`)";
-      out.stderr(`${count(unformatted.length)} of ${files.length} ${verb}\n`);
+    const n = unformatted.length;
+    if (n > 0) {
+      const verb = opts.write
+        ? `${n === 1 ? "was" : "were"} reformatted`
+        : `${n === 1 ? "needs" : "need"} formatting (run \`loom fmt --write\`)`;
+      out.stderr(`${n} of ${count(files.length)} ${verb}\n`);
       status = Math.max(status, 1);
     } else if (status === 0) {
       out.stdout(`all ${count(files.length)} are formatted\n`);

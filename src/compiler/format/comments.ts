@@ -12,6 +12,7 @@ import {
   skipTrivia,
   startsLine,
 } from "./trivia.ts";
+import { innerSpan } from "./paren-spans.ts";
 import {
   attachedComments,
   headerEnd,
@@ -55,6 +56,14 @@ function chooseTarget(comment: AttachedComment, text: string, ast: SpecFile): Ta
   const following = comment.followingNode;
   const { start, end } = comment.span;
 
+  // Inside an expression's parentheses but outside the expression itself: the expression keeps
+  // it (and prints it inside the parentheses, if it keeps them).
+  if (enclosing) {
+    const inner = innerSpan(enclosing);
+    if (start < inner.start) return retarget("leading", enclosing);
+    if (end > inner.end) return retarget("trailing", enclosing);
+  }
+
   if (isBodyContainer(enclosing)) {
     const brace = findOpenBrace(text, headerEnd(enclosing));
     const first = enclosing.body[0];
@@ -72,31 +81,37 @@ function chooseTarget(comment: AttachedComment, text: string, ast: SpecFile): Ta
   // Between top-level items (always a blank line apart), comments that hug the item above and
   // stand a blank line away from the one below stay with the item above.
   if (!enclosing && preceding && following && comment.placement === "ownLine") {
-    if (!hasBlankLine(text, preceding.span.end, start) && hasBlankLine(text, end, following.span.start)) {
+    if (
+      !hasBlankLine(text, preceding.span.end, start) &&
+      hasBlankLine(text, end, following.span.start)
+    ) {
       return { kind: "trailing", node: preceding };
     }
   }
 
-  let target = defaultTarget(comment, text, ast);
+  const target = defaultTarget();
   if (target.kind === "dangling" && !holdsDangling(target.node)) {
-    target = { kind: "trailing", node: nearestLineStart(ast, target.node) ?? target.node };
+    return retarget("trailing", nearestLineStart(ast, target.node) ?? target.node);
   }
-  if (!comment.block && target.kind !== "dangling" && !startsOutputLine(target.node)) {
-    const keeper = nearestLineStart(ast, enclosing ?? target.node) ?? target.node;
-    target = isBodyContainer(keeper)
+  return target.kind === "dangling" ? target : retarget(target.kind, target.node);
+
+  /** The target, unless a `//` comment would then print in front of code on its line. */
+  function retarget(kind: "leading" | "trailing", node: Node): Target {
+    if (comment.block || startsOutputLine(node)) return { kind, node };
+    const keeper = nearestLineStart(ast, enclosing ?? node) ?? node;
+    return isBodyContainer(keeper)
       ? { kind: "dangling", node: keeper, marker: "brace" }
       : { kind: "trailing", node: keeper };
   }
-  return target;
 
-  function defaultTarget(c: AttachedComment, source: string, root: SpecFile): Target {
-    const owner = enclosing ?? root;
-    // A comment after the last element of a list stays with it, not with what follows the list.
+  /** Prettier's own choice, except that a comment after a list's last element stays with it. */
+  function defaultTarget(): Target {
     const closesBefore =
       preceding !== undefined &&
       following !== undefined &&
-      !onlyTriviaOrParens(source, end, following.span.start);
-    switch (c.placement) {
+      !onlyTriviaOrParens(text, end, following.span.start);
+    const owner = enclosing ?? ast;
+    switch (comment.placement) {
       case "ownLine":
         if (following && !closesBefore) return { kind: "leading", node: following };
         if (preceding) return { kind: "trailing", node: preceding };

@@ -3,6 +3,7 @@ import type { Node, SpecFile } from "../../../grammar/ast.ts";
 import { parseSpec } from "../../../grammar/index.ts";
 import { SourceFile } from "../source.ts";
 import { placeComment, printCommentText } from "./comments.ts";
+import { widenParenthesizedSpans } from "./paren-spans.ts";
 import { printLoom } from "./print.ts";
 import { childKeys, type AttachedComment } from "./tree.ts";
 
@@ -22,6 +23,7 @@ const loomParser: Parser<Node> = {
       throw error;
     }
     for (const comment of ast.comments as AttachedComment[]) comment.value = comment.text;
+    widenParenthesizedSpans(ast, text);
     return ast;
   },
   locStart: (node) => node.span.start,

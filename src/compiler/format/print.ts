@@ -19,13 +19,27 @@ import { danglingComments, type AttachedComment, type BodyContainer } from "./tr
 const { group, hardline, ifBreak, indent, join, line, softline } = doc.builders;
 
 /** Prettier's callback that prints the child at a property path of the current node. */
-type PrintChild = (selector?: string | number | Array<string | number> | AstPath<Node>) => Doc;
+type PrintChild = (
+  selector?: string | number | Array<string | number> | AstPath<Node>,
+  args?: PrintArgs,
+) => Doc;
 
 /** The Loom printer: one node to a Prettier doc, with the comments attached to it. */
-export function printLoom(path: AstPath<Node>, options: ParserOptions<Node>, print: PrintChild): Doc {
+export function printLoom(
+  path: AstPath<Node>,
+  options: ParserOptions<Node>,
+  print: PrintChild,
+  args?: unknown,
+): Doc {
   const node = path.node;
   const text = options.originalText;
-  return withComments(node, printNode(node, text, print), text);
+  const printed = withComments(node, printNode(node, text, print), text);
+  return (args as PrintArgs | undefined)?.parens === true ? ["(", printed, ")"] : printed;
+}
+
+/** What a parent asks of a child's print: `parens` wraps the child and its comments. */
+interface PrintArgs {
+  parens?: boolean;
 }
 
 function printNode(node: Node, text: string, print: PrintChild): Doc {
@@ -38,7 +52,11 @@ function printNode(node: Node, text: string, print: PrintChild): Doc {
       return [
         "block ",
         node.name.name,
-        printList("(", ")", node.params.map((_, i) => print(["params", i]))),
+        printList(
+          "(",
+          ")",
+          node.params.map((_, i) => print(["params", i])),
+        ),
         " ",
         printBody(node, text, print),
       ];
@@ -48,6 +66,8 @@ function printNode(node: Node, text: string, print: PrintChild): Doc {
       return [node.name.name, node.default ? [" = ", print("default")] : ""];
     case "dims":
       return printDims(node, print);
+    case "tokenizer":
+      return ["tokenizer ", print("name")];
     case "dim_def":
       return [node.name.name, " = ", print("value")];
     case "input":
@@ -56,7 +76,11 @@ function printNode(node: Node, text: string, print: PrintChild): Doc {
         node.name.name,
         ": ",
         node.dtype.name,
-        printList("[", "]", node.shape.map((_, i) => print(["shape", i]))),
+        printList(
+          "[",
+          "]",
+          node.shape.map((_, i) => print(["shape", i])),
+        ),
       ];
     case "dim_spec":
       return [print("value"), node.bound ? [" <= ", print("bound")] : ""];
@@ -65,7 +89,13 @@ function printNode(node: Node, text: string, print: PrintChild): Doc {
     case "assign":
       return [node.target.name, " = ", print("value")];
     case "repeat":
-      return ["repeat ", print("count"), " ", printBody(node, text, print)];
+      return [
+        "repeat ",
+        print("count", { parens: node.scope !== undefined && endsInUnlabelledCall(node.count) }),
+        node.scope ? [" as ", node.scope.name] : "",
+        " ",
+        printBody(node, text, print),
+      ];
     case "return":
       return ["return ", print("value")];
     case "argument":
@@ -82,20 +112,16 @@ function printNode(node: Node, text: string, print: PrintChild): Doc {
     }
     case "binary":
       return [
-        parenthesize(print("left"), needsParens(node.left, node.op, "left")),
+        print("left", { parens: needsParens(node.left, node.op, "left") }),
         " ",
         node.op,
         " ",
-        parenthesize(print("right"), needsParens(node.right, node.op, "right")),
+        print("right", { parens: needsParens(node.right, node.op, "right") }),
       ];
-    case "negate":
-      return [
-        "-",
-        parenthesize(
-          print("operand"),
-          node.operand.kind === "binary" || node.operand.kind === "negate",
-        ),
-      ];
+    case "negate": {
+      const operand = node.operand.kind;
+      return ["-", print("operand", { parens: operand === "binary" || operand === "negate" })];
+    }
     case "name":
       return node.name.name;
     case "number":
@@ -172,19 +198,35 @@ function printStatements(body: Statement[], text: string, print: PrintChild): Do
   });
 }
 
+/**
+ * Whether an expression ends in a call without `as label`: then in `repeat count as scope` the
+ * `as` would label that call, so the count needs parentheses.
+ */
+function endsInUnlabelledCall(expression: Expression): boolean {
+  switch (expression.kind) {
+    case "call":
+      return expression.label === undefined;
+    case "binary":
+      return endsInUnlabelledCall(expression.right);
+    case "negate":
+      return endsInUnlabelledCall(expression.operand);
+    default:
+      return false;
+  }
+}
+
 const PRECEDENCE: Record<BinaryOperator, number> = { "+": 1, "-": 1, "*": 2, "/": 2 };
 
 /**
  * Whether an operand needs parentheses to keep the tree: a looser operator on either side, or an
  * equally tight one on the right (operators associate to the left, so `a - (b - c)` keeps them).
+ * A division inside a product (or a product inside a division) keeps them too, for the reader:
+ * `(image / patch) * (image / patch)`, not `image / patch * (image / patch)`.
  */
 function needsParens(operand: Expression, op: BinaryOperator, side: "left" | "right"): boolean {
   if (operand.kind !== "binary") return false;
   const inner = PRECEDENCE[operand.op];
   const outer = PRECEDENCE[op];
+  if (inner === 2 && outer === 2 && operand.op !== op) return true;
   return side === "left" ? inner < outer : inner <= outer;
-}
-
-function parenthesize(printed: Doc, wrap: boolean): Doc {
-  return wrap ? ["(", printed, ")"] : printed;
 }

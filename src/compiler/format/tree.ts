@@ -1,4 +1,11 @@
-import type { BlockDecl, Comment, ModelDecl, Node, Repeat, SpecFile } from "../../../grammar/ast.ts";
+import type {
+  BlockDecl,
+  Comment,
+  ModelDecl,
+  Node,
+  Repeat,
+  SpecFile,
+} from "../../../grammar/ast.ts";
 
 /**
  * How the formatter walks the Loom AST: which properties hold child nodes, each node's parent,
@@ -37,12 +44,13 @@ const CHILD_KEYS: Record<Node["kind"], readonly string[]> = {
   model: ["name", "body"],
   param: ["name", "default"],
   dims: ["dims"],
+  tokenizer: ["name"],
   dim_def: ["name", "value"],
   input: ["name", "dtype", "shape"],
   dim_spec: ["value", "bound"],
   output: ["name", "value"],
   assign: ["target", "value"],
-  repeat: ["count", "body"],
+  repeat: ["count", "scope", "body"],
   return: ["value"],
   argument: ["name", "value"],
   call: ["callee", "args", "label"],
@@ -75,7 +83,7 @@ export function children(node: Node): Node[] {
 const parentMaps = new WeakMap<SpecFile, WeakMap<Node, Node>>();
 
 /** The parent of a node within a file's AST (undefined for the file itself). */
-export function parentOf(ast: SpecFile, node: Node): Node | undefined {
+function parentOf(ast: SpecFile, node: Node): Node | undefined {
   let parents = parentMaps.get(ast);
   if (!parents) {
     parents = new WeakMap();
@@ -102,6 +110,7 @@ const LINE_START_KINDS = new Set<Node["kind"]>([
   "block",
   "model",
   "dims",
+  "tokenizer",
   "input",
   "output",
   "assign",
@@ -139,7 +148,7 @@ export function isBodyContainer(node: Node | undefined): node is BodyContainer {
   return node?.kind === "model" || node?.kind === "block" || node?.kind === "repeat";
 }
 
-/** The offset where a node's header ends: after the name, the last parameter, or the count. */
+/** The offset where a node's header ends: after the name, the last parameter, the count or scope. */
 export function headerEnd(node: BodyContainer): number {
   switch (node.kind) {
     case "model":
@@ -147,6 +156,6 @@ export function headerEnd(node: BodyContainer): number {
     case "block":
       return (node.params[node.params.length - 1] ?? node.name).span.end;
     case "repeat":
-      return node.count.span.end;
+      return (node.scope ?? node.count).span.end;
   }
 }

@@ -80,14 +80,6 @@ export function blankLineAfter(text: string, pos: number): boolean {
   return text[at] === "\n";
 }
 
-/** Whether a blank line directly follows `pos` (only spaces before the first line break). */
-export function blankLineDirectlyAfter(text: string, pos: number): boolean {
-  let at = skipSpaces(text, pos);
-  if (text[at] !== "\n") return false;
-  at = skipSpaces(text, at + 1);
-  return text[at] === "\n";
-}
-
 /** Whether at least one blank line stands between `pos` and the previous non-blank text. */
 export function blankLineBefore(text: string, pos: number): boolean {
   let breaks = 0;
@@ -116,7 +108,10 @@ export function onlyTriviaOrParens(text: string, from: number, to: number): bool
   return true;
 }
 
-/** The offset of the first `{` at or after `pos`, skipping whitespace, comments and `)`. */
+/**
+ * The offset of the first `{` at or after `pos`, outside comments: the `{` of a body, found from
+ * the end of its header (only `(`, `)` and trivia stand between).
+ */
 export function findOpenBrace(text: string, pos: number): number {
   let at = pos;
   while (at < text.length) {
