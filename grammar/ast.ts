@@ -136,7 +136,8 @@ export interface Return {
   span: Span;
 }
 
-export type Statement = DimsDecl | TokenizerDecl | InputDecl | OutputDecl | Assign | Repeat | Return;
+export type Statement =
+  DimsDecl | TokenizerDecl | InputDecl | OutputDecl | Assign | Repeat | Return;
 
 export interface Param {
   kind: "param";

@@ -1,8 +1,9 @@
-import type { IToken } from "chevrotain";
+import type { IRecognitionException, IToken } from "chevrotain";
 import type { Diagnostic } from "../src/compiler/diagnostics/diagnostic.ts";
-import type { Span } from "../src/compiler/source.ts";
+import { SourceFile, type Span } from "../src/compiler/source.ts";
 import type { Comment, SpecFile } from "./ast.ts";
 import { buildAst } from "./build-ast.ts";
+import { badStrings, invalidTokens, unexpectedCharacters } from "./lexical-errors.ts";
 import { loomParser } from "./parser.ts";
 import { loomLexer } from "./tokens.ts";
 
@@ -17,56 +18,92 @@ export interface ParseResult {
 export function parseSpec(text: string, file: string): ParseResult {
   // A byte-order mark is not part of the spec; lexing a space in its place keeps every offset.
   const lexed = loomLexer.tokenize(text.startsWith("\uFEFF") ? ` ${text.slice(1)}` : text);
-  const diagnostics: Diagnostic[] = lexed.errors.map((e) => ({
-    code: "E0101",
-    severity: "error",
-    message: `unexpected character '${text.slice(e.offset, e.offset + e.length).slice(0, 1)}'`,
-    span: { file, start: e.offset, end: e.offset + 1 },
-    label: "no token starts with this character",
-    notes: [],
-    hint: unexpectedCharacterHint(text, e.offset),
-  }));
+  const lexical = [
+    ...unexpectedCharacters(lexed.errors, text, file),
+    ...invalidTokens((lexed.groups["invalid"] ?? []) as IToken[], file),
+    ...badStrings(lexed.tokens, file),
+  ];
 
   loomParser.input = lexed.tokens;
   const cst = loomParser.file();
-  for (const error of loomParser.errors) {
-    diagnostics.push({
-      code: "E0102",
-      severity: "error",
-      message: error.message,
-      span: tokenSpan(error.token, text, file),
-      label: "unexpected here",
-      notes: [],
-    });
-  }
+  // Past an unclosed `/*` the whole file is comment, so syntax errors there are only echoes of it.
+  const unclosed = ((lexed.groups["invalid"] ?? []) as IToken[]).find(
+    (t) => t.tokenType.name === "UnterminatedComment",
+  );
+  const syntax = loomParser.errors
+    .map((error) => syntaxError(error, text, file))
+    .filter((d) => unclosed === undefined || d.span.start < unclosed.startOffset);
+  const diagnostics = firstPerLine([...lexical, ...syntax], new SourceFile(file, text));
 
+  if (diagnostics.length > 0) return { diagnostics };
   const comments: Comment[] = ((lexed.groups["comments"] ?? []) as IToken[]).map((t) => ({
     kind: "comment",
     text: t.image,
     block: t.image.startsWith("/*"),
     span: { file, start: t.startOffset, end: t.startOffset + t.image.length },
   }));
-
-  if (diagnostics.length > 0) return { diagnostics };
   const ast = buildAst(cst, file);
   ast.comments = comments;
   ast.span = { file, start: 0, end: text.length };
   return { ast, diagnostics };
 }
 
-function tokenSpan(token: IToken, text: string, file: string): Span {
-  if (token.tokenType.name === "EOF" || Number.isNaN(token.startOffset)) {
-    const end = text.trimEnd().length;
-    return { file, start: Math.max(0, end - 1), end: Math.max(1, end) };
+/**
+ * Where a syntax error is shown: at the offending token, or, when the expected token is missing
+ * at the end of a line (or of the file), just after the last good token.
+ */
+function syntaxError(error: IRecognitionException, text: string, file: string): Diagnostic {
+  const token = error.token;
+  const previous = (error as { previousToken?: IToken }).previousToken;
+  const atEnd = token.tokenType.name === "EOF" || Number.isNaN(token.startOffset);
+  const previousEnd =
+    previous && !Number.isNaN(previous.startOffset)
+      ? previous.startOffset + previous.image.length
+      : undefined;
+  const onLaterLine =
+    previousEnd !== undefined &&
+    !atEnd &&
+    text.slice(previousEnd, token.startOffset).includes("\n");
+  if (atEnd || onLaterLine) {
+    const anchor = atEnd
+      ? lastTokenSpan(text, file)
+      : { file, start: previous!.startOffset, end: previousEnd! };
+    return {
+      code: "E0102",
+      severity: "error",
+      message: error.message,
+      span: anchor,
+      label: atEnd ? "the file ends after this" : "expected after this",
+      notes: [],
+    };
   }
-  return { file, start: token.startOffset, end: token.startOffset + token.image.length };
+  return {
+    code: "E0102",
+    severity: "error",
+    message: error.message,
+    span: { file, start: token.startOffset, end: token.startOffset + token.image.length },
+    label: "unexpected here",
+    notes: [],
+  };
 }
 
-function unexpectedCharacterHint(text: string, offset: number): string {
-  const ch = text[offset];
-  if (ch === '"')
-    return 'strings end on the same line and allow only JSON escapes (\\n, \\", \\\\, \\uXXXX)';
-  if (ch === "#") return "comments start with // or /* … */";
-  if (ch === ";") return "statements need no ';' — put each on its own line";
-  return "remove it, or put it inside a comment or a string";
+function lastTokenSpan(text: string, file: string): Span {
+  const end = text.trimEnd().length;
+  return { file, start: Math.max(0, end - 1), end: Math.max(1, end) };
+}
+
+/**
+ * Keeps the first error of each line. After a mistake, the parser re-synchronises on the tokens
+ * that follow; errors it reports on the same line are echoes of the first, not new mistakes.
+ */
+function firstPerLine(diagnostics: Diagnostic[], source: SourceFile): Diagnostic[] {
+  const seen = new Set<number>();
+  return [...diagnostics]
+    .sort((a, b) => a.span.start - b.span.start)
+    .filter((d) => {
+      const line = source.position(d.span.start).line;
+      if (seen.has(line)) return false;
+      seen.add(line);
+      return true;
+    });
 }

@@ -19,7 +19,9 @@ function names(types: TokenType[]): string {
 /** Error messages in Loom's voice: "expected ')' but found 'x'". */
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected, actual }) =>
-    `expected ${names([expected])} but found ${describe(actual)}`,
+    expected.name === "EOF"
+      ? `expected a declaration ('model', 'block' or 'include') but found ${describe(actual)}`
+      : `expected ${names([expected])} but found ${describe(actual)}`,
   buildNotAllInputParsedMessage: ({ firstRedundant }) =>
     `expected a declaration ('model', 'block' or 'include') but found ${describe(firstRedundant)}`,
   buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, ruleName }) => {

@@ -34,9 +34,13 @@ export const NumberLiteral = createToken({
   pattern: /(?:\d+(?:_\d+)*)(?:\.\d+)?(?:[eE][+-]?\d+)?/,
   label: "a number",
 });
+/**
+ * Strings are lexed leniently (any escape, closing quote optional) so that a bad one is one
+ * token: grammar/lexical-errors.ts then reports what is wrong with it, once.
+ */
 export const StringLiteral = createToken({
   name: "StringLiteral",
-  pattern: /"(?:[^"\\\r\n]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/,
+  pattern: /"(?:[^"\\\r\n]|\\.)*"?/,
   label: "a string",
 });
 
@@ -50,6 +54,19 @@ export const BlockComment = createToken({
   pattern: /\/\*[\s\S]*?\*\//,
   group: "comments",
   line_breaks: true,
+});
+/** An unclosed `/*`: swallows the rest of the file, reported once as an error. */
+export const UnterminatedComment = createToken({
+  name: "UnterminatedComment",
+  pattern: /\/\*[\s\S]*/,
+  group: "invalid",
+  line_breaks: true,
+});
+/** A `#` comment from another language: skipped to the end of the line, reported once. */
+export const HashComment = createToken({
+  name: "HashComment",
+  pattern: /#[^\r\n]*/,
+  group: "invalid",
 });
 export const WhiteSpace = createToken({
   name: "WhiteSpace",
@@ -81,6 +98,8 @@ export const allTokens: TokenType[] = [
   WhiteSpace,
   LineComment,
   BlockComment,
+  UnterminatedComment,
+  HashComment,
   Model,
   Block,
   Include,

@@ -2,6 +2,9 @@ import { Command, CommanderError, Option } from "commander";
 import { runCheck, type DiagnosticFormat } from "./check.ts";
 import { runFmt } from "./fmt.ts";
 import { runSummary } from "./summary.ts";
+import { runWeightsInit, runWeightsInspect } from "./weights.ts";
+import { LAYOUTS, type LayoutOption } from "../runtime/weights/layouts/map.ts";
+import type { WriteDtype } from "../runtime/weights/dtypes.ts";
 import { EXIT, processIo, type Io } from "./io.ts";
 
 const VERSION = "0.1.0";
@@ -86,6 +89,69 @@ function program(io: Io, status: { code: number }): Command {
         io,
       );
     });
+
+  const weights = loom.command("weights").description("seeded weights and safetensors files");
+  weights
+    .command("init")
+    .description("write deterministic seeded weights for a spec (Loom layout, safetensors)")
+    .argument("<spec>", "spec file")
+    .requiredOption("-o, --out <file>", "the safetensors file to write")
+    .option("--seed <n>", "an unsigned 32-bit seed", "0")
+    .addOption(
+      new Option("--dtype <dtype>", "element type").choices(["f32", "f16", "bf16"]).default("f32"),
+    )
+    .option("--force", "overwrite the output file if it exists")
+    .option("--model <name>", "which model, when the file defines several")
+    .action(
+      (
+        spec: string,
+        o: { out: string; seed: string; dtype: WriteDtype; force?: boolean; model?: string },
+      ) => {
+        const seed = /^\d+$/.test(o.seed) ? Number(o.seed) : Number.NaN;
+        status.code = runWeightsInit(
+          spec,
+          {
+            seed,
+            out: o.out,
+            dtype: o.dtype,
+            force: Boolean(o.force),
+            ...(o.model ? { model: o.model } : {}),
+          },
+          io,
+        );
+      },
+    );
+  weights
+    .command("inspect")
+    .description(
+      "list a safetensors file's tensors and metadata; with --spec, check it fits the spec",
+    )
+    .argument("<file>", "safetensors file")
+    .option("--spec <spec>", "bind the weights to this spec and report what does not fit")
+    .option("--model <name>", "which model, when the spec defines several")
+    .option("--json", "print JSON")
+    .addOption(
+      new Option("--layout <layout>", "tensor naming")
+        .choices(["auto", ...LAYOUTS])
+        .default("auto"),
+    )
+    .action(
+      (
+        file: string,
+        o: { spec?: string; model?: string; json?: boolean; layout: LayoutOption },
+      ) => {
+        status.code = runWeightsInspect(
+          file,
+          {
+            json: Boolean(o.json),
+            layout: o.layout,
+            ...(o.spec ? { spec: o.spec } : {}),
+            ...(o.model ? { model: o.model } : {}),
+          },
+          io,
+        );
+      },
+    );
 
   return loom;
 }

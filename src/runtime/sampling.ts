@@ -1,4 +1,4 @@
-import { mulberry32 } from "./random.ts";
+import { Mulberry32 } from "./random.ts";
 
 /** How the next token is chosen from a row of logits. */
 export interface SamplingOptions {
@@ -52,10 +52,15 @@ export function samplingDistribution(
 
 /** Picks next tokens for one generation: greedy, or seeded sampling with temperature/top-k/top-p. */
 export class Sampler {
-  private readonly random: () => number;
+  private readonly stream: Mulberry32;
 
   constructor(private readonly options: SamplingOptions = {}) {
-    this.random = mulberry32(options.seed ?? 0);
+    this.stream = new Mulberry32(options.seed ?? 0);
+  }
+
+  /** A uniform number in [0, 1). */
+  private random(): number {
+    return this.stream.nextU32() / 2 ** 32;
   }
 
   get greedy(): boolean {

@@ -1,5 +1,5 @@
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
-import { type Dim, dimFromJson, dimToJson } from "../dims.ts";
+import { type Dim, dimFromJson, dimStatic, dimToJson } from "../dims.ts";
 import type { ElaboratedModel } from "../elaborate/elaborate.ts";
 import type { LayerNode, TypedIr, TypedNode, ValueType } from "../ir/schema.ts";
 import { reporter, type RuleContext, type RuleResult, type TensorType } from "./context.ts";
@@ -20,10 +20,14 @@ export function checkModel(
   const symbolNotes = new Map(
     ir.symbols.map((s) => {
       const where = `${s.source.file}:${s.source.line}:${s.source.column}`;
-      return [s.name, `${s.name}${s.bound === null ? " is unbounded" : ` <= ${s.bound}`} (${where})`];
+      return [
+        s.name,
+        `${s.name}${s.bound === null ? " is unbounded" : ` <= ${s.bound}`} (${where})`,
+      ];
     }),
   );
   const report = reporter(diagnostics);
+  const failedNames = new Set<string>();
   let failed = false;
 
   for (const input of ir.inputs) {
@@ -43,6 +47,7 @@ export function checkModel(
     const rule = RULES[node.op];
     if (missing || !rule) {
       failed = true;
+      failedNames.add(node.name);
       continue;
     }
     const ctx: RuleContext = {
@@ -52,11 +57,13 @@ export function checkModel(
       bounds,
       symbolNotes,
       nodeByName: (name) => results.get(name),
+      nodeFailed: (name) => failedNames.has(name),
       report,
     };
     const result = rule(ctx);
     if (!result) {
       failed = true;
+      failedNames.add(node.name);
       const recovered = recoverType(node, inputs);
       if (recovered) types.set(node.output, recovered);
       continue;
@@ -96,6 +103,9 @@ const SHAPE_PRESERVING = new Set([
   "mul",
 ]);
 
+/** Ops whose `x` must be [batch, seq, width]. */
+const HIDDEN_STATES = new Set(["attention", "cross_attention", "learned_positions"]);
+
 /**
  * After a layer fails, the type its output would have had when that is plain (the input's),
  * so the layers after it are still checked and every independent mistake is reported at once.
@@ -103,6 +113,11 @@ const SHAPE_PRESERVING = new Set([
 function recoverType(node: LayerNode, inputs: Record<string, TensorType>): TensorType | undefined {
   const first = inputs["x"] ?? inputs["a"];
   if (!first || first.kind !== "tensor" || first.dtype !== "float") return undefined;
+  // When the operand itself is at fault (dynamic width, wrong rank), passing it on would
+  // make every later layer report the same mistake again.
+  const width = first.shape[first.shape.length - 1];
+  if (width === undefined || dimStatic(width) === undefined) return undefined;
+  if (HIDDEN_STATES.has(node.op) && first.shape.length !== 3) return undefined;
   if (SHAPE_PRESERVING.has(node.op)) return first;
   if (node.op === "mlp" && node.attrs["out"] === null) return first;
   if (node.op === "learned_positions" && first.shape.length === 3)

@@ -36,6 +36,8 @@ export interface RuleContext {
   symbolNotes: ReadonlyMap<string, string>;
   /** An earlier node by its scope name, with its result (for tied_to). */
   nodeByName(name: string): { node: LayerNode; result: RuleResult } | undefined;
+  /** Whether the node of that scope name failed (its error is already reported). */
+  nodeFailed(name: string): boolean;
   report(code: Code, span: Span, message: string, extra?: DiagnosticExtras): void;
 }
 

@@ -1,6 +1,6 @@
 import { type Dim, dimStatic, formatDim } from "../dims.ts";
 import type { Dtype } from "../ir/schema.ts";
-import { argSpan, formatShape, type RuleContext, type TensorType } from "./context.ts";
+import { argSpan, formatShape, symbolNotes, type RuleContext, type TensorType } from "./context.ts";
 
 /** What a layer needs of an operand, as words for the error: "a float tensor [batch, seq, width]". */
 export interface OperandNeed {
@@ -25,14 +25,16 @@ export function operand(ctx: RuleContext, role: string, need: OperandNeed): Tens
   ctx.report(
     "E0311",
     argSpan(ctx, role),
-    `${layer} needs a ${need.dtype} tensor ${need.axes} for \`${role}\`, found ${t.dtype}${formatShape(t.shape)}`,
+    `${layer} needs ${need.dtype === "int" ? "an" : "a"} ${need.dtype} tensor ${need.axes} for \`${role}\`, found ${t.dtype}${formatShape(t.shape)}`,
     {
       label: `${t.dtype}${formatShape(t.shape)}`,
       hint:
         t.dtype !== need.dtype
           ? need.dtype === "int"
             ? "token ids come from an `int` input"
-            : "pass the hidden states (for example the output of `embed`), not the ids or a mask"
+            : need.dtype === "bool"
+              ? "a mask comes from a `bool` input, true where a position is real"
+              : "pass the hidden states (for example the output of `embed`), not the ids or a mask"
           : `give it a tensor of rank ${need.rank}${need.atLeast ? " or more" : ""}`,
     },
   );
@@ -51,9 +53,10 @@ export function staticWidth(
   ctx.report(
     "E0301",
     argSpan(ctx, role),
-    `the width of \`${role}\` must be static, found ${last ? formatDim(last) : "a scalar"}`,
+    `the width of \`${role}\` must be static, found ${last ? `the dynamic dim \`${formatDim(last)}\`` : "a scalar"}`,
     {
       label: `shape ${formatShape(shape)}`,
+      notes: last ? symbolNotes(ctx, last) : [],
       hint: "the last axis carries the features, and weights need its size; make it a dim, not a dynamic symbol",
     },
   );

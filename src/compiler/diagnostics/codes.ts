@@ -157,6 +157,51 @@ export const CODES = {
     title: "unused input",
     explanation: "A model input is declared but nothing reads it.",
   },
+  // E05xx: weights files (safetensors) and binding them to a spec (src/runtime/weights/).
+  E0501: {
+    title: "corrupt safetensors header",
+    explanation:
+      "A safetensors file starts with an 8-byte little-endian header length, then that many bytes of JSON: an object mapping each tensor name to {dtype, shape, data_offsets}, and an optional `__metadata__` object of strings. The file is truncated, is not a safetensors file, or its header is malformed.",
+  },
+  E0502: {
+    title: "tensor data out of bounds or overlapping",
+    explanation:
+      "Each tensor's data_offsets [start, end) must lie inside the data section after the header, tensors must not overlap, and together they must cover the data section with no holes.",
+  },
+  E0503: {
+    title: "tensor size does not match dtype and shape",
+    explanation:
+      "A tensor's byte range must hold exactly as many bytes as its shape has elements times the size of its dtype.",
+  },
+  E0504: {
+    title: "unsupported dtype",
+    explanation:
+      "Loom reads F32, F16, BF16 and F64 tensors. Convert the checkpoint's float tensors to one of these (for example with the safetensors Python package).",
+  },
+  E0505: {
+    title: "missing weight",
+    explanation:
+      "The spec declares a weight the file does not hold. Check that the file belongs to this spec and that the layout (loom, hf-gpt2, hf-bert, hf-t5, hf-vit, hf-llama) is the right one; see docs/weights.md.",
+  },
+  E0506: {
+    title: "weight shape mismatch",
+    explanation:
+      "A tensor in the file has a different shape from the weight the spec declares: the spec's dims (width, heads, vocabulary, hidden size) differ from the checkpoint's.",
+  },
+  W0507: {
+    title: "unexpected tensor",
+    explanation:
+      "The file holds a tensor the spec does not use (a head the spec lacks, or a tied copy that differs from the weight it duplicates). It is ignored.",
+  },
+  E0508: {
+    title: "cannot read weights file",
+    explanation: "The weights file could not be read: check the path and permissions.",
+  },
+  E0509: {
+    title: "non-finite weight values",
+    explanation:
+      "A weight holds NaN or infinite values, which would poison every output. The checkpoint is damaged, or was saved in a dtype its values overflow (for example float16 above 65504).",
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

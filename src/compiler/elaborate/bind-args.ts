@@ -1,7 +1,7 @@
 import type { Argument, Call, Expression } from "../../../grammar/ast.ts";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import type { ParamSpec } from "../layers/signature.ts";
-import { didYouMean } from "../suggest.ts";
+import { closest, didYouMean } from "../suggest.ts";
 
 /** An argument matched to a parameter: the expression, and how it was written. */
 export interface BoundArg {
@@ -27,6 +27,8 @@ export function bindArguments(
   let ok = true;
   const positional = params.filter((p) => p.positional);
   const paramNames = params.map((p) => p.name);
+  /** Parameters an unknown argument's did-you-mean points at: not also reported as missing. */
+  const suggested = new Set<string>();
 
   const bind = (param: ParamSpec, arg: Argument, flag: boolean) => {
     const earlier = bound.get(param.name);
@@ -55,6 +57,8 @@ export function bindArguments(
           label: "unknown argument",
           hint: didYouMean(arg.name.name, paramNames, "its arguments"),
         });
+        const near = closest(arg.name.name, paramNames);
+        if (near !== undefined) suggested.add(near);
         ok = false;
         continue;
       }
@@ -90,20 +94,23 @@ export function bindArguments(
     bind(next, arg, false);
   }
 
-  for (const param of params) {
-    if (param.required && !bound.has(param.name)) {
-      diagnostics.report(
-        "E0207",
-        call.callee.span,
-        `${what} needs the argument \`${param.name}\``,
-        {
-          label: `\`${param.name}\` missing`,
-          notes: [`${param.name}: ${param.doc}`],
-          hint: `add \`${param.name} = …\` to the call`,
-        },
-      );
-      ok = false;
-    }
+  // One diagnostic for all the missing arguments of a call, not one per argument.
+  const missing = params.filter((p) => p.required && !bound.has(p.name) && !suggested.has(p.name));
+  if (missing.length > 0) {
+    const names = missing.map((p) => `\`${p.name}\``);
+    const list =
+      names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names.at(-1)!}`;
+    diagnostics.report(
+      "E0207",
+      call.callee.span,
+      `${what} needs the argument${missing.length === 1 ? "" : "s"} ${list}`,
+      {
+        label: `${list} missing`,
+        notes: missing.map((p) => `${p.name}: ${p.doc}`),
+        hint: `add ${missing.map((p) => `\`${p.name} = …\``).join(", ")} to the call`,
+      },
+    );
+    ok = false;
   }
   return ok ? bound : undefined;
 }

@@ -15,7 +15,7 @@ import type { Dtype, LayerIr, LayerNode } from "../ir/schema.ts";
 import { findLayer, LAYERS } from "../layers/catalog.ts";
 import type { LayerSignature, ParamSpec, Scalar } from "../layers/signature.ts";
 import type { SourceSet, Span } from "../source.ts";
-import { didYouMean } from "../suggest.ts";
+import { closest, didYouMean } from "../suggest.ts";
 import { bindArguments, type BoundArg } from "./bind-args.ts";
 import { Env, type Definition } from "./env.ts";
 import type { LoadedSpec } from "./load.ts";
@@ -66,12 +66,16 @@ class ModelElaborator {
   private readonly origins: NodeOrigin[] = [];
   private readonly sites = new Map<string, Definition>();
   private readonly labels = new Map<string, { name: string; span: Span }>();
+  /** Labels of calls that failed to elaborate. */
+  private readonly failedLabels = new Set<string>();
   private readonly blockStack: string[] = [];
   private readonly ir: LayerIr;
   private readonly inputSpans = new Map<number, Span>();
   private nextValue = 0;
   private tooLarge = false;
   private outputStatements = 0;
+  /** Where each output name was first declared. */
+  private readonly outputNames = new Map<string, Span>();
   private tokenizerSpan: Span | undefined;
 
   constructor(
@@ -101,13 +105,20 @@ class ModelElaborator {
     const scope = new Scope("");
     for (const statement of this.model.body) this.modelStatement(statement, env, scope);
     if (this.outputStatements === 0) {
+      // The last value computed is the likely output: suggest it, rather than "never used".
+      const last = this.model.body[this.model.body.length - 1];
+      const result = last?.kind === "assign" ? last.target.name : undefined;
+      if (result !== undefined) env.use(result);
       this.diagnostics.report(
         "E0209",
         this.model.name.span,
         `model \`${this.model.name.name}\` has no output`,
         {
           label: "declares no `output`",
-          hint: "add a line such as `output logits = lm_head(x, vocab)`",
+          hint:
+            result === undefined
+              ? "add a line such as `output logits = lm_head(x, vocab)`"
+              : `declare the result as an output: \`output ${result} = …\` instead of \`${result} = …\``,
         },
       );
     }
@@ -132,7 +143,12 @@ class ModelElaborator {
         this.defineOutput(statement, env, scope);
         return;
       case "return":
-        this.misplaced(statement.span, "`return` belongs at the end of a block, not in a model");
+        // Counts as the model's result, so E0209 does not repeat this mistake.
+        this.outputStatements++;
+        this.expression(statement.value, env, scope);
+        this.misplaced(statement.span, "`return` belongs at the end of a block, not in a model", {
+          hint: "declare the model's result with `output <name> = <value>`",
+        });
         return;
       default:
         this.bodyStatement(statement, env, scope);
@@ -154,8 +170,8 @@ class ModelElaborator {
     }
   }
 
-  private misplaced(span: Span, message: string): void {
-    this.diagnostics.report("E0213", span, message, { label: "not allowed here" });
+  private misplaced(span: Span, message: string, extra: { hint?: string } = {}): void {
+    this.diagnostics.report("E0213", span, message, { label: "not allowed here", ...extra });
   }
 
   private defineDim(def: A.DimDef, env: Env): void {
@@ -201,7 +217,7 @@ class ModelElaborator {
             related: [
               {
                 span: first.span,
-                label: `first defined here (as ${kind === "symbol" ? "a dynamic dim" : `a ${kind}`})`,
+                label: `first defined here (as ${kind === "symbol" ? "a dynamic dim" : kind === "input" ? "an input" : `a ${kind}`})`,
               },
             ],
           }
@@ -242,7 +258,9 @@ class ModelElaborator {
     else {
       this.diagnostics.report("E0210", decl.dtype.span, `unknown element type \`${dtypeName}\``, {
         label: "not an element type",
-        hint: `${didYouMean(dtypeName, dtypes, "element types")} (inputs are int, float or bool)`,
+        hint: closest(dtypeName, dtypes)
+          ? didYouMean(dtypeName, dtypes, "element types")
+          : "inputs are `int` (token ids), `float` (features, pixels) or `bool` (masks)",
       });
     }
     const shape = decl.shape.map((axis) => this.inputAxis(axis, env));
@@ -282,15 +300,21 @@ class ModelElaborator {
     const value = this.expression(expr, env, new Scope(""));
     if (value.kind === "dim") {
       const n = dimStatic(value.dim);
-      if (n === undefined || n > 0) return value.dim;
+      if (n === undefined || (n > 0 && Number.isSafeInteger(n))) return value.dim;
     }
     if (value.kind !== "poison") {
+      const n = numericValue(value);
+      const tooLarge = n !== undefined && Number.isInteger(n) && n > 0;
       this.diagnostics.report(
         "E0301",
         expr.span,
-        `input axis must be a positive size, found ${this.show(value)}`,
+        tooLarge
+          ? `input axis is too large: ${n}`
+          : `input axis must be a positive size, found ${this.show(value)}`,
         {
-          label: "not a positive size",
+          label: tooLarge
+            ? "above 2^53 - 1, the largest size Loom computes exactly"
+            : "not a positive size",
         },
       );
     }
@@ -300,28 +324,16 @@ class ModelElaborator {
   private defineOutput(decl: A.OutputDecl, env: Env, scope: Scope): void {
     this.outputStatements++;
     const name = decl.name.name;
-    const earlier = this.ir.outputs.find((o) => o.name === name);
+    const earlier = this.outputNames.get(name);
     if (earlier) {
-      const first = this.sources.get(earlier.source.file);
       this.diagnostics.report("E0206", decl.name.span, `output \`${name}\` is declared twice`, {
         label: "declared again here",
-        ...(first
-          ? {
-              related: [
-                {
-                  span: {
-                    file: earlier.source.file,
-                    start: earlier.source.start,
-                    end: earlier.source.end,
-                  },
-                  label: "first declared here",
-                },
-              ],
-            }
-          : {}),
+        related: [{ span: earlier, label: "first declared here" }],
+        hint: "give each output its own name",
       });
       return;
     }
+    this.outputNames.set(name, decl.name.span);
     const value = decl.value
       ? this.expression(decl.value, env, scope)
       : this.lookup({ kind: "name", name: decl.name, span: decl.name.span }, env);
@@ -341,9 +353,19 @@ class ModelElaborator {
   }
 
   private repeat(statement: A.Repeat, env: Env, scope: Scope): void {
-    const count = this.staticDim(statement.count, env, "a repeat count");
-    if (count === undefined) return;
-    const base = statement.scope ? scope.claim(statement.scope.name) : scope.fresh("blocks");
+    // An invalid count still elaborates the body once, for its own errors and uses.
+    let count = this.staticDim(statement.count, env, "a repeat count") ?? 1;
+    if (count > MAX_EXPANDED_NODES) {
+      // Caught here, at the count, rather than after expanding MAX_EXPANDED_NODES layers.
+      this.diagnostics.report(
+        "E0301",
+        statement.count.span,
+        `a repeat count of ${count} would expand to more than ${MAX_EXPANDED_NODES} layers`,
+        { label: "too many repeats", hint: "check the repeat count" },
+      );
+      count = 1;
+    }
+    let base = statement.scope ? scope.claim(statement.scope.name) : scope.fresh("blocks");
     if (base === undefined) {
       this.diagnostics.report(
         "E0206",
@@ -354,7 +376,7 @@ class ModelElaborator {
           hint: "give each repeat its own `as` name",
         },
       );
-      return;
+      base = scope.fresh(statement.scope!.name);
     }
     for (let i = 0; i < count && !this.tooLarge; i++) {
       const inner = new Scope(`${base}.${i}`);
@@ -382,8 +404,12 @@ class ModelElaborator {
         return this.negate(expr, env, scope);
       case "binary":
         return this.binary(expr, env, scope);
-      case "call":
-        return this.call(expr, env, scope);
+      case "call": {
+        const value = this.call(expr, env, scope);
+        // Its error is reported; a later `tied_to` naming its label should not add another.
+        if (value.kind === "poison" && expr.label) this.failedLabels.add(expr.label.name);
+        return value;
+      }
     }
   }
 
@@ -621,8 +647,7 @@ class ModelElaborator {
     const what = `\`${layer.name}\``;
     const bound = bindArguments(call, layer.params, what, this.diagnostics);
     if (!bound) {
-      for (const arg of call.args)
-        if (arg.value.kind !== "name") this.expression(arg.value, env, scope);
+      this.evaluateForErrors(call, env, scope);
       return { kind: "poison", span: call.span };
     }
     const inputs: Record<string, number> = {};
@@ -832,6 +857,7 @@ class ModelElaborator {
       return undefined;
     }
     const found = this.labels.get(expr.name.name);
+    if (!found && this.failedLabels.has(expr.name.name)) return undefined;
     if (!found) {
       this.diagnostics.report("E0205", expr.span, `no layer is labelled \`${expr.name.name}\``, {
         label: "unknown label",
@@ -852,8 +878,15 @@ class ModelElaborator {
   private positiveInteger(value: Value, span: Span, what: string): number | undefined {
     if (value.kind === "poison") return undefined;
     const n = numericValue(value);
-    if (n !== undefined && Number.isInteger(n) && n > 0) return n;
+    if (n !== undefined && Number.isSafeInteger(n) && n > 0) return n;
     const notes = value.kind === "dim" || value.kind === "number" ? value.notes : [];
+    if (n !== undefined && Number.isInteger(n) && n > 0) {
+      this.diagnostics.report("E0301", span, `${what} is too large: ${n}`, {
+        label: "above 2^53 - 1, the largest size Loom computes exactly",
+        notes,
+      });
+      return undefined;
+    }
     const symbolic = value.kind === "dim" && dimStatic(value.dim) === undefined;
     this.diagnostics.report(
       symbolic ? "E0301" : n === undefined ? "E0210" : "E0301",
@@ -883,6 +916,7 @@ class ModelElaborator {
         notes: [`call chain: ${[...this.blockStack, name].join(" → ")}`],
         hint: "blocks are expanded inline; use `repeat` to stack layers",
       });
+      this.evaluateForErrors(call, env, scope);
       return { kind: "poison", span: call.span };
     }
     const params: ParamSpec[] = block.params.map((p) => ({
@@ -892,21 +926,30 @@ class ModelElaborator {
       required: p.default === undefined,
       doc: `parameter of block \`${name}\``,
     }));
-    const seen = new Set<string>();
+    const seen = new Map<string, Span>();
     for (const p of block.params) {
-      if (seen.has(p.name.name)) {
+      const first = seen.get(p.name.name);
+      if (first) {
         this.diagnostics.report(
           "E0206",
           p.name.span,
           `block \`${name}\` has two parameters named \`${p.name.name}\``,
-          { label: "duplicate parameter" },
+          {
+            label: "duplicate parameter",
+            related: [{ span: first, label: "first declared here" }],
+            hint: "rename one of them",
+          },
         );
+        this.evaluateForErrors(call, env, scope);
         return { kind: "poison", span: call.span };
       }
-      seen.add(p.name.name);
+      seen.set(p.name.name, p.name.span);
     }
     const bound = bindArguments(call, params, `block \`${name}\``, this.diagnostics);
-    if (!bound) return { kind: "poison", span: call.span };
+    if (!bound) {
+      this.evaluateForErrors(call, env, scope);
+      return { kind: "poison", span: call.span };
+    }
 
     const inner = new Env(this.sites);
     const args = new Map<string, Value>();
@@ -941,18 +984,31 @@ class ModelElaborator {
   private blockBody(block: A.BlockDecl, env: Env, scope: Scope): Value | undefined {
     const body = block.body;
     const last = body[body.length - 1];
+    const early = body.findIndex((s) => s.kind === "return");
     for (const statement of body) {
       if (statement === last && statement.kind === "return")
         return this.expression(statement.value, env, scope);
+      if (statement.kind === "return") this.expression(statement.value, env, scope);
       this.bodyStatement(statement, env, scope);
     }
+    if (early >= 0) {
+      // E0213 on the early `return` says it all; what follows it is not also "never used".
+      for (const s of body.slice(early)) if (s.kind === "assign") env.use(s.target.name);
+      return undefined;
+    }
+    // The last value computed is the likely result: suggest returning it, not "never used".
+    const result = last?.kind === "assign" ? last.target.name : undefined;
+    if (result !== undefined) env.use(result);
     this.diagnostics.report(
       "E0212",
       block.name.span,
       `block \`${block.name.name}\` does not end with \`return\``,
       {
         label: "no return",
-        hint: "end the block with `return <value>`",
+        hint:
+          result === undefined
+            ? "end the block with `return <value>`"
+            : `end the block with \`return ${result}\``,
       },
     );
     return undefined;

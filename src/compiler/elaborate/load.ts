@@ -114,7 +114,7 @@ export function loadSpec(path: string, read: ReadFile, sources = new SourceSet()
         span: block.name.span,
         label: earlier ? "second definition" : "shadows the built-in layer",
         notes: [],
-        hint: "rename one of them",
+        hint: earlier ? "rename one of them" : `rename the block; \`${name}\` is a built-in layer`,
         ...(earlier ? { related: [{ span: earlier.name.span, label: "first defined here" }] } : {}),
       });
       return;

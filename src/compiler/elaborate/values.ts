@@ -1,4 +1,4 @@
-import type { Dim } from "../dims.ts";
+import { type Dim, dimStatic, formatDim } from "../dims.ts";
 import type { Dtype } from "../ir/schema.ts";
 import type { Span } from "../source.ts";
 
@@ -21,11 +21,13 @@ export type Value =
 export function describeValue(value: Value): string {
   switch (value.kind) {
     case "tensor":
-      return `a ${value.dtype} tensor`;
+      return `${value.dtype === "int" ? "an" : "a"} ${value.dtype} tensor`;
     case "position_bias":
       return "a position bias";
-    case "dim":
-      return "a dim";
+    case "dim": {
+      const n = dimStatic(value.dim);
+      return n === undefined ? `the dim \`${formatDim(value.dim)}\`` : `the number ${n}`;
+    }
     case "number":
       return `the number ${value.value}`;
     case "bool":

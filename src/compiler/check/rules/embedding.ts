@@ -11,7 +11,12 @@ import {
 } from "../context.ts";
 import { hiddenStates, num, operand } from "../operands.ts";
 
-/** The embed node a `tied_to` names, or undefined after reporting E0307. */
+/** "a" or "an", for the word that follows. */
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? "an" : "a";
+}
+
+/** The embed node a `tied_to` names, or undefined after reporting E0307 (or when it failed). */
 export function tiedEmbedding(
   ctx: RuleContext,
 ): { name: string; vocab: number; width: number } | undefined {
@@ -20,17 +25,14 @@ export function tiedEmbedding(
   const target = ctx.nodeByName(name);
   const span = argSpan(ctx, "tied_to");
   const labelSpan = ctx.origin.labelSpans["tied_to"];
+  if (!target && ctx.nodeFailed(name)) return undefined;
   if (!target || target.node.op !== "embed") {
-    ctx.report(
-      "E0307",
-      span,
-      `\`tied_to\` must name an embedding, but \`${name}\` is a \`${target?.node.op ?? "?"}\``,
-      {
-        label: "not an embed layer",
-        ...(labelSpan ? { related: [{ span: labelSpan, label: "labelled here" }] } : {}),
-        hint: "tie to the label of an `embed(...) as name` layer",
-      },
-    );
+    const what = target ? `${article(target.node.op)} \`${target.node.op}\` layer` : "a block call";
+    ctx.report("E0307", span, `\`tied_to\` must name an embedding, but \`${name}\` is ${what}`, {
+      label: "not an embed layer",
+      ...(labelSpan ? { related: [{ span: labelSpan, label: "labelled here" }] } : {}),
+      hint: "tie to the label of an `embed(...) as name` layer",
+    });
     return undefined;
   }
   const vocab = target.result.attrs["vocab"] as number;
@@ -192,6 +194,13 @@ export const patchEmbed: Rule = (ctx) => {
     }
   }
   const patches = (height! / patch) * (imageWidth! / patch);
+  if (!Number.isSafeInteger(patches)) {
+    ctx.report("E0301", argSpan(ctx, "image"), `the image has too many patches: ${patches}`, {
+      label: `image ${formatShape(image.shape)}`,
+      hint: "use a smaller image or a larger patch",
+    });
+    return undefined;
+  }
   return {
     type: { kind: "tensor", dtype: "float", shape: [batch!, dimConst(patches), dimConst(width)] },
     attrs: { ...ctx.node.attrs, channels: channels! },

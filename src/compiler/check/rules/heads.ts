@@ -117,6 +117,8 @@ export const meanPool: Rule = (ctx) => {
         `the padding mask ${formatShape(mask.shape)} does not match x's [${formatDim(batch!)}, ${formatDim(seq!)}]`,
         {
           label: `mask ${formatShape(mask.shape)}`,
+          notes: [`x has shape ${formatShape(x.type.shape)}`],
+          hint: `a padding mask covers x's sequence: declare it as bool[${formatDim(batch!)}, ${formatDim(seq!)}]`,
         },
       );
       return undefined;

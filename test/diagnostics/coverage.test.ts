@@ -1,0 +1,37 @@
+/**
+ * Every diagnostic code that `loom check` can raise has at least one golden case that produces
+ * it, so a new code cannot be added without a case showing what it prints.
+ */
+import { expect, it } from "vitest";
+import { CODES } from "../../src/compiler/diagnostics/codes.ts";
+import { listCases, runCase } from "./golden-cases.ts";
+
+/**
+ * Code families (the two digits after E or W) raised by stages other than checking a spec, so no
+ * spec can produce them here, with where they are raised. A new family must be added here, or get
+ * golden cases.
+ */
+const OTHER_STAGES: Readonly<Record<string, string>> = {
+  "05": "weights files: src/runtime/weights/ and src/cli/weights.ts",
+};
+
+const family = (code: string) => code.slice(1, 3);
+
+it("every spec-checking code in codes.ts is produced by some golden case", () => {
+  const produced = new Set<string>();
+  for (const c of listCases()) for (const d of runCase(c).diagnostics) produced.add(d.code);
+  const missing = Object.keys(CODES).filter(
+    (code) => !(family(code) in OTHER_STAGES) && !produced.has(code),
+  );
+  expect(missing, `add a case to test/diagnostics/cases/ for ${missing.join(", ")}`).toEqual([]);
+});
+
+it("no golden case produces a code of another stage, or one missing from codes.ts", () => {
+  const known = Object.keys(CODES);
+  for (const c of listCases()) {
+    for (const d of runCase(c).diagnostics) {
+      expect(known, c.name).toContain(d.code);
+      expect(Object.keys(OTHER_STAGES), `${c.name}: ${d.code}`).not.toContain(family(d.code));
+    }
+  }
+});
