@@ -1,13 +1,78 @@
 import { Command, CommanderError, Option } from "commander";
+import type { WriteDtype } from "../runtime/weights/dtypes.ts";
+import { LAYOUTS, type LayoutOption } from "../runtime/weights/layouts/map.ts";
 import { runCheck, type DiagnosticFormat } from "./check.ts";
 import { runFmt } from "./fmt.ts";
+import { runGenerate } from "./generate.ts";
+import { EXIT, processIo, type Io } from "./io.ts";
+import type { WeightSource } from "./load-model.ts";
+import { runForward } from "./run.ts";
 import { runSummary } from "./summary.ts";
 import { runWeightsInit, runWeightsInspect } from "./weights.ts";
-import { LAYOUTS, type LayoutOption } from "../runtime/weights/layouts/map.ts";
-import type { WriteDtype } from "../runtime/weights/dtypes.ts";
-import { EXIT, processIo, type Io } from "./io.ts";
 
 const VERSION = "0.1.0";
+
+/** Thrown by option parsers; main() prints it and exits 2. */
+class UsageError extends Error {}
+
+function positiveInteger(name: string) {
+  return (text: string): number => {
+    if (!/^[1-9]\d*$/.test(text))
+      throw new UsageError(`${name} takes a positive integer, got "${text}"`);
+    return Number(text);
+  };
+}
+
+function unsigned32(name: string) {
+  return (text: string): number => {
+    if (!/^\d+$/.test(text) || Number(text) >= 2 ** 32)
+      throw new UsageError(`${name} takes an integer in [0, 2^32), got "${text}"`);
+    return Number(text);
+  };
+}
+
+function numberIn(name: string, ok: (n: number) => boolean, range: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !ok(n))
+      throw new UsageError(`${name} takes a number ${range}, got "${text}"`);
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The options every command that runs a model shares: where its weights come from. */
+function withWeights(command: Command): Command {
+  return command
+    .option("--weights <file>", "safetensors weights (Loom or Hugging Face layout)")
+    .option(
+      "--init-seed <n>",
+      "without --weights: seeded initial weights",
+      unsigned32("--init-seed"),
+      0,
+    )
+    .addOption(
+      new Option("--layout <layout>", "tensor naming of --weights")
+        .choices(["auto", ...LAYOUTS])
+        .default("auto"),
+    )
+    .option("--model <name>", "which model, when the spec file defines several");
+}
+
+function weightSource(o: {
+  weights?: string;
+  initSeed: number;
+  layout: LayoutOption;
+  model?: string;
+}): WeightSource {
+  return {
+    initSeed: o.initSeed,
+    layout: o.layout,
+    ...(o.weights ? { weights: o.weights } : {}),
+    ...(o.model ? { model: o.model } : {}),
+  };
+}
 
 /** Builds the `loom` command tree; each action stores its exit status in `status`. */
 function program(io: Io, status: { code: number }): Command {
@@ -35,11 +100,11 @@ function program(io: Io, status: { code: number }): Command {
     .action(
       (
         files: string[],
-        opts: { format: DiagnosticFormat; emit?: "ir"; denyWarnings?: boolean; color: boolean },
+        o: { format: DiagnosticFormat; emit?: "ir"; denyWarnings?: boolean; color: boolean },
       ) => {
         status.code = runCheck(
           files,
-          { ...opts, color: opts.color && io.isTty && !process.env["NO_COLOR"] },
+          { ...o, color: o.color && io.isTty && !process.env["NO_COLOR"] },
           io,
         );
       },
@@ -52,19 +117,21 @@ function program(io: Io, status: { code: number }): Command {
     )
     .argument("<files...>", "spec files or directories")
     .option("--json", "print JSON instead of a table")
-    .option("--batch <n>", "sequences per batch for the memory figures", "1")
-    .option("--seq <n>", "positions per sequence (default: the sequence bound, at most 2048)")
-    .action((files: string[], opts: { json?: boolean; batch: string; seq?: string }) => {
-      const batch = positiveInteger(opts.batch);
-      const seq = opts.seq === undefined ? undefined : positiveInteger(opts.seq);
-      if (batch === undefined || (opts.seq !== undefined && seq === undefined)) {
-        io.stderr("error: --batch and --seq take positive integers\n");
-        status.code = EXIT.usage;
-        return;
-      }
+    .option(
+      "--batch <n>",
+      "sequences per batch for the memory figures",
+      positiveInteger("--batch"),
+      1,
+    )
+    .option(
+      "--seq <n>",
+      "positions per sequence (default: the sequence bound, at most 2048)",
+      positiveInteger("--seq"),
+    )
+    .action((files: string[], o: { json?: boolean; batch: number; seq?: number }) => {
       status.code = runSummary(
         files,
-        { json: Boolean(opts.json), batch, ...(seq ? { seq } : {}) },
+        { json: Boolean(o.json), batch: o.batch, ...(o.seq ? { seq: o.seq } : {}) },
         io,
       );
     });
@@ -77,15 +144,96 @@ function program(io: Io, status: { code: number }): Command {
     .argument("<files...>", "spec files or directories")
     .option("--check", "list files that are not formatted; exit 1 if any")
     .option("--write", "rewrite files that are not formatted")
-    .action(async (files: string[], opts: { check?: boolean; write?: boolean }) => {
-      if (opts.check && opts.write) {
-        io.stderr("error: --check and --write cannot be used together\n");
-        status.code = EXIT.usage;
-        return;
-      }
-      status.code = await runFmt(
-        files,
-        { check: Boolean(opts.check), write: Boolean(opts.write) },
+    .action(async (files: string[], o: { check?: boolean; write?: boolean }) => {
+      if (o.check && o.write) throw new UsageError("--check and --write cannot be used together");
+      status.code = await runFmt(files, { check: Boolean(o.check), write: Boolean(o.write) }, io);
+    });
+
+  withWeights(
+    loom
+      .command("run")
+      .description("one forward pass on the CPU reference executor")
+      .argument("<spec>", "spec file"),
+  )
+    .option("--tokens <ids>", "comma-separated token ids for the first int input")
+    .option("--text <text>", "text for the first int input, through the spec's tokenizer")
+    .option(
+      "--input <name=file.json>",
+      "an input as JSON ({shape, data} or nested arrays); repeatable",
+      collect,
+      [],
+    )
+    .option("-o, --out <file>", "write the outputs to FILE.json, or one output to FILE.npy")
+    .option("--output <name>", "the output written to an .npy file (default: the first)")
+    .action((spec: string, o) => {
+      status.code = runForward(
+        spec,
+        {
+          ...weightSource(o),
+          inputs: o.input,
+          ...(o.tokens !== undefined ? { tokens: o.tokens } : {}),
+          ...(o.text !== undefined ? { text: o.text } : {}),
+          ...(o.out !== undefined ? { out: o.out } : {}),
+          ...(o.output !== undefined ? { output: o.output } : {}),
+        },
+        io,
+      );
+    });
+
+  withWeights(
+    loom
+      .command("generate")
+      .description(
+        "generate with a KV cache on the CPU reference executor, streaming tokens as they come",
+      )
+      .argument("<spec>", "spec file"),
+  )
+    .option("--prompt <text>", "prompt text, through the spec's tokenizer")
+    .option("--tokens <ids>", "prompt as comma-separated token ids")
+    .option("--source <text>", "encoder-decoder models: the text the encoder reads")
+    .option("--max-tokens <n>", "tokens to generate", positiveInteger("--max-tokens"), 64)
+    .option(
+      "--temperature <t>",
+      "0 is greedy; above 0 samples",
+      numberIn("--temperature", (n) => n >= 0, "≥ 0"),
+      0,
+    )
+    .option(
+      "--top-k <k>",
+      "sample among the k likeliest tokens (0: all)",
+      numberIn("--top-k", (n) => Number.isInteger(n) && n >= 0, "≥ 0, an integer"),
+      0,
+    )
+    .option(
+      "--top-p <p>",
+      "sample among the likeliest tokens of total probability p",
+      numberIn("--top-p", (n) => n > 0 && n <= 1, "in (0, 1]"),
+      1,
+    )
+    .option("--seed <n>", "seed of the sampler", unsigned32("--seed"), 0)
+    .option(
+      "--stop <text>",
+      "stop after this text (or #id for a token id); repeatable",
+      collect,
+      [],
+    )
+    .option("--ids", "print token ids instead of text")
+    .action(async (spec: string, o) => {
+      status.code = await runGenerate(
+        spec,
+        {
+          ...weightSource(o),
+          ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
+          ...(o.tokens !== undefined ? { tokens: o.tokens } : {}),
+          ...(o.source !== undefined ? { source: o.source } : {}),
+          maxTokens: o.maxTokens,
+          temperature: o.temperature,
+          topK: o.topK,
+          topP: o.topP,
+          seed: o.seed,
+          stop: o.stop,
+          ids: Boolean(o.ids),
+        },
         io,
       );
     });
@@ -96,22 +244,21 @@ function program(io: Io, status: { code: number }): Command {
     .description("write deterministic seeded weights for a spec (Loom layout, safetensors)")
     .argument("<spec>", "spec file")
     .requiredOption("-o, --out <file>", "the safetensors file to write")
-    .option("--seed <n>", "an unsigned 32-bit seed", "0")
+    .option("--seed <n>", "seed of the initialiser", unsigned32("--seed"), 0)
     .addOption(
       new Option("--dtype <dtype>", "element type").choices(["f32", "f16", "bf16"]).default("f32"),
     )
     .option("--force", "overwrite the output file if it exists")
-    .option("--model <name>", "which model, when the file defines several")
+    .option("--model <name>", "which model, when the spec file defines several")
     .action(
       (
         spec: string,
-        o: { out: string; seed: string; dtype: WriteDtype; force?: boolean; model?: string },
+        o: { out: string; seed: number; dtype: WriteDtype; force?: boolean; model?: string },
       ) => {
-        const seed = /^\d+$/.test(o.seed) ? Number(o.seed) : Number.NaN;
         status.code = runWeightsInit(
           spec,
           {
-            seed,
+            seed: o.seed,
             out: o.out,
             dtype: o.dtype,
             force: Boolean(o.force),
@@ -123,12 +270,10 @@ function program(io: Io, status: { code: number }): Command {
     );
   weights
     .command("inspect")
-    .description(
-      "list a safetensors file's tensors and metadata; with --spec, check it fits the spec",
-    )
+    .description("list a safetensors file's tensors and metadata; with --spec, check that it fits")
     .argument("<file>", "safetensors file")
     .option("--spec <spec>", "bind the weights to this spec and report what does not fit")
-    .option("--model <name>", "which model, when the spec defines several")
+    .option("--model <name>", "which model, when the spec file defines several")
     .option("--json", "print JSON")
     .addOption(
       new Option("--layout <layout>", "tensor naming")
@@ -156,11 +301,6 @@ function program(io: Io, status: { code: number }): Command {
   return loom;
 }
 
-/** A positive integer from an option's text, or undefined if it is not one. */
-function positiveInteger(text: string): number | undefined {
-  return /^[1-9]\d*$/.test(text) ? Number(text) : undefined;
-}
-
 /** Runs the CLI with `argv` (without node and script); returns the exit status, never throws. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const status = { code: EXIT.ok as number };
@@ -169,7 +309,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return status.code;
   } catch (error) {
     if (error instanceof CommanderError) {
+      const cause = (error as CommanderError & { cause?: unknown }).cause;
+      if (cause instanceof UsageError) io.stderr(`error: ${cause.message}\n`);
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT.usage;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr(

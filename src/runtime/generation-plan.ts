@@ -17,6 +17,7 @@ export function generationPlan(ir: TypedIr): GenerationPlan | { error: string } 
   const dependsOn = new Map<number, Set<number>>();
   for (const input of ir.inputs) dependsOn.set(input.value, new Set([input.value]));
   const causalInputs = new Set<number>();
+  const encoderInputs = new Set<number>();
   for (const node of ir.nodes) {
     const deps = new Set<number>();
     for (const id of Object.values(node.inputs))
@@ -25,8 +26,14 @@ export function generationPlan(ir: TypedIr): GenerationPlan | { error: string } 
     if (node.op === "attention" && node.attrs["causal"] === true) {
       for (const d of dependsOn.get(node.inputs["x"]!) ?? []) causalInputs.add(d);
     }
+    if (node.op === "cross_attention") {
+      for (const d of dependsOn.get(node.inputs["memory"]!) ?? []) encoderInputs.add(d);
+    }
   }
-  const step = ir.inputs.find((i) => i.dtype === "int" && causalInputs.has(i.value));
+  // The decoder's tokens reach a causal attention; an encoder's reach it only through memory.
+  const step = ir.inputs.find(
+    (i) => i.dtype === "int" && causalInputs.has(i.value) && !encoderInputs.has(i.value),
+  );
   if (!step) {
     return {
       error: `model \`${ir.model}\` has no causal self-attention over an int input, so it cannot generate text; use \`loom run\` for a forward pass`,

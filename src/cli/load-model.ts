@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { checkSpec } from "../compiler/compile.ts";
+import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import { renderPretty, summaryLine } from "../compiler/diagnostics/render.ts";
+import type { TypedIr } from "../compiler/ir/schema.ts";
+import type { SourceSet } from "../compiler/source.ts";
+import type { WeightMap } from "../runtime/reference/executor.ts";
+import { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
+import { initWeights } from "../runtime/weights/init.ts";
+import type { LayoutOption } from "../runtime/weights/layouts/map.ts";
+import { loadWeights } from "../runtime/weights/load.ts";
+import { EXIT, readText, type Io } from "./io.ts";
+
+/** Where a model's weights come from: a safetensors file, or the seeded initialiser. */
+export interface WeightSource {
+  weights?: string;
+  /** Seed of the initialiser when there is no weights file. */
+  initSeed?: number;
+  layout?: LayoutOption;
+  model?: string;
+}
+
+/** A checked spec with its weights bound and its tokenizer made: ready to run. */
+export interface LoadedModel {
+  ir: TypedIr;
+  weights: WeightMap;
+  metadata: Record<string, string>;
+  /** Absent when the spec names no tokenizer. */
+  tokenizer?: Tokenizer;
+}
+
+function report(diagnostics: Diagnostic[], sources: SourceSet, io: Io): void {
+  if (diagnostics.length === 0) return;
+  io.stderr(renderPretty(diagnostics, sources, { color: io.isTty && !process.env["NO_COLOR"] }));
+  io.stderr(`${summaryLine(diagnostics)}\n`);
+}
+
+/**
+ * Checks the spec, binds the weights (or initialises them from a seed) and makes the tokenizer.
+ * Prints what went wrong and returns an exit status when it cannot.
+ */
+export function loadModel(spec: string, source: WeightSource, io: Io): LoadedModel | number {
+  const checked = checkSpec(spec, readText);
+  const errors = checked.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    report(checked.diagnostics, checked.sources, io);
+    return errors.every((d) => d.code === "E0103") ? EXIT.usage : EXIT.errors;
+  }
+  const candidates = checked.models.filter((m) => !source.model || m.name === source.model);
+  if (candidates.length !== 1 || !candidates[0]!.ir) {
+    const names = checked.models.map((m) => m.name).join(", ");
+    io.stderr(
+      candidates.length === 0
+        ? `error: ${spec} has no model named \`${source.model}\` (it has: ${names || "none"})\n`
+        : `error: ${spec} defines several models (${names}); choose one with --model\n`,
+    );
+    return EXIT.usage;
+  }
+  const ir = candidates[0]!.ir!;
+
+  let weights: WeightMap;
+  let metadata: Record<string, string> = {};
+  if (source.weights !== undefined) {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(source.weights);
+    } catch (error) {
+      io.stderr(
+        `error[E0508]: cannot read weights file "${source.weights}": ${(error as Error).message}\n`,
+      );
+      return EXIT.usage;
+    }
+    const loaded = loadWeights(ir, source.weights, bytes, { layout: source.layout ?? "auto" });
+    report(loaded.diagnostics, checked.sources, io);
+    if (!loaded.weights) return EXIT.errors;
+    weights = loaded.weights;
+    metadata = loaded.metadata;
+  } else {
+    weights = initWeights(ir, source.initSeed ?? 0);
+    metadata = { "loom.seed": String(source.initSeed ?? 0) };
+  }
+
+  const tokenizerName = ir.tokenizer ?? metadata["tokenizer"] ?? metadata["loom.tokenizer"];
+  if (!tokenizerName) return { ir, weights, metadata };
+  const tokenizer = createTokenizer(tokenizerName, metadata);
+  if (isTokenizerError(tokenizer)) {
+    io.stderr(`error: cannot make the "${tokenizerName}" tokenizer: ${tokenizer.error}\n`);
+    return EXIT.errors;
+  }
+  return { ir, weights, metadata, tokenizer };
+}

@@ -1,0 +1,130 @@
+import { readFileSync } from "node:fs";
+import { dimEvaluate, dimFromJson, dimSymbols } from "../compiler/dims.ts";
+import type { TypedIr } from "../compiler/ir/schema.ts";
+import { sizeOf, type Tensor } from "../runtime/tensor.ts";
+
+type Input = TypedIr["inputs"][number];
+
+/** A user-facing failure to assemble inputs; the message says what to pass instead. */
+export class InputError extends Error {}
+
+/** Reads `--input name=FILE.json`: `{ "shape": [...], "data": [...] }` or nested arrays. */
+export function readInputFile(path: string): Tensor {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new InputError(`cannot read input file "${path}": ${(error as Error).message}`);
+  }
+  if (value && typeof value === "object" && "shape" in value && "data" in value) {
+    const { shape, data } = value as { shape: unknown; data: unknown };
+    if (
+      Array.isArray(shape) &&
+      shape.every((d) => Number.isInteger(d) && d > 0) &&
+      Array.isArray(data)
+    ) {
+      if (data.length !== sizeOf(shape as number[]) || !data.every((v) => typeof v === "number")) {
+        throw new InputError(
+          `"${path}": data must hold ${sizeOf(shape as number[])} numbers for shape [${shape.join(", ")}]`,
+        );
+      }
+      return { shape: shape as number[], data: Float64Array.from(data as number[]) };
+    }
+  }
+  const shape: number[] = [];
+  let level: unknown = value;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = level[0];
+  }
+  const flat = (Array.isArray(value) ? value.flat(Infinity) : []) as unknown[];
+  if (
+    shape.length === 0 ||
+    flat.length !== sizeOf(shape) ||
+    !flat.every((v) => typeof v === "number")
+  ) {
+    throw new InputError(
+      `"${path}" must be {"shape": [...], "data": [...]} or a rectangular nested array of numbers`,
+    );
+  }
+  return { shape, data: Float64Array.from(flat as number[]) };
+}
+
+/**
+ * Fills every model input: the given ones as they are, the token input from `tokens`, other int
+ * inputs with zeros (segment ids) and bool inputs with true (no padding), sized from the dynamic
+ * dims the given inputs bind. Checks ranks, static sizes and sequence bounds.
+ */
+export function assembleInputs(
+  ir: TypedIr,
+  given: Record<string, Tensor>,
+  tokens?: { input: string; ids: number[] },
+): Record<string, Tensor> {
+  const inputs: Record<string, Tensor> = { ...given };
+  for (const name of Object.keys(given)) {
+    if (!ir.inputs.some((i) => i.name === name)) {
+      throw new InputError(
+        `the model has no input \`${name}\`; its inputs are ${ir.inputs.map((i) => `\`${i.name}\``).join(", ")}`,
+      );
+    }
+  }
+  if (tokens)
+    inputs[tokens.input] = { shape: [1, tokens.ids.length], data: Float64Array.from(tokens.ids) };
+
+  const symbols = new Map<string, number>();
+  const bind = (input: Input, tensor: Tensor) => {
+    if (tensor.shape.length !== input.shape.length) {
+      throw new InputError(
+        `input \`${input.name}\` has rank ${input.shape.length} ([${input.shape.join(", ")}]) but was given shape [${tensor.shape.join(", ")}]`,
+      );
+    }
+    input.shape.forEach((axis, i) => {
+      const size = tensor.shape[i]!;
+      if (typeof axis === "number") {
+        if (axis !== size)
+          throw new InputError(
+            `input \`${input.name}\` needs size ${axis} on axis ${i}, got ${size}`,
+          );
+      } else if (/^[A-Za-z_]\w*$/.test(axis)) {
+        const known = symbols.get(axis);
+        if (known !== undefined && known !== size) {
+          throw new InputError(
+            `dim \`${axis}\` is ${known} in one input but ${size} in \`${input.name}\``,
+          );
+        }
+        const bound = ir.symbols.find((s) => s.name === axis)?.bound;
+        if (bound != null && size > bound) {
+          throw new InputError(
+            `input \`${input.name}\` has ${size} positions on \`${axis}\`, above its bound ${axis} <= ${bound}`,
+          );
+        }
+        symbols.set(axis, size);
+      }
+    });
+  };
+  for (const input of ir.inputs) if (inputs[input.name]) bind(input, inputs[input.name]!);
+
+  for (const input of ir.inputs) {
+    if (inputs[input.name]) continue;
+    const shape = input.shape.map((axis) => {
+      const dim = dimFromJson(axis)!;
+      const size = dimEvaluate(dim, symbols);
+      if (size === undefined) {
+        throw new InputError(
+          `input \`${input.name}\` [${input.shape.join(", ")}] needs \`${dimSymbols(dim).join("`, `")}\`, which no given input sets; pass it with --input ${input.name}=FILE.json`,
+        );
+      }
+      return size;
+    });
+    if (input.dtype === "float") {
+      throw new InputError(
+        `input \`${input.name}\` (float[${input.shape.join(", ")}]) has no default; pass it with --input ${input.name}=FILE.json`,
+      );
+    }
+    inputs[input.name] = {
+      shape,
+      data: new Float64Array(sizeOf(shape)).fill(input.dtype === "bool" ? 1 : 0),
+    };
+  }
+  return inputs;
+}

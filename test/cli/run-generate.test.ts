@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.ts";
+import { encodeNpy } from "../../src/cli/npy.ts";
+
+async function loom(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(argv, {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    isTty: false,
+  });
+  expect(stderr + stdout).not.toMatch(/\n\s+at /);
+  return { code, stdout, stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "loom-cli-"));
+
+describe("loom run", () => {
+  it("prints the next-token distribution of an LM", async () => {
+    const r = await loom("run", "specs/tiny-gpt.loom", "--tokens", "1,2,3");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("logits: [1, 3, 256]");
+    expect(r.stdout).toContain("next token after the last position, top 5");
+  });
+
+  it("writes every output as JSON, and the same logits twice for the same seed", async () => {
+    const a = join(dir, "a.json");
+    const b = join(dir, "b.json");
+    expect(
+      (await loom("run", "specs/tiny-gpt.loom", "--tokens", "5,6", "--init-seed", "4", "-o", a))
+        .code,
+    ).toBe(0);
+    expect(
+      (await loom("run", "specs/tiny-gpt.loom", "--tokens", "5,6", "--init-seed", "4", "-o", b))
+        .code,
+    ).toBe(0);
+    const parsed = JSON.parse(readFileSync(a, "utf8"));
+    expect(parsed.outputs.logits.shape).toEqual([1, 2, 256]);
+    expect(parsed.outputs.logits.data).toHaveLength(512);
+    expect(readFileSync(a, "utf8")).toBe(readFileSync(b, "utf8"));
+  });
+
+  it("reads inputs from JSON files and names a missing one", async () => {
+    const r = await loom("run", "specs/tiny-vit.loom");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--input");
+    const image = join(dir, "image.json");
+    writeFileSync(image, JSON.stringify({ shape: [1, 1, 28, 28], data: new Array(784).fill(0.5) }));
+    const ok = await loom("run", "specs/tiny-vit.loom", "--input", `pixels=${image}`);
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("class probabilities");
+  });
+
+  it("refuses a sequence above its bound, text without a tokenizer, and bad token lists", async () => {
+    const long = Array.from({ length: 65 }, () => "1").join(",");
+    expect((await loom("run", "specs/tiny-gpt.loom", "--tokens", long)).stderr).toContain(
+      "above its bound seq <= 64",
+    );
+    expect((await loom("run", "specs/tiny-gpt.loom", "--text", "hi")).stderr).toContain(
+      "names no tokenizer",
+    );
+    expect((await loom("run", "specs/tiny-gpt.loom", "--tokens", "1,x")).code).toBe(2);
+    expect((await loom("run", "specs/tiny-gpt.loom", "--tokens", "999")).stderr).toContain(
+      "outside the vocabulary",
+    );
+  });
+
+  it("reports a missing or corrupt weights file with a code, never a crash", async () => {
+    const missing = await loom(
+      "run",
+      "specs/tiny-gpt.loom",
+      "--weights",
+      join(dir, "nope.safetensors"),
+      "--tokens",
+      "1",
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("E0508");
+    const corrupt = join(dir, "corrupt.safetensors");
+    writeFileSync(corrupt, Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
+    const bad = await loom("run", "specs/tiny-gpt.loom", "--weights", corrupt, "--tokens", "1");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("E0501");
+  });
+
+  it("writes .npy files NumPy can read: magic, version 1.0, a 64-byte aligned header, float32 data", () => {
+    const bytes = encodeNpy({ shape: [2, 3], data: Float64Array.from([1, 2, 3, 4, 5, 6]) });
+    expect(Array.from(bytes.slice(0, 8))).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    const headerLength = bytes[8]! + 256 * bytes[9]!;
+    expect((10 + headerLength) % 64).toBe(0);
+    const header = new TextDecoder().decode(bytes.slice(10, 10 + headerLength));
+    expect(header).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(2, 3\), \} *\n$/);
+    const values = new Float32Array(bytes.slice(10 + headerLength).buffer);
+    expect(Array.from(values)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe("loom generate", () => {
+  it("prints token ids for a model without a tokenizer, deterministically", async () => {
+    const a = await loom(
+      "generate",
+      "specs/tiny-llama.loom",
+      "--tokens",
+      "1,2,3",
+      "--max-tokens",
+      "6",
+    );
+    const b = await loom(
+      "generate",
+      "specs/tiny-llama.loom",
+      "--tokens",
+      "1,2,3",
+      "--max-tokens",
+      "6",
+    );
+    expect(a.code).toBe(0);
+    expect(a.stdout.trim().split(",")).toHaveLength(6);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it("samples reproducibly with a seed", async () => {
+    const args = [
+      "generate",
+      "specs/tiny-llama.loom",
+      "--tokens",
+      "1",
+      "--max-tokens",
+      "12",
+      "--temperature",
+      "1.5",
+      "--top-p",
+      "0.9",
+    ];
+    const a = await loom(...args, "--seed", "1");
+    expect(a.code).toBe(0);
+    expect((await loom(...args, "--seed", "1")).stdout).toBe(a.stdout);
+  });
+
+  it("rejects bad sampling options and models that cannot generate", async () => {
+    expect(
+      (await loom("generate", "specs/tiny-gpt.loom", "--tokens", "1", "--top-p", "0")).code,
+    ).toBe(2);
+    expect(
+      (await loom("generate", "specs/tiny-gpt.loom", "--tokens", "1", "--temperature", "-1")).code,
+    ).toBe(2);
+    const bert = await loom("generate", "specs/tiny-bert.loom", "--tokens", "1");
+    expect(bert.code).toBe(1);
+    expect(bert.stderr).toContain("cannot generate");
+    const t5 = await loom("generate", "specs/tiny-t5.loom", "--tokens", "1");
+    expect(t5.code).toBe(2);
+    expect(t5.stderr).toContain("--source");
+  });
+});
