@@ -1,6 +1,7 @@
 /**
  * The registry of diagnostic codes. Codes are stable: a code, once published, keeps its meaning.
- * E01xx syntax, E02xx names and structure, E03xx shapes and dims, W04xx warnings.
+ * E01xx syntax, E02xx names and structure, E03xx shapes and dims, W04xx warnings, E05xx weights,
+ * E06xx device limits and bundles.
  * docs/diagnostics.md is generated from this table (npm run docs:diagnostics).
  */
 export interface CodeInfo {
@@ -201,6 +202,62 @@ export const CODES = {
     title: "non-finite weight values",
     explanation:
       "A weight holds NaN or infinite values, which would poison every output. The checkpoint is damaged, or was saved in a dtype its values overflow (for example float16 above 65504).",
+  },
+  // E06xx: device limits (src/compiler/device-profile/) and bundles (src/compiler/bundle/).
+  E0601: {
+    title: "device limit exceeded",
+    explanation:
+      "A kernel or buffer of the kernel plan needs more than the device profile allows: workgroup storage, invocations or size per workgroup, storage or uniform buffers per shader stage, a buffer's size or binding size, or workgroups per dispatch dimension. Compile with smaller tiles, or for a device with larger limits (--device-profile NAME or a JSON profile).",
+  },
+  E0602: {
+    title: "device feature missing",
+    explanation:
+      "A kernel's WGSL enables a feature (such as `enable f16;`, which needs shader-f16) that the device profile does not list. Compile for a profile that has it, or without the feature.",
+  },
+  W0603: {
+    title: "dispatch size not checked",
+    explanation:
+      "A kernel's dispatch is written over a size that neither its step nor the plan's runtime sizes give, so its workgroup count could not be checked against maxComputeWorkgroupsPerDimension. The runtime checks it when it dispatches.",
+  },
+  E0604: {
+    title: "invalid device profile",
+    explanation:
+      "--device-profile names neither a built-in profile (webgpu-default, swiftshader) nor a readable JSON file holding a valid profile: an object with `name`, `features` and every limit as a positive integer. docs/bundle-format.md lists the fields.",
+  },
+  E0610: {
+    title: "cannot read bundle file",
+    explanation:
+      "A bundle is a directory holding manifest.json, kernels/<name>.wgsl for every kernel and weights.safetensors. One of them is missing or unreadable: the bundle is incomplete, or the path is not a bundle.",
+  },
+  E0611: {
+    title: "invalid bundle manifest",
+    explanation:
+      "manifest.json is not UTF-8 JSON, or does not match the manifest schema (docs/bundle-format.md). Each problem is reported with its JSON path. Recompile the bundle with `loom compile`.",
+  },
+  E0612: {
+    title: "unsupported bundle format version",
+    explanation:
+      "The bundle was written in a newer format than this Loom reads. Upgrade Loom to the version the message names, or recompile the spec (the bundle holds it) with this one.",
+  },
+  E0613: {
+    title: "bundle file corrupted",
+    explanation:
+      "A file of the bundle (a kernel's WGSL, the weights, or the spec text in the manifest) does not have the SHA-256 hash or size the manifest records: it was changed or damaged after compiling. Recompile the bundle.",
+  },
+  E0614: {
+    title: "inconsistent bundle",
+    explanation:
+      "The manifest's parts disagree: a step names a kernel or buffer that does not exist, a kernel is bound to the wrong number of buffers, names repeat, a weight buffer names a weight the IR does not declare, or the recorded requirements are not those of the plan. Recompile the bundle.",
+  },
+  E0615: {
+    title: "cannot write bundle",
+    explanation:
+      "The bundle directory could not be written: it exists (pass --force to replace a bundle), it is not a bundle and will not be replaced, or a write failed. Nothing was changed: a failed write leaves the old directory as it was.",
+  },
+  E0620: {
+    title: "layer not compiled for WebGPU",
+    explanation:
+      "The spec checks, and the CPU reference runs it, but the lowering to WebGPU kernels does not cover this layer or this arrangement yet (the message says which). Run it with `--backend cpu`, or write the layer the way the message suggests.",
   },
 } as const satisfies Record<string, CodeInfo>;
 

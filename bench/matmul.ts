@@ -1,0 +1,199 @@
+/**
+ * Matmul benchmark: 512×512×512 f32 on the acquired adapter, a naive one-output-per-thread kernel
+ * (the baseline) against matmulKernel at several tiles. Run: `npx tsx bench/matmul.ts [iters]`.
+ *
+ * Method as in shared/bench/peers (common.mjs), so the figures compare with the peer runtimes':
+ * the same inputs (mulberry32, seed 1 for A and seed 2 for B, values in [-1, 1)), y = A·B (here
+ * x = A and W = Bᵀ, in PyTorch [out, in] layout), inputs resident on the device, each timed call
+ * = encode + dispatch + copy to a staging buffer + map + read back, 3 warm-ups, then the median of
+ * `iters` calls (15 by default); every result is checked against a float64-accumulated reference.
+ * A benchmark, not a test: it prints, it asserts nothing.
+ */
+import { acquireNodeDevice } from "../src/runtime/webgpu/device.ts";
+import { type Kernel, paramBytes, workgroupCounts } from "../src/runtime/webgpu/kernel.ts";
+import { chooseMatmulTile, MATMUL_TILE_CANDIDATES, type MatmulTile } from "../src/runtime/webgpu/kernels/matmul-tile.ts";
+import { matmulKernel } from "../src/runtime/webgpu/kernels/matmul.ts";
+import { pipelineFor, runKernel } from "../src/runtime/webgpu/run-kernel.ts";
+
+const N = 512; // rows = k = n
+const FLOP = 2 * N ** 3; // 268.4 MFLOP
+const WARM = 3;
+const ITERS = Number(process.argv[2] ?? 15);
+
+/** The peers' generator (common.mjs): uniform in [-1, 1) · scale. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function randArr(n: number, seed: number): Float32Array {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => r() * 2 - 1);
+}
+
+/** The naive baseline: one output per invocation, scalar loads, no workgroup memory. */
+function naiveKernel(k: number, n: number): Kernel {
+  const wgsl = `// naive matmul: y[rows, N] = x[rows, K] · w[N, K]ᵀ, one output per invocation
+const K: u32 = ${k}u; // in width
+const N: u32 = ${n}u; // out width
+struct Params {
+  rows: u32,
+}
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let col = id.x;
+  let row = id.y;
+  if (row >= params.rows || col >= N) { return; }
+  var sum = 0.0;
+  for (var i = 0u; i < K; i++) { sum += x[row * K + i] * w[col * K + i]; }
+  y[row * N + col] = sum;
+}
+`;
+  return {
+    name: "naive_matmul",
+    wgsl,
+    entryPoint: "main",
+    bindings: [
+      { name: "params", access: "uniform" },
+      { name: "x", access: "read" },
+      { name: "w", access: "read" },
+      { name: "y", access: "read_write" },
+    ],
+    workgroupSize: [16, 16, 1],
+    workgroupStorageBytes: 0,
+    dispatch: [Math.ceil(n / 16), { expr: "rows", divisor: 16 }, 1],
+    params: [{ name: "rows", value: "rows" }],
+  };
+}
+
+interface Timing {
+  medianMs: number;
+  minMs: number;
+  maxErr: number;
+}
+
+/** Times a kernel with its inputs resident on the device: dispatch + read-back per call. */
+async function timeResident(device: GPUDevice, kernel: Kernel, data: Record<string, Float32Array>, reference: Float64Array): Promise<Timing> {
+  const sizes = { rows: N };
+  const pipeline = await pipelineFor(device, kernel);
+  const buffers: GPUBuffer[] = [];
+  let output: GPUBuffer | undefined;
+  const entries = kernel.bindings.map((binding, i) => {
+    if (binding.access === "uniform") {
+      const bytes = paramBytes(kernel, sizes);
+      const buffer = device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      device.queue.writeBuffer(buffer, 0, bytes);
+      buffers.push(buffer);
+      return { binding: i, resource: { buffer } };
+    }
+    const host = data[binding.name]!;
+    const buffer = device.createBuffer({ size: host.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+    device.queue.writeBuffer(buffer, 0, host);
+    buffers.push(buffer);
+    if (binding.access === "read_write") output = buffer;
+    return { binding: i, resource: { buffer } };
+  });
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  const bytes = N * N * 4;
+  const run = async (): Promise<Float32Array> => {
+    const staging = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(...workgroupCounts(kernel, sizes));
+    pass.end();
+    encoder.copyBufferToBuffer(output!, 0, staging, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const y = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    return y;
+  };
+  const times: number[] = [];
+  let last = new Float32Array();
+  for (let i = 0; i < WARM + ITERS; i++) {
+    const t0 = performance.now();
+    last = await run();
+    if (i >= WARM) times.push(performance.now() - t0);
+  }
+  for (const b of buffers) b.destroy();
+  times.sort((a, b) => a - b);
+  return { medianMs: times[times.length >> 1]!, minMs: times[0]!, maxErr: maxRelError(last, reference) };
+}
+
+/** max |a − b| / max(1, |b|). */
+function maxRelError(got: Float32Array, reference: Float64Array): number {
+  let max = 0;
+  for (let i = 0; i < reference.length; i++) max = Math.max(max, Math.abs(got[i]! - reference[i]!) / Math.max(1, Math.abs(reference[i]!)));
+  return max;
+}
+
+const gflops = (ms: number) => FLOP / (ms * 1e6);
+const tileName = (t: MatmulTile) => `${t.rows}x${t.cols}x${t.k} per-thread ${t.perThreadRows}x${t.perThreadCols}`;
+
+const { device, description, kind } = await acquireNodeDevice();
+console.log(`adapter: ${description} (${kind})`);
+console.log(`matmul ${N}x${N}x${N} f32 (${(FLOP / 1e6).toFixed(1)} MFLOP), inputs resident, time = dispatch + read-back, median of ${ITERS} after ${WARM} warm-ups`);
+
+const a = randArr(N * N, 1);
+const b = randArr(N * N, 2);
+const w = new Float32Array(N * N); // W = Bᵀ: w[col][i] = b[i][col]
+for (let i = 0; i < N; i++) for (let col = 0; col < N; col++) w[col * N + i] = b[i * N + col]!;
+const reference = new Float64Array(N * N);
+for (let row = 0; row < N; row++) {
+  for (let col = 0; col < N; col++) {
+    let sum = 0;
+    for (let i = 0; i < N; i++) sum += a[row * N + i]! * w[col * N + i]!;
+    reference[row * N + col] = sum;
+  }
+}
+const data = { x: a, w, y: new Float32Array(N * N) };
+
+const report = (label: string, t: Timing, baseline?: number) =>
+  console.log(
+    [
+      label.padEnd(44),
+      `median ${t.medianMs.toFixed(2).padStart(8)} ms`,
+      `min ${t.minMs.toFixed(2).padStart(8)} ms`,
+      `${gflops(t.medianMs).toFixed(3).padStart(8)} GFLOP/s`,
+      baseline === undefined ? "" : `${(baseline / t.medianMs).toFixed(2).padStart(6)}x naive`,
+      `max rel err ${t.maxErr.toExponential(2)}`,
+    ].join("  "),
+  );
+
+const naive = await timeResident(device, naiveKernel(N, N), data, reference);
+report("naive (one output per invocation)", naive);
+
+const results: { tile: MatmulTile; timing: Timing }[] = [];
+const best = await chooseMatmulTile(async (tile) => {
+  const timing = await timeResident(device, matmulKernel({ name: "bench_matmul", k: N, n: N, bias: false, activation: "none", tile }), data, reference);
+  results.push({ tile, timing });
+  report(`matmulKernel ${tileName(tile)}`, timing, naive.medianMs);
+  return timing.medianMs;
+}, process.env["MATMUL_TILES"] ? (JSON.parse(process.env["MATMUL_TILES"]) as MatmulTile[]) : MATMUL_TILE_CANDIDATES);
+console.log(`best tile on this adapter: ${tileName(best)}`);
+
+// The same best kernel through runKernel: uploads x and W on every call as well.
+const kernel = matmulKernel({ name: "bench_matmul", k: N, n: N, bias: false, activation: "none", tile: best });
+const times: number[] = [];
+let last: Float32Array = new Float32Array();
+for (let i = 0; i < WARM + ITERS; i++) {
+  const t0 = performance.now();
+  last = (await runKernel(device, kernel, data, { rows: N }))["y"]!;
+  if (i >= WARM) times.push(performance.now() - t0);
+}
+times.sort((x, y) => x - y);
+report("best tile via runKernel (upload every call)", { medianMs: times[times.length >> 1]!, minMs: times[0]!, maxErr: maxRelError(last, reference) }, naive.medianMs);
+device.destroy();
+process.exit(0);

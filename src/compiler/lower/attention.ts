@@ -1,0 +1,143 @@
+import { dimFromJson, formatDim } from "../dims.ts";
+import type { TypedNode } from "../ir/schema.ts";
+import {
+  attentionKernel,
+  decodeAttentionKernel,
+  decodeCombineKernel,
+  decodePartialSize,
+  decodeSplit,
+  type AttentionOptions,
+} from "../../runtime/webgpu/kernels/attention.ts";
+import { kvAppendKernel } from "../../runtime/webgpu/kernels/kv-append.ts";
+import type { SizeExpr } from "../../runtime/webgpu/kernel.ts";
+import { LoweringError, type PlanBuilder } from "./builder.ts";
+import { matmul, residualFor } from "./dense.ts";
+import type { Fusions } from "./fusions.ts";
+
+function times(a: SizeExpr, n: number): SizeExpr {
+  return typeof a === "number" ? a * n : `${n} * ${a}`;
+}
+
+/** The sequence axis of a [batch, seq, width] value, as a size expression. */
+function sequence(b: PlanBuilder, id: number): SizeExpr {
+  const text = formatDim(b.shape(id)[1]!);
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+/**
+ * Self- and cross-attention: Q, K, V projections (matmuls), K/V appended to the layer's cache
+ * (RoPE applied to keys there), the flash-style attention kernel (or, for one new position, the
+ * split decode kernel and its combine), then the output projection with the residual add folded in.
+ */
+export function lowerAttention(b: PlanBuilder, node: TypedNode, fusions: Fusions, step: string | null): void {
+  const cross = node.op === "cross_attention";
+  const x = node.inputs["x"]!;
+  const source = cross ? node.inputs["memory"]! : x;
+  const heads = node.attrs["heads"] as number;
+  const kvHeads = node.attrs["kv_heads"] as number;
+  const headDim = node.attrs["head_dim"] as number;
+  const rope = typeof node.attrs["rope"] === "number" && !cross ? (node.attrs["rope"] as number) : null;
+  const d = b.width(x);
+  const sourceWidth = b.width(source);
+  const rows = b.rows(x);
+  const sourceRows = b.rows(source);
+  const seq = sequence(b, x);
+  const sourceSeq = sequence(b, source);
+  const maxLen = typeof sourceSeq === "number" ? sourceSeq : b.maxSizes.get(sourceSeq);
+  if (maxLen === undefined) throw new LoweringError(`the key sequence ${sourceSeq} needs a bound to size the KV cache`, node);
+  // A cached decoder layer: its keys accumulate over decode steps at positions past + s.
+  const cached = !cross && step !== null && formatDim(dimFromJson(seq)!) === step;
+
+  const bias = (name: string) => (b.hasWeight(node, `${name}.bias`) ? [b.weightOf(node, `${name}.bias`)] : []);
+  const project = (name: string, input: number, inputRows: SizeExpr, k: number, n: number) => {
+    const out = b.scratch(`${node.name}.${name}`, times(inputRows, n));
+    matmul(b, node, { x: input, rows: inputRows, k, n, weights: [b.weightOf(node, `${name}.weight`)], biases: bias(name), out, label: `${name}proj` });
+    return out;
+  };
+  const xBuffer = b.value(x, `value.${x}`);
+  const sourceBuffer = b.value(source, `value.${source}`);
+  const q = project("q", xBuffer, rows, d, heads * headDim);
+  const before = b.steps.length;
+  const kNew = project("k", sourceBuffer, sourceRows, sourceWidth, kvHeads * headDim);
+  const vNew = project("v", sourceBuffer, sourceRows, sourceWidth, kvHeads * headDim);
+  const cacheElements = (b.maxSizes.get("batch") ?? 1) * maxLen * kvHeads * headDim;
+  const kCache = b.scratch(`${node.name}.k_cache`, cacheElements, "f32", "kv_cache");
+  const vCache = b.scratch(`${node.name}.v_cache`, cacheElements, "f32", "kv_cache");
+  const append = kvAppendKernel({ kvHeads, headDim, maxLen, ropeTheta: rope });
+  const past: SizeExpr = cached ? "past" : 0;
+  b.dispatch(append, [kNew, vNew, kCache, vCache], { seq: sourceSeq, past, rows: sourceRows, batch: "batch" }, [node]);
+  // Cross-attention's memory K/V depend only on the encoder: compute them once.
+  if (cross) for (let i = before; i < b.steps.length; i++) b.steps[i]!.phase = "encoder";
+
+  const options: AttentionOptions = {
+    heads,
+    kvHeads,
+    headDim,
+    maxLen,
+    causal: node.attrs["causal"] === true,
+    scale: node.attrs["scale"] as number,
+    ropeTheta: rope,
+    padding: node.inputs["padding"] !== undefined,
+    ...(cross ? { cross: true } : {}),
+    ...positionBias(b, node),
+  };
+  const extra = [
+    ...(node.inputs["padding"] !== undefined ? [b.value(node.inputs["padding"], `value.${node.inputs["padding"]}`)] : []),
+    ...(node.inputs["position_bias"] !== undefined ? [biasTable(b, node)] : []),
+  ];
+  const context = b.scratch(`${node.name}.context`, times(rows, heads * headDim));
+  const keys: SizeExpr = cross ? sourceSeq : cached ? `past + ${seq}` : seq;
+  const sizes = { seq, past: cross ? 0 : past, keys, batch: "batch" };
+  const prefill = attentionKernel(options);
+  if (!cached) {
+    b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node]);
+  } else {
+    b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node], "prefill");
+    const decode = decodeAttentionKernel(options);
+    if (decodeSplit(options).split) {
+      const partials = b.scratch(`${node.name}.partials`, (b.maxSizes.get("batch") ?? 1) * heads * decodePartialSize(options));
+      b.dispatch(decode, [q, kCache, vCache, ...extra, partials], sizes, [node], "decode");
+      b.dispatch(decodeCombineKernel(options), [partials, context], sizes, [node], "decode");
+    } else {
+      b.dispatch(decode, [q, kCache, vCache, ...extra, context], sizes, [node], "decode");
+    }
+  }
+
+  const fused = residualFor(b, node, fusions);
+  const y = fused?.out ?? b.value(node.output, node.name);
+  matmul(b, node, {
+    x: context,
+    rows,
+    k: heads * headDim,
+    n: d,
+    weights: [b.weightOf(node, "o.weight")],
+    biases: bias("o"),
+    ...(fused ? { residual: fused.residual } : {}),
+    out: y,
+    label: "oproj",
+  });
+  b.alias(node.output, y);
+}
+
+function biasSource(b: PlanBuilder, node: TypedNode): TypedNode {
+  const id = node.inputs["position_bias"]!;
+  const source = b.ir.nodes.find((n) => n.output === id);
+  if (!source) throw new LoweringError("the position bias has no producing layer", node);
+  return source;
+}
+
+function positionBias(b: PlanBuilder, node: TypedNode): Pick<AttentionOptions, "positionBias"> {
+  if (node.inputs["position_bias"] === undefined) return {};
+  const source = biasSource(b, node);
+  return {
+    positionBias: {
+      buckets: source.attrs["buckets"] as number,
+      maxDistance: source.attrs["max_distance"] as number,
+      bidirectional: source.attrs["bidirectional"] === true,
+    },
+  };
+}
+
+function biasTable(b: PlanBuilder, node: TypedNode): number {
+  return b.weightOf(biasSource(b, node), "weight");
+}

@@ -1,0 +1,114 @@
+import type { TypedNode } from "../ir/schema.ts";
+import type { ActivationName } from "../../runtime/webgpu/kernels/activations.wgsl.ts";
+import { matmulKernel, type MatmulGate } from "../../runtime/webgpu/kernels/matmul.ts";
+import { LoweringError, type PlanBuilder } from "./builder.ts";
+import type { Fusions } from "./fusions.ts";
+
+/** y = x Wᵀ (+ b) (act) (+ residual): one matmul dispatch; returns the buffer written. */
+export function matmul(
+  b: PlanBuilder,
+  node: TypedNode,
+  o: {
+    x: number;
+    rows: string | number;
+    k: number;
+    n: number;
+    weights: number[];
+    biases: number[];
+    activation?: ActivationName;
+    gated?: MatmulGate;
+    residual?: number;
+    scale?: number;
+    out: number;
+    label: string;
+  },
+): number {
+  const kernel = matmulKernel({
+    name: `matmul_${o.label}_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}`,
+    k: o.k,
+    n: o.n,
+    bias: o.biases.length > 0,
+    activation: o.activation ?? "none",
+    ...(o.gated ? { gated: o.gated } : {}),
+    ...(o.residual !== undefined ? { residual: true } : {}),
+    ...(o.scale !== undefined ? { scale: o.scale } : {}),
+  });
+  b.dispatch(kernel, [o.x, ...o.weights, ...o.biases, ...(o.residual !== undefined ? [o.residual] : []), o.out], { rows: o.rows }, [node]);
+  return o.out;
+}
+
+/** The residual a node's output is added to, when that add can be folded into its last matmul. */
+export function residualFor(b: PlanBuilder, node: TypedNode, fusions: Fusions): { residual: number; out: number } | undefined {
+  const add = b.soleConsumer(node.output);
+  if (!add || add.op !== "add") return undefined;
+  const other = add.inputs["a"] === node.output ? add.inputs["b"]! : add.inputs["a"]!;
+  const same = JSON.stringify(b.values.get(other)?.shape) === JSON.stringify(b.values.get(node.output)?.shape);
+  if (!same) return undefined;
+  fusions.absorbed.add(add.id);
+  return { residual: b.value(other, `value.${other}`), out: b.value(add.output, add.name) };
+}
+
+function bias(b: PlanBuilder, node: TypedNode, name: string): number[] {
+  return b.hasWeight(node, `${name}.bias`) ? [b.weightOf(node, `${name}.bias`)] : [];
+}
+
+/** mlp: up (+act, or gated gate·up) then down, the residual add folded into down when it can be. */
+export function lowerMlp(b: PlanBuilder, node: TypedNode, fusions: Fusions): void {
+  const x = node.inputs["x"]!;
+  const rows = b.rows(x);
+  const d = b.width(x);
+  const hidden = node.attrs["hidden"] as number;
+  const out = node.attrs["out"] as number;
+  const act = node.attrs["act"] as string;
+  const gated = act === "swiglu" || act === "geglu";
+  const h = b.scratch(`${node.name}.hidden`, typeof rows === "number" ? rows * hidden : `${hidden} * ${rows}`);
+  const xBuffer = b.value(x, `value.${x}`);
+  matmul(b, node, {
+    x: xBuffer,
+    rows,
+    k: d,
+    n: hidden,
+    weights: gated ? [b.weightOf(node, "gate.weight"), b.weightOf(node, "up.weight")] : [b.weightOf(node, "up.weight")],
+    biases: gated ? [...bias(b, node, "gate"), ...bias(b, node, "up")] : bias(b, node, "up"),
+    ...(gated ? { gated: act as MatmulGate } : { activation: act as ActivationName }),
+    out: h,
+    label: `${act}_up`,
+  });
+  if (gated && bias(b, node, "gate").length !== bias(b, node, "up").length) {
+    throw new LoweringError("a gated MLP needs biases on both or neither of gate and up", node);
+  }
+  const fused = residualFor(b, node, fusions);
+  const y = fused?.out ?? b.value(node.output, node.name);
+  matmul(b, node, {
+    x: h,
+    rows,
+    k: hidden,
+    n: out,
+    weights: [b.weightOf(node, "down.weight")],
+    biases: bias(b, node, "down"),
+    ...(fused ? { residual: fused.residual } : {}),
+    out: y,
+    label: "down",
+  });
+  b.alias(node.output, y);
+}
+
+/** linear, classifier and lm_head: one matmul (a tied head reads the embedding's table). */
+export function lowerDense(b: PlanBuilder, node: TypedNode, fusions: Fusions): void {
+  const x = node.inputs["x"]!;
+  const [n, k] = b.weightShape(node, "weight") as [number, number];
+  const fused = residualFor(b, node, fusions);
+  const y = fused?.out ?? b.value(node.output, node.name);
+  matmul(b, node, {
+    x: b.value(x, `value.${x}`),
+    rows: b.rows(x),
+    k,
+    n,
+    weights: [b.weightOf(node, "weight")],
+    biases: b.hasWeight(node, "bias") ? [b.weightOf(node, "bias")] : [],
+    ...(fused ? { residual: fused.residual } : {}),
+    out: y,
+    label: node.op,
+  });
+  b.alias(node.output, y);
+}

@@ -1,0 +1,146 @@
+import type { Diagnostic } from "../diagnostics/diagnostic.ts";
+import type { TypedIr } from "../ir/schema.ts";
+import { KernelPlan } from "../plan/schema.ts";
+import { generationPlan } from "../../runtime/generation-plan.ts";
+import { argmaxKernel } from "../../runtime/webgpu/kernels/argmax.ts";
+import { MAX_TOP_K, topKKernel } from "../../runtime/webgpu/kernels/topk.ts";
+import { lowerAttention } from "./attention.ts";
+import { LoweringError, PlanBuilder } from "./builder.ts";
+import { lowerDense, lowerMlp } from "./dense.ts";
+import type { Fusions } from "./fusions.ts";
+import { lowerElementwise, lowerEmbed, lowerMoe, lowerNorm, lowerPatch, lowerPooling } from "./glue.ts";
+import { assignSlots } from "./slots.ts";
+
+export interface LowerOptions {
+  /** Largest batch the plan's buffers hold (default 1). */
+  maxBatch?: number;
+}
+
+/** Value ids that do not depend on `input` (an encoder's work, done once per sequence). */
+function independentOf(ir: TypedIr, input: string | undefined): Set<number> {
+  const dependent = new Set<number>(ir.inputs.filter((i) => i.name === input).map((i) => i.value));
+  const independent = new Set<number>();
+  for (const node of ir.nodes) {
+    if (Object.values(node.inputs).some((id) => dependent.has(id))) dependent.add(node.output);
+    else independent.add(node.output);
+  }
+  return input === undefined ? new Set() : independent;
+}
+
+/**
+ * Lowers a typed IR to a kernel plan: each layer to its fused kernels (QKV and output projections
+ * with the residual add folded in, flash attention with RoPE and masks inside, gated MLPs in one
+ * matmul, embedding gather with positions), buffers sized at the bounds and shared by lifetime.
+ */
+export function lowerToPlan(ir: TypedIr, options: LowerOptions = {}): { plan?: KernelPlan; diagnostics: Diagnostic[] } {
+  const generation = generationPlan(ir);
+  const canGenerate = !("error" in generation);
+  const stepInput = canGenerate ? ir.inputs.find((i) => i.name === generation.stepInput) : undefined;
+  const step = stepInput ? String(stepInput.shape[1]) : null;
+  const batch = String(ir.inputs[0]?.shape[0] ?? "batch");
+  const encoderSymbol = ir.symbols.find((s) => s.name !== batch && s.name !== step)?.name ?? null;
+  const max = new Map<string, number>([[batch, options.maxBatch ?? 1], ["batch", options.maxBatch ?? 1]]);
+  const unbounded: string[] = [];
+  for (const s of ir.symbols) {
+    if (s.name === batch) continue;
+    if (s.bound === null) unbounded.push(s.name);
+    else max.set(s.name, s.bound);
+  }
+  const spanOf = (file: string) => ({ file, start: 0, end: 0 });
+  const error = (message: string, node?: TypedIr["nodes"][number]): { diagnostics: Diagnostic[] } => ({
+    diagnostics: [
+      {
+        code: "E0620",
+        severity: "error",
+        message,
+        span: node ? { file: node.source.file, start: node.source.start, end: node.source.end } : spanOf(ir.inputs[0]?.source.file ?? "spec"),
+        label: node ? `\`${node.op}\` here` : "",
+        notes: [],
+        hint: "`loom run --backend cpu` runs every layer the language has on the CPU reference",
+      },
+    ],
+  });
+  if (unbounded.length > 0) return error(`the dynamic dims ${unbounded.join(", ")} need an upper bound (\`seq <= N\`) so buffers and the KV cache can be sized`);
+
+  const builder = new PlanBuilder(ir, max, independentOf(ir, stepInput?.name));
+  for (const input of ir.inputs) builder.value(input.value, input.name);
+  const fusions: Fusions = { absorbed: new Set() };
+  try {
+    for (const node of ir.nodes) {
+      if (fusions.absorbed.has(node.id)) continue;
+      switch (node.op) {
+        case "embed":
+          lowerEmbed(builder, node, fusions, step);
+          break;
+        case "layernorm":
+        case "rmsnorm":
+          lowerNorm(builder, node);
+          break;
+        case "attention":
+        case "cross_attention":
+          lowerAttention(builder, node, fusions, step);
+          break;
+        case "mlp":
+          lowerMlp(builder, node, fusions);
+          break;
+        case "moe":
+          lowerMoe(builder, node);
+          break;
+        case "linear":
+        case "classifier":
+        case "lm_head":
+          lowerDense(builder, node, fusions);
+          break;
+        case "pooler":
+        case "cls_pool":
+        case "mean_pool":
+          lowerPooling(builder, node);
+          break;
+        case "patch_embed":
+        case "cls_token":
+          lowerPatch(builder, node, fusions);
+          break;
+        case "relative_position_bias":
+          break;
+        case "learned_positions":
+          // Outside a KV cache, positions 0..seq-1 are the table's first rows: bind the table itself.
+          if (step !== null && String(builder.values.get(node.inputs["x"]!)?.shape[1]) === step) {
+            throw new LoweringError("learned positions of the decoded sequence are compiled only when added straight to its embedding (`x = embed(…) + learned_positions(x, …)`)", node);
+          }
+          builder.alias(node.output, builder.weightOf(node, "weight"));
+          break;
+        case "sinusoidal_positions":
+          throw new LoweringError("sinusoidal positions are compiled only when added straight to an embedding (`x = embed(…) + sinusoidal_positions(x)`)", node);
+        default:
+          lowerElementwise(builder, node);
+      }
+    }
+  } catch (caught) {
+    if (!(caught instanceof LoweringError) && !(caught instanceof RangeError)) throw caught;
+    return error(caught.message, caught instanceof LoweringError ? caught.node : undefined);
+  }
+
+  let generationInfo: KernelPlan["generation"] = null;
+  if (canGenerate) {
+    const logits = ir.outputs.find((o) => o.name === generation.logitsOutput)!;
+    const logitsBuffer = builder.value(logits.value, logits.name);
+    const ids = builder.scratch("next_token", options.maxBatch ?? 1, "u32");
+    const k = Math.min(MAX_TOP_K, generation.vocab);
+    const values = builder.scratch("top_k.values", (options.maxBatch ?? 1) * k);
+    const indices = builder.scratch("top_k.indices", (options.maxBatch ?? 1) * k, "u32");
+    const sizes = { batch: "batch", seq: step! };
+    const head = ir.nodes.find((n) => n.output === logits.value)!;
+    builder.dispatch(argmaxKernel({ vocab: generation.vocab }), [logitsBuffer, ids], sizes, [head]);
+    builder.dispatch(topKKernel({ vocab: generation.vocab, k }), [logitsBuffer, values, indices], sizes, [head]);
+    generationInfo = { stepInput: generation.stepInput, logitsOutput: generation.logitsOutput, vocab: generation.vocab };
+  }
+
+  const plan: KernelPlan = {
+    sizes: { batch, step, encoder: encoderSymbol, max: Object.fromEntries(max) },
+    kernels: [...builder.kernels.values()],
+    buffers: assignSlots(builder.buffers, builder.steps),
+    steps: builder.steps,
+    generation: generationInfo,
+  };
+  return { plan: KernelPlan.parse(plan), diagnostics: [] };
+}

@@ -1,0 +1,153 @@
+/**
+ * Matmul tile shapes: what a tile is, what it costs in workgroup memory and invocations, which
+ * one is the default, and how a runtime picks one per device by measuring candidates.
+ *
+ * A workgroup computes a `rows × cols` block of y, walking k in steps of `k`; each invocation
+ * computes `perThreadRows × perThreadCols` outputs, so a workgroup has
+ * (cols / perThreadCols) × (rows / perThreadRows) invocations.
+ *
+ * How tiles are chosen per device: DEFAULT_MATMUL_TILE (staged in workgroup memory) is the
+ * portable choice for GPUs. CPU adapters differ: on SwiftShader a workgroup barrier makes every
+ * invocation of the workgroup yield, so staging tiles in workgroup memory costs more than it saves,
+ * and the register-blocked tile without staging (CPU_MATMUL_TILE) ran about 2× faster at 512³.
+ * `defaultMatmulTile(kind)` encodes that; `chooseMatmulTile(measure)` replaces the guess with
+ * a measurement over MATMUL_TILE_CANDIDATES (bench/matmul.ts does exactly that and prints it).
+ */
+
+/** The blocking of one matmul kernel. */
+export interface MatmulTile {
+  /** Rows of x (and y) per workgroup. */
+  rows: number;
+  /** Columns of y (rows of W) per workgroup. */
+  cols: number;
+  /** Depth along k of one tile step; a multiple of 4 (tiles hold vec4 along k). */
+  k: number;
+  /** Rows of y each invocation computes (divides `rows`). */
+  perThreadRows: number;
+  /** Columns of y each invocation computes (divides `cols`). */
+  perThreadCols: number;
+  /**
+   * Whether x and W tiles are staged in workgroup memory (default true). False reads them straight
+   * from the storage buffers into registers, with no barriers; `k` is then unused.
+   */
+  staged?: boolean;
+}
+
+/** The device limits a matmul tile must fit. */
+export interface MatmulLimits {
+  /** maxComputeWorkgroupStorageSize, in bytes. */
+  workgroupStorageBytes: number;
+  /** maxComputeInvocationsPerWorkgroup. */
+  invocations: number;
+  /** maxComputeWorkgroupSizeX and …SizeY (the smaller of the two). */
+  workgroupSizeXY: number;
+}
+
+/** WebGPU's guaranteed minimum limits: a kernel within them runs on every device. */
+export const WEBGPU_BASELINE_LIMITS: MatmulLimits = {
+  workgroupStorageBytes: 16384,
+  invocations: 256,
+  workgroupSizeXY: 256,
+};
+
+/**
+ * The default tile: 64×64 outputs per workgroup, 16×16 invocations of 4×4 outputs each, k steps
+ * of 16. Fits the baseline limits even gated (two W tiles): (64 + 2·64) · 5 vec4 · 16 B = 15 KiB.
+ * Measured best of the candidates on SwiftShader and close to the best on an NVIDIA GPU
+ * (see bench/matmul.ts).
+ */
+export const DEFAULT_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
+  rows: 64,
+  cols: 64,
+  k: 16,
+  perThreadRows: 4,
+  perThreadCols: 4,
+});
+
+/**
+ * The tile for CPU adapters (SwiftShader): 4×4 outputs per invocation, 8×8 invocations, read
+ * straight from the storage buffers (no workgroup memory, no barriers).
+ */
+export const CPU_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
+  rows: 32,
+  cols: 32,
+  k: 16,
+  perThreadRows: 4,
+  perThreadCols: 4,
+  staged: false,
+});
+
+/** The tile to use before anything is measured, by adapter kind (see the header). */
+export function defaultMatmulTile(kind: "gpu" | "cpu"): Readonly<MatmulTile> {
+  return kind === "cpu" ? CPU_MATMUL_TILE : DEFAULT_MATMUL_TILE;
+}
+
+/** Tiles worth measuring on a new device: all fit the baseline limits, plain and gated. */
+export const MATMUL_TILE_CANDIDATES: readonly Readonly<MatmulTile>[] = Object.freeze([
+  DEFAULT_MATMUL_TILE,
+  { rows: 32, cols: 32, k: 16, perThreadRows: 4, perThreadCols: 4 },
+  { rows: 64, cols: 64, k: 16, perThreadRows: 8, perThreadCols: 4 },
+  { rows: 64, cols: 64, k: 16, perThreadRows: 8, perThreadCols: 8 },
+  { rows: 128, cols: 64, k: 8, perThreadRows: 8, perThreadCols: 8 },
+  { rows: 32, cols: 32, k: 48, perThreadRows: 8, perThreadCols: 8 },
+  CPU_MATMUL_TILE,
+  { rows: 32, cols: 32, k: 16, perThreadRows: 8, perThreadCols: 4, staged: false },
+]);
+
+const TILE_KEYS = new Set(["rows", "cols", "k", "perThreadRows", "perThreadCols", "staged"]);
+
+/** The x tile and W tile(s) in workgroup memory hold vec4 rows padded to an odd stride. */
+export function tileStrideVec4(tile: MatmulTile): number {
+  const k4 = tile.k / 4;
+  // An odd stride (in 16-byte vec4s) puts consecutive tile rows in distinct banks on GPUs.
+  return k4 % 2 === 0 ? k4 + 1 : k4;
+}
+
+/** Bytes of workgroup memory a tile needs: one x tile and one W tile per weight matrix. */
+export function matmulWorkgroupBytes(tile: MatmulTile, weightMatrices: 1 | 2): number {
+  if (tile.staged === false) return 0;
+  return (tile.rows + weightMatrices * tile.cols) * tileStrideVec4(tile) * 16;
+}
+
+/** Why a tile is not usable (shape or limits), or undefined when it is. */
+export function matmulTileProblem(
+  tile: MatmulTile,
+  weightMatrices: 1 | 2,
+  limits: MatmulLimits = WEBGPU_BASELINE_LIMITS,
+): string | undefined {
+  const { rows, cols, k, perThreadRows, perThreadCols } = tile;
+  for (const [name, value] of Object.entries({ rows, cols, k, perThreadRows, perThreadCols })) {
+    if (!Number.isSafeInteger(value) || value < 1) return `tile.${name} must be a positive integer, got ${value}`;
+  }
+  const extra = Object.keys(tile).filter((key) => !TILE_KEYS.has(key));
+  if (extra.length > 0) return `unknown tile field${extra.length > 1 ? "s" : ""} ${extra.join(", ")}`;
+  if (tile.staged !== undefined && typeof tile.staged !== "boolean") return `tile.staged must be a boolean, got ${String(tile.staged)}`;
+  if (tile.staged !== false && k % 4 !== 0) return `tile.k must be a multiple of 4 (tiles hold vec4 along k), got ${k}`;
+  if (rows % perThreadRows !== 0) return `tile.perThreadRows ${perThreadRows} must divide tile.rows ${rows}`;
+  if (cols % perThreadCols !== 0) return `tile.perThreadCols ${perThreadCols} must divide tile.cols ${cols}`;
+  const x = cols / perThreadCols;
+  const y = rows / perThreadRows;
+  if (x * y > limits.invocations) return `tile needs ${x}×${y} = ${x * y} invocations per workgroup, the limit is ${limits.invocations}`;
+  if (Math.max(x, y) > limits.workgroupSizeXY) return `tile needs a workgroup ${x}×${y}, the per-axis limit is ${limits.workgroupSizeXY}`;
+  const bytes = matmulWorkgroupBytes(tile, weightMatrices);
+  if (bytes > limits.workgroupStorageBytes) return `tile needs ${bytes} bytes of workgroup memory, the limit is ${limits.workgroupStorageBytes}`;
+  return undefined;
+}
+
+/**
+ * Picks the tile with the lowest measured time. `measure` runs a representative matmul with the
+ * tile on the target device and returns its time (any unit; the median of a few runs after a
+ * warm-up is a good one). Tiles are chosen per device by measurement, not by guessing: the
+ * runtime can call this once per adapter and cache the answer by adapter description.
+ */
+export async function chooseMatmulTile(
+  measure: (tile: Readonly<MatmulTile>) => number | Promise<number>,
+  candidates: readonly Readonly<MatmulTile>[] = MATMUL_TILE_CANDIDATES,
+): Promise<Readonly<MatmulTile>> {
+  let best: { tile: Readonly<MatmulTile>; time: number } | undefined;
+  for (const tile of candidates) {
+    const time = await measure(tile);
+    if (Number.isFinite(time) && (!best || time < best.time)) best = { tile, time };
+  }
+  return best?.tile ?? DEFAULT_MATMUL_TILE;
+}

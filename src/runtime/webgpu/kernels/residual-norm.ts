@@ -1,0 +1,102 @@
+/**
+ * The fused residual-add + norm: sum = x + branch and normed = norm(sum) in one pass, one
+ * workgroup per row. Pre-norm blocks keep `sum` as the residual stream and feed `normed` to the
+ * next sublayer; post-norm ("Add & Norm") blocks need only `normed`.
+ */
+
+import type { Kernel } from "../kernel.ts";
+import {
+  declareBindings,
+  f32Literal,
+  rowWorkgroupSize,
+  type StorageDecl,
+} from "./elementwise-wgsl.ts";
+import {
+  checkNormOptions,
+  normalizeRowWgsl,
+  normPrelude,
+  normWeightDecls,
+  type NormOptions,
+} from "./norm.ts";
+import { reductionStorageBytes, workgroupReductionsWgsl } from "./norm-reduction.ts";
+
+/**
+ * Where the sum x + branch goes: its own `sum` buffer ("separate"), back into `x` ("in-place":
+ * x is bound read_write, saving a buffer), or nowhere ("none": post-norm needs only the norm).
+ */
+export type ResidualSum = "separate" | "in-place" | "none";
+
+export interface ResidualNormOptions extends NormOptions {
+  /** Default "separate". */
+  sum?: ResidualSum;
+}
+
+/**
+ * A fused residual-add + LayerNorm/RMSNorm kernel over [rows, d].
+ * Bindings, in order: params {rows}; x [rows, d] (read, or read_write receiving the sum when
+ * sum = "in-place"); branch [rows, d] (read); weight [d]; bias [d] (LayerNorm with bias only);
+ * sum [rows, d] (read_write, sum = "separate" only); out [rows, d] (read_write, norm(x + branch)).
+ * Dispatch: one workgroup per row (rows ≤ 65535).
+ */
+export function residualNormKernel(options: ResidualNormOptions): Kernel {
+  checkNormOptions(options);
+  const sumMode = options.sum ?? "separate";
+  const wg = rowWorkgroupSize(options.d);
+  const params = [{ name: "rows", value: "rows" }];
+  const storage: StorageDecl[] = [
+    sumMode === "in-place"
+      ? {
+          name: "x",
+          access: "read_write",
+          type: "f32",
+          doc: "[rows, D] residual in, x + branch out",
+        }
+      : { name: "x", access: "read", type: "f32", doc: "[rows, D] residual stream" },
+    { name: "branch", access: "read", type: "f32", doc: "[rows, D] sublayer output to add" },
+    ...normWeightDecls(options),
+  ];
+  if (sumMode === "separate")
+    storage.push({ name: "sum", access: "read_write", type: "f32", doc: "[rows, D] x + branch" });
+  storage.push({
+    name: "out",
+    access: "read_write",
+    type: "f32",
+    doc: "[rows, D] norm(x + branch)",
+  });
+  const { bindings, wgsl: decls } = declareBindings(params, storage);
+  const sumTarget = sumMode === "separate" ? "sum" : sumMode === "in-place" ? "x" : undefined;
+  const store = sumTarget ? `\n      ${sumTarget}[base + c] = v[i];` : "";
+  const bias = options.kind === "layernorm" && options.bias === false ? "_nobias" : "";
+  const name = `residual_${options.kind}${bias}_d${options.d}_eps${f32Literal(options.eps)}_sum_${sumMode.replace("-", "")}`;
+  const wgsl = `// ${name}: sum = x + branch${sumTarget ? ` (written to \`${sumTarget}\`)` : ""}, out = ${options.kind}(sum); one workgroup per row.
+${normPrelude(options, wg).join("\n")}
+
+${decls}${workgroupReductionsWgsl()}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let row = group.x;
+  if (row >= params.rows) {
+    return;
+  }
+  let base = row * D;
+  var v: array<f32, PER>;
+  for (var i = 0u; i < PER; i++) {
+    let c = tid + i * WG;
+    if (c < D) {
+      v[i] = x[base + c] + branch[base + c];${store}
+    }
+  }
+${normalizeRowWgsl(options, "out")}
+}
+`;
+  return {
+    name,
+    wgsl,
+    entryPoint: "main",
+    bindings,
+    workgroupSize: [wg, 1, 1],
+    workgroupStorageBytes: reductionStorageBytes(wg),
+    dispatch: [{ expr: "rows", divisor: 1 }, 1, 1],
+    params,
+  };
+}

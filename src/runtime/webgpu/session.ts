@@ -1,0 +1,244 @@
+import { dimEvaluate, dimFromJson } from "../../compiler/dims.ts";
+import type { TypedIr } from "../../compiler/ir/schema.ts";
+import type { KernelPlan } from "../../compiler/plan/schema.ts";
+import type { WeightMap } from "../reference/executor.ts";
+import type { Tensor } from "../tensor.ts";
+import { evaluateSize, type Kernel, paramBytes, workgroupCounts } from "./kernel.ts";
+import { pipelineFor } from "./run-kernel.ts";
+
+type PlanBuffer = KernelPlan["buffers"][number];
+type PlanStep = KernelPlan["steps"][number];
+
+/** A step ready to encode: its pipeline, bind group and uniform buffer. */
+interface PreparedStep {
+  step: PlanStep;
+  kernel: Kernel;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  uniform?: GPUBuffer;
+}
+
+/** What to read back after a forward pass. */
+export type Readback = "outputs" | "next-token" | "top-k" | "none";
+
+export interface ForwardResult {
+  outputs: Record<string, Tensor>;
+  /** Greedy next token per sequence (generation plans). */
+  nextTokens?: Uint32Array;
+  /** The k likeliest next tokens per sequence and their logits (generation plans). */
+  topK?: { values: Float32Array; indices: Uint32Array; k: number };
+}
+
+/**
+ * A model loaded onto a WebGPU device: weights uploaded once, activations in storage slots shared
+ * by lifetime, one KV cache per attention layer sized from the sequence bound. A forward pass is
+ * one command encoder with every dispatch and no CPU round trip inside it.
+ */
+export class WebGpuModel {
+  private readonly storage = new Map<number, GPUBuffer>();
+  private prepared: PreparedStep[] = [];
+  /** Positions already in the KV caches. */
+  past = 0;
+  private encoderDone = false;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly ir: TypedIr,
+    readonly plan: KernelPlan,
+  ) {}
+
+  /** Uploads weights and constants, allocates every buffer and compiles every pipeline. */
+  static async load(device: GPUDevice, ir: TypedIr, plan: KernelPlan, weights: WeightMap): Promise<WebGpuModel> {
+    const model = new WebGpuModel(device, ir, plan);
+    device.pushErrorScope("out-of-memory");
+    model.allocate(weights);
+    const oom = await device.popErrorScope();
+    if (oom) throw new RangeError(`the device ran out of memory allocating the model's buffers: ${oom.message}`);
+    await model.prepare();
+    return model;
+  }
+
+  private allocate(weights: WeightMap): void {
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const slots = new Map<number, GPUBuffer>();
+    const slotSizes = new Map<number, number>();
+    for (const b of this.plan.buffers) if (b.slot !== undefined) slotSizes.set(b.slot, Math.max(slotSizes.get(b.slot) ?? 0, b.maxElements));
+    for (const [slot, elements] of slotSizes) slots.set(slot, this.device.createBuffer({ size: bytes(elements), usage, label: `slot ${slot}` }));
+    for (const b of this.plan.buffers) {
+      if (b.slot !== undefined) {
+        this.storage.set(b.id, slots.get(b.slot)!);
+        continue;
+      }
+      const buffer = this.device.createBuffer({ size: bytes(b.maxElements), usage, label: b.name });
+      this.storage.set(b.id, buffer);
+      if (b.kind === "weight") this.device.queue.writeBuffer(buffer, 0, weightData(b, weights));
+      if (b.kind === "constant") this.device.queue.writeBuffer(buffer, 0, Float32Array.from(b.data ?? []));
+    }
+  }
+
+  private async prepare(): Promise<void> {
+    const kernels = new Map(this.plan.kernels.map((k) => [k.name, k]));
+    this.prepared = await Promise.all(
+      this.plan.steps.map(async (step) => {
+        const kernel = kernels.get(step.kernel)!;
+        const pipeline = await pipelineFor(this.device, kernel);
+        let uniform: GPUBuffer | undefined;
+        let next = 0;
+        const entries = kernel.bindings.map((binding, i) => {
+          if (binding.access === "uniform") {
+            uniform = this.device.createBuffer({ size: Math.max(16, Math.ceil(kernel.params.length / 4) * 16), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+            return { binding: i, resource: { buffer: uniform } };
+          }
+          return { binding: i, resource: { buffer: this.storage.get(step.buffers[next++]!)! } };
+        });
+        const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: step.kernel });
+        return { step, kernel, pipeline, bindGroup, ...(uniform ? { uniform } : {}) };
+      }),
+    );
+  }
+
+  /** Forgets the KV caches and the encoder's output: the next forward starts a new sequence. */
+  reset(): void {
+    this.past = 0;
+    this.encoderDone = false;
+  }
+
+  /** Runtime sizes from the inputs' shapes (symbols of the IR) plus `past`. */
+  private runtimeSizes(inputs: Readonly<Record<string, Tensor>>): Record<string, number> {
+    const sizes: Record<string, number> = { past: this.past };
+    for (const input of this.ir.inputs) {
+      const tensor = inputs[input.name];
+      if (!tensor) continue;
+      input.shape.forEach((axis, i) => {
+        if (typeof axis === "string" && /^[A-Za-z_]\w*$/.test(axis)) sizes[axis] = tensor.shape[i]!;
+      });
+    }
+    sizes["batch"] = sizes[this.plan.sizes.batch] ?? 1;
+    for (const [name, max] of Object.entries(this.plan.sizes.max)) {
+      if ((sizes[name] ?? 0) > max) throw new RangeError(`${name} = ${sizes[name]} is above the compiled bound ${max}`);
+    }
+    const step = this.plan.sizes.step;
+    if (step && this.past + (sizes[step] ?? 0) > (this.plan.sizes.max[step] ?? Infinity)) {
+      throw new RangeError(`the sequence would reach ${this.past + sizes[step]!} positions, above its bound ${this.plan.sizes.max[step]}`);
+    }
+    return sizes;
+  }
+
+  /**
+   * Runs the model on new inputs (for a generating model, the step input holds only the new
+   * positions; the caches hold the earlier ones). Reads back what `readback` asks for.
+   */
+  async forward(inputs: Readonly<Record<string, Tensor>>, readback: Readback = "outputs"): Promise<ForwardResult> {
+    const sizes = this.runtimeSizes(inputs);
+    for (const input of this.ir.inputs) {
+      const tensor = inputs[input.name];
+      if (!tensor) continue;
+      const data = input.dtype === "float" ? Float32Array.from(tensor.data) : Uint32Array.from(tensor.data);
+      this.device.queue.writeBuffer(this.storage.get(this.inputBuffer(input.value))!, 0, data);
+    }
+    const step = this.plan.sizes.step;
+    const decoding = step !== null && sizes[step] === 1;
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (const prepared of this.prepared) {
+      const { step: s, kernel } = prepared;
+      if (s.phase === "encoder" && this.encoderDone) continue;
+      if ((s.when === "decode" && !decoding) || (s.when === "prefill" && decoding)) continue;
+      const kernelSizes: Record<string, number> = {};
+      for (const [name, expr] of Object.entries(s.sizes)) kernelSizes[name] = evaluateSize(expr, sizes);
+      const counts = workgroupCounts(kernel, kernelSizes);
+      if (counts.some((c) => c === 0)) continue;
+      if (prepared.uniform) this.device.queue.writeBuffer(prepared.uniform, 0, paramBytes(kernel, kernelSizes));
+      pass.setPipeline(prepared.pipeline);
+      pass.setBindGroup(0, prepared.bindGroup);
+      pass.dispatchWorkgroups(...counts);
+    }
+    pass.end();
+    const reads = this.readbacks(encoder, readback, sizes);
+    this.device.queue.submit([encoder.finish()]);
+    const result = await this.collect(reads, sizes);
+    if (step !== null) this.past += sizes[step] ?? 0;
+    this.encoderDone = step !== null;
+    return result;
+  }
+
+  private inputBuffer(value: number): number {
+    const name = this.ir.inputs.find((i) => i.value === value)!.name;
+    return this.plan.buffers.find((b) => b.kind === "input" && b.name === name)!.id;
+  }
+
+  private readbacks(encoder: GPUCommandEncoder, readback: Readback, sizes: Record<string, number>) {
+    const wanted: { key: string; buffer: PlanBuffer; elements: number }[] = [];
+    const byName = (name: string) => this.plan.buffers.find((b) => b.name === name);
+    if (readback === "outputs") {
+      for (const output of this.ir.outputs) {
+        const buffer = this.plan.buffers.find((b) => b.kind === "output" && b.name === nodeName(this.ir, output.value));
+        if (buffer) wanted.push({ key: `output:${output.name}`, buffer, elements: evaluateSize(buffer.elements, sizes) });
+      }
+    } else if (readback === "next-token") {
+      wanted.push({ key: "next", buffer: byName("next_token")!, elements: sizes["batch"]! });
+    } else if (readback === "top-k") {
+      const k = byName("top_k.values")!.maxElements / (this.plan.sizes.max["batch"] ?? 1);
+      wanted.push({ key: "values", buffer: byName("top_k.values")!, elements: sizes["batch"]! * k });
+      wanted.push({ key: "indices", buffer: byName("top_k.indices")!, elements: sizes["batch"]! * k });
+    }
+    return wanted.map((w) => {
+      const size = bytes(w.elements);
+      const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      encoder.copyBufferToBuffer(this.storage.get(w.buffer.id)!, 0, staging, 0, size);
+      return { ...w, staging };
+    });
+  }
+
+  private async collect(reads: ReturnType<WebGpuModel["readbacks"]>, sizes: Record<string, number>): Promise<ForwardResult> {
+    const result: ForwardResult = { outputs: {} };
+    for (const read of reads) {
+      await read.staging.mapAsync(GPUMapMode.READ);
+      const copy = read.staging.getMappedRange().slice(0, read.elements * 4);
+      read.staging.unmap();
+      read.staging.destroy();
+      if (read.key.startsWith("output:")) {
+        const name = read.key.slice("output:".length);
+        const value = this.ir.values.find((v) => v.id === this.ir.outputs.find((o) => o.name === name)!.value)!;
+        const shape = value.shape.map((d) => dimEvaluate(dimFromJson(d)!, new Map(Object.entries(sizes)))!);
+        result.outputs[name] = { shape, data: Float64Array.from(new Float32Array(copy)) };
+      } else if (read.key === "next") {
+        result.nextTokens = new Uint32Array(copy);
+      } else if (read.key === "values") {
+        const values = new Float32Array(copy);
+        result.topK = { values, indices: new Uint32Array(0), k: values.length / sizes["batch"]! };
+      } else {
+        result.topK!.indices = new Uint32Array(copy);
+      }
+    }
+    return result;
+  }
+
+  /** Frees every GPU buffer. */
+  destroy(): void {
+    for (const buffer of new Set(this.storage.values())) buffer.destroy();
+    for (const p of this.prepared) p.uniform?.destroy();
+  }
+}
+
+function nodeName(ir: TypedIr, value: number): string {
+  const input = ir.inputs.find((i) => i.value === value);
+  return input ? input.name : ir.nodes.find((n) => n.output === value)!.name;
+}
+
+function bytes(elements: number): number {
+  return Math.max(16, Math.ceil((elements * 4) / 16) * 16);
+}
+
+/** A weight buffer's contents: its tensors concatenated, as f32. */
+function weightData(buffer: PlanBuffer, weights: WeightMap): Float32Array {
+  const out = new Float32Array(buffer.maxElements);
+  let offset = 0;
+  for (const name of buffer.weights ?? []) {
+    const tensor = weights.get(name);
+    if (!tensor) throw new RangeError(`weight \`${name}\` is missing`);
+    out.set(tensor.data, offset);
+    offset += tensor.data.length;
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * Every device-limit and bundle code (E06xx, W0603) is produced by some bad input here, and
+ * renders as a header naming its file, then notes and hint.
+ */
+import { cpSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { readBundle } from "../../src/compiler/bundle/read.ts";
+import { writeBundle } from "../../src/compiler/bundle/write.ts";
+import { BUILTIN_PROFILES } from "../../src/compiler/device-profile/builtins.ts";
+import { checkPlanAgainstProfile } from "../../src/compiler/device-profile/check.ts";
+import { loadDeviceProfile } from "../../src/compiler/device-profile/load.ts";
+import { CODES } from "../../src/compiler/diagnostics/codes.ts";
+import type { Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
+import { renderPretty } from "../../src/compiler/diagnostics/render.ts";
+import { SourceSet } from "../../src/compiler/source.ts";
+import { fakePlan, irOf, miniContent, MINI_SPEC, tempDir } from "./helpers.ts";
+
+function produced(): Map<string, Diagnostic> {
+  const found = new Map<string, Diagnostic>();
+  const add = (diagnostics: Diagnostic[]) => {
+    for (const d of diagnostics) if (!found.has(d.code)) found.set(d.code, d);
+  };
+  const ir = irOf(MINI_SPEC);
+  const plan = fakePlan(ir);
+  plan.kernels[0]!.workgroupStorageBytes = 1 << 20; // E0601
+  plan.kernels[0]!.wgsl = `enable f16;\n${plan.kernels[0]!.wgsl}`; // E0602
+  plan.kernels[0]!.dispatch = [{ expr: "cols", divisor: 8 }, 1, 1]; // W0603
+  add(checkPlanAgainstProfile(plan, BUILTIN_PROFILES["webgpu-default"]!, { file: "mini.loom" }));
+  add(loadDeviceProfile("nvidia").diagnostics); // E0604
+  add(readBundle(tempDir()).diagnostics); // E0610
+  const good = join(tempDir(), "good");
+  add(writeBundle(good, miniContent()).diagnostics);
+  add(writeBundle(good, miniContent()).diagnostics); // E0615
+  const edit = (change: (dir: string) => void) => {
+    const dir = join(tempDir(), "b");
+    cpSync(good, dir, { recursive: true });
+    change(dir);
+    add(readBundle(dir).diagnostics);
+  };
+  const manifest = (change: (m: Record<string, any>) => void) =>
+    edit((dir) => {
+      const m = JSON.parse(JSON.stringify(readBundle(good).manifest));
+      change(m);
+      writeFileSync(join(dir, "manifest.json"), JSON.stringify(m));
+    });
+  edit((dir) => writeFileSync(join(dir, "manifest.json"), "{")); // E0611
+  manifest((m) => (m.formatVersion = 7)); // E0612
+  edit((dir) => writeFileSync(join(dir, "kernels/copy.wgsl"), "")); // E0613
+  manifest((m) => (m.plan.steps[0].kernel = "none")); // E0614
+  return found;
+}
+
+it("every E06xx code and W0603 is produced by some bad input", () => {
+  const family = Object.keys(CODES).filter((c) => c.slice(1, 3) === "06");
+  expect(family.length).toBe(10);
+  expect([...produced().keys()].sort()).toEqual(family.sort());
+});
+
+it("each renders as a header naming the file, with its notes and hint", () => {
+  for (const d of produced().values()) {
+    const text = renderPretty([d], new SourceSet(), { color: false });
+    expect(text.split("\n")[0]).toBe(`${d.severity}[${d.code}]: ${d.message}`);
+    expect(text).toContain(`--> ${d.span.file}:1:1`);
+    if (d.hint) expect(text).toContain(`= hint: ${d.hint}`);
+  }
+});
