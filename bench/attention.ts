@@ -22,6 +22,7 @@ import {
   decodeCombineKernel,
   decodePartialSize,
   decodeSplit,
+  defaultAttentionTile,
 } from "../src/runtime/webgpu/kernels/attention.ts";
 import { pipelineFor } from "../src/runtime/webgpu/run-kernel.ts";
 
@@ -57,7 +58,13 @@ function headsToRows(x: Float32Array, seq: number): Float32Array {
 }
 
 /** softmax(q·kᵀ/√HD)·v in float64 for the given query rows; q, k, v in [S, H·HD]. Returns [rows, H·HD]. */
-function reference(q: Float32Array, k: Float32Array, v: Float32Array, keys: number, rows: number[]): Float64Array {
+function reference(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  keys: number,
+  rows: number[],
+): Float64Array {
   const out = new Float64Array(rows.length * H * HD);
   const scores = new Float64Array(keys);
   rows.forEach((s, r) => {
@@ -73,7 +80,7 @@ function reference(q: Float32Array, k: Float32Array, v: Float32Array, keys: numb
       for (let t = 0; t < keys; t++) sum += scores[t] = Math.exp(scores[t]! - max);
       for (let t = 0; t < keys; t++) {
         const p = scores[t]! / sum;
-        for (let e = 0; e < HD; e++) out[(r * H + h) * HD + e] += p * v[(t * H + h) * HD + e]!;
+        for (let e = 0; e < HD; e++) out[(r * H + h) * HD + e]! += p * v[(t * H + h) * HD + e]!;
       }
     }
   });
@@ -86,7 +93,12 @@ function naiveKernels(seq: number): Kernel[] {
 const HD: u32 = ${HD}u; // head_dim
 const N: u32 = ${seq}u; // queries = keys
 const SCALE: f32 = ${1 / Math.sqrt(HD)}; // 1 / sqrt(HD)`;
-  const kernel = (name: string, body: string, bindings: Kernel["bindings"], groups: number): Kernel => ({
+  const kernel = (
+    name: string,
+    body: string,
+    bindings: Kernel["bindings"],
+    groups: number,
+  ): Kernel => ({
     name,
     wgsl: `${prelude}\n${body}`,
     entryPoint: "main",
@@ -185,9 +197,13 @@ async function prepare(
     steps.map(async ({ kernel, buffers }) => {
       const pipeline = await pipelineFor(device, kernel);
       const entries = kernel.bindings.map((binding, i) => {
-        if (binding.access !== "uniform") return { binding: i, resource: { buffer: buffers[binding.name]! } };
+        if (binding.access !== "uniform")
+          return { binding: i, resource: { buffer: buffers[binding.name]! } };
         const bytes = paramBytes(kernel, sizes);
-        const buffer = device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+        const buffer = device.createBuffer({
+          size: bytes.byteLength,
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        });
         device.queue.writeBuffer(buffer, 0, bytes);
         return { binding: i, resource: { buffer } };
       });
@@ -196,7 +212,10 @@ async function prepare(
     }),
   );
   return async () => {
-    const staging = device.createBuffer({ size: output.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = device.createBuffer({
+      size: output.size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     const encoder = device.createCommandEncoder();
     for (const { pipeline, bindGroup, counts } of prepared) {
       const pass = encoder.beginComputePass();
@@ -218,7 +237,7 @@ async function prepare(
 /** Warm-ups, then the median (and min) of `iters` calls; the last result. */
 async function time(run: () => Promise<Float32Array>, warm: number, iters: number) {
   const times: number[] = [];
-  let last = new Float32Array();
+  let last: Float32Array = new Float32Array();
   for (let i = 0; i < warm + iters; i++) {
     const t0 = performance.now();
     last = await run();
@@ -234,7 +253,8 @@ function maxAbsError(got: Float32Array, want: Float64Array, rows?: number[]): nu
   let max = 0;
   const list = rows ?? Array.from({ length: want.length / width }, (_, r) => r);
   list.forEach((s, r) => {
-    for (let e = 0; e < width; e++) max = Math.max(max, Math.abs(got[s * width + e]! - want[r * width + e]!));
+    for (let e = 0; e < width; e++)
+      max = Math.max(max, Math.abs(got[s * width + e]! - want[r * width + e]!));
   });
   return max;
 }
@@ -242,14 +262,23 @@ function maxAbsError(got: Float32Array, want: Float64Array, rows?: number[]): nu
 const { device, adapter, description, kind } = await acquireNodeDevice();
 const { maxStorageBufferBindingSize, maxBufferSize } = device.limits;
 console.log(`adapter: ${description} (${kind})`);
-console.log(`limits: maxStorageBufferBindingSize ${maxStorageBufferBindingSize}, maxBufferSize ${maxBufferSize} (adapter offers ${adapter.limits.maxBufferSize})`);
+console.log(
+  `limits: maxStorageBufferBindingSize ${maxStorageBufferBindingSize}, maxBufferSize ${maxBufferSize} (adapter offers ${adapter.limits.maxBufferSize})`,
+);
 
 function storage(data: Float32Array | number): GPUBuffer {
   const size = typeof data === "number" ? data : data.byteLength;
-  const buffer = device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+  const buffer = device.createBuffer({
+    size,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+  });
   if (typeof data !== "number") device.queue.writeBuffer(buffer, 0, data);
   return buffer;
 }
+
+/** The prefill tile for this adapter kind (defaultAttentionTile). */
+const tile = defaultAttentionTile(kind, HD);
+console.log(`fused prefill tile (defaultAttentionTile("${kind}", ${HD})): ${JSON.stringify(tile)}`);
 
 const options = (seq: number): AttentionOptions => ({
   heads: H,
@@ -264,17 +293,37 @@ const options = (seq: number): AttentionOptions => ({
 
 /** Q, K, V for a sequence, in Loom's layouts, and their device buffers. */
 function inputs(seq: number) {
-  const [q, k, v] = [3, 4, 5].map((seed) => headsToRows(randArr(H * seq * HD, seed), seq)) as [Float32Array, Float32Array, Float32Array];
+  const [q, k, v] = [3, 4, 5].map((seed) => headsToRows(randArr(H * seq * HD, seed), seq)) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   return { q, k, v, qBuffer: storage(q), kBuffer: storage(k), vBuffer: storage(v) };
 }
 
 // 1. The peers' workload: fused versus naive unfused.
 {
   const x = inputs(S);
-  const want = reference(x.q, x.k, x.v, S, Array.from({ length: S }, (_, i) => i));
+  const want = reference(
+    x.q,
+    x.k,
+    x.v,
+    S,
+    Array.from({ length: S }, (_, i) => i),
+  );
   const sizes = { batch: 1, seq: S, past: 0 };
   const fusedOut = storage(S * H * HD * 4);
-  const fused = await prepare(device, [{ kernel: attentionKernel(options(S)), buffers: { q: x.qBuffer, k_cache: x.kBuffer, v_cache: x.vBuffer, out: fusedOut } }], sizes, fusedOut);
+  const fused = await prepare(
+    device,
+    [
+      {
+        kernel: attentionKernel({ ...options(S), tile }),
+        buffers: { q: x.qBuffer, k_cache: x.kBuffer, v_cache: x.vBuffer, out: fusedOut },
+      },
+    ],
+    sizes,
+    fusedOut,
+  );
   const naiveOut = storage(S * H * HD * 4);
   const scores = storage(H * S * S * 4);
   const [scoreKernel, softmaxKernel, avKernel] = naiveKernels(S);
@@ -291,9 +340,15 @@ function inputs(seq: number) {
   const f = await time(fused, WARM, ITERS);
   const n = await time(naive, WARM, ITERS);
   const gflops = (ms: number) => (flop(S, S) / (ms * 1e6)).toFixed(3);
-  console.log(`\nattention softmax(QKᵀ/8)V, Q, K, V = [${H}, ${S}, ${HD}], non-causal (${(flop(S, S) / 1e6).toFixed(1)} MFLOP); median of ${ITERS} after ${WARM} warm-ups, dispatch + read-back`);
-  console.log(`  fused flash kernel        median ${f.median.toFixed(2)} ms  min ${f.min.toFixed(2)} ms  ${gflops(f.median)} GFLOP/s  max abs err ${maxAbsError(f.last, want).toExponential(2)}`);
-  console.log(`  naive unfused (3 kernels) median ${n.median.toFixed(2)} ms  min ${n.min.toFixed(2)} ms  ${gflops(n.median)} GFLOP/s  max abs err ${maxAbsError(n.last, want).toExponential(2)}  (score buffer ${H * S * S * 4} bytes)`);
+  console.log(
+    `\nattention softmax(QKᵀ/8)V, Q, K, V = [${H}, ${S}, ${HD}], non-causal (${(flop(S, S) / 1e6).toFixed(1)} MFLOP); median of ${ITERS} after ${WARM} warm-ups, dispatch + read-back`,
+  );
+  console.log(
+    `  fused flash kernel        median ${f.median.toFixed(2)} ms  min ${f.min.toFixed(2)} ms  ${gflops(f.median)} GFLOP/s  max abs err ${maxAbsError(f.last, want).toExponential(2)}`,
+  );
+  console.log(
+    `  naive unfused (3 kernels) median ${n.median.toFixed(2)} ms  min ${n.min.toFixed(2)} ms  ${gflops(n.median)} GFLOP/s  max abs err ${maxAbsError(n.last, want).toExponential(2)}  (score buffer ${H * S * S * 4} bytes)`,
+  );
   console.log(`  fused / unfused: ${(n.median / f.median).toFixed(2)}x faster`);
   for (const b of [fusedOut, naiveOut, scores, x.qBuffer, x.kBuffer, x.vBuffer]) b.destroy();
 }
@@ -302,25 +357,47 @@ function inputs(seq: number) {
 {
   const scoreBytes = H * LONG * LONG * 4;
   const perHead = LONG * LONG * 4;
-  console.log(`\nseq ${LONG}: the naive N×N score buffer needs ${H}·${LONG}²·4 = ${scoreBytes} bytes (${perHead} bytes per head)`);
+  console.log(
+    `\nseq ${LONG}: the naive N×N score buffer needs ${H}·${LONG}²·4 = ${scoreBytes} bytes (${perHead} bytes per head)`,
+  );
+  // This device's limits, then WebGPU's defaults (what a device that asks for nothing gets).
   for (const [name, limit] of [
     ["maxStorageBufferBindingSize", maxStorageBufferBindingSize],
     ["maxBufferSize", maxBufferSize],
+    ["WebGPU's default maxStorageBufferBindingSize", 134217728],
+    ["WebGPU's default maxBufferSize", 268435456],
   ] as const) {
-    const verdict = scoreBytes > limit ? `exceeds ${name} ${limit}${perHead > limit ? " (even one head's does)" : ""}` : `fits ${name} ${limit}`;
+    const verdict =
+      scoreBytes > limit
+        ? `exceeds ${name} ${limit}${perHead > limit ? " (even one head's does)" : ""}`
+        : `fits ${name} ${limit}${scoreBytes === limit ? " exactly" : ""}`;
     console.log(`  the ${H}-head score buffer ${verdict}`);
   }
-  console.log(`  the fused kernel's memory: its output [${LONG}, ${H * HD}] (${LONG * H * HD * 4} bytes) and ${attentionKernel(options(LONG)).workgroupStorageBytes} bytes of workgroup memory per workgroup`);
+  console.log(
+    `  the fused kernel's memory: its output [${LONG}, ${H * HD}] (${LONG * H * HD * 4} bytes) and ${attentionKernel({ ...options(LONG), tile }).workgroupStorageBytes} bytes of workgroup memory per workgroup`,
+  );
   if (RUN_LONG) {
     const x = inputs(LONG);
     const out = storage(LONG * H * HD * 4);
-    const fused = await prepare(device, [{ kernel: attentionKernel(options(LONG)), buffers: { q: x.qBuffer, k_cache: x.kBuffer, v_cache: x.vBuffer, out } }], { batch: 1, seq: LONG, past: 0 }, out);
+    const fused = await prepare(
+      device,
+      [
+        {
+          kernel: attentionKernel({ ...options(LONG), tile }),
+          buffers: { q: x.qBuffer, k_cache: x.kBuffer, v_cache: x.vBuffer, out },
+        },
+      ],
+      { batch: 1, seq: LONG, past: 0 },
+      out,
+    );
     const iters = kind === "cpu" ? 1 : ITERS;
     const warm = kind === "cpu" ? 0 : WARM;
     const f = await time(fused, warm, iters);
     const rows = [0, 1, 4095, LONG - 1];
     const err = maxAbsError(f.last, reference(x.q, x.k, x.v, LONG, rows), rows);
-    console.log(`  fused flash kernel, non-causal: median ${f.median.toFixed(1)} ms (${iters} call${iters > 1 ? "s" : ""} after ${warm} warm-ups)  ${(flop(LONG, LONG) / (f.median * 1e6)).toFixed(3)} GFLOP/s  max abs err on rows ${rows.join(", ")}: ${err.toExponential(2)}`);
+    console.log(
+      `  fused flash kernel, non-causal: median ${f.median.toFixed(1)} ms (${iters} call${iters > 1 ? "s" : ""} after ${warm} warm-ups)  ${(flop(LONG, LONG) / (f.median * 1e6)).toFixed(3)} GFLOP/s  max abs err on rows ${rows.join(", ")}: ${err.toExponential(2)}`,
+    );
 
     // 3. One decode step (the last query) against the 8192 keys: split versus unsplit.
     const qLast = storage(x.q.subarray((LONG - 1) * H * HD));
@@ -333,14 +410,31 @@ function inputs(seq: number) {
       const dout = storage(H * HD * 4);
       const steps: Step[] = plan.split
         ? [
-            { kernel: decodeAttentionKernel(o), buffers: { q: qLast, k_cache: x.kBuffer, v_cache: x.vBuffer, partials: storage(H * decodePartialSize(o) * 4) } },
+            {
+              kernel: decodeAttentionKernel(o),
+              buffers: {
+                q: qLast,
+                k_cache: x.kBuffer,
+                v_cache: x.vBuffer,
+                partials: storage(H * decodePartialSize(o) * 4),
+              },
+            },
             { kernel: decodeCombineKernel(o), buffers: {} },
           ]
-        : [{ kernel: decodeAttentionKernel(o), buffers: { q: qLast, k_cache: x.kBuffer, v_cache: x.vBuffer, out: dout } }];
+        : [
+            {
+              kernel: decodeAttentionKernel(o),
+              buffers: { q: qLast, k_cache: x.kBuffer, v_cache: x.vBuffer, out: dout },
+            },
+          ];
       if (plan.split) steps[1]!.buffers = { partials: steps[0]!.buffers["partials"]!, out: dout };
       const d = await time(await prepare(device, steps, sizes, dout), WARM, ITERS);
-      const what = plan.split ? `split into ${Math.ceil(LONG / plan.chunk)} × ${plan.chunk} keys + combine` : "unsplit (one workgroup per kv head)";
-      console.log(`  decode, 1 query × ${LONG} keys, ${what}: median ${d.median.toFixed(2)} ms  max abs err ${maxAbsError(d.last, want).toExponential(2)}`);
+      const what = plan.split
+        ? `split into ${Math.ceil(LONG / plan.chunk)} × ${plan.chunk} keys + combine`
+        : "unsplit (one workgroup per kv head)";
+      console.log(
+        `  decode, 1 query × ${LONG} keys, ${what}: median ${d.median.toFixed(2)} ms  max abs err ${maxAbsError(d.last, want).toExponential(2)}`,
+      );
     }
   } else {
     console.log("  (--no-long: not run)");

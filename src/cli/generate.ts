@@ -1,9 +1,11 @@
 import { generate } from "../runtime/generate.ts";
 import { generationPlan } from "../runtime/generation-plan.ts";
 import { referenceStepModel } from "../runtime/reference/step-model.ts";
+import { generateOnDevice } from "../runtime/webgpu/generate.ts";
 import type { Tensor } from "../runtime/tensor.ts";
 import { EXIT, type Io } from "./io.ts";
 import { loadModel, type WeightSource } from "./load-model.ts";
+import { openOnWebGpu } from "./webgpu-backend.ts";
 import { assembleInputs, InputError } from "./model-inputs.ts";
 
 export interface GenerateCliOptions extends WeightSource {
@@ -30,7 +32,7 @@ function parseIds(text: string, what: string): number[] {
   return parts.map(Number);
 }
 
-/** `loom generate SPEC --prompt …`: KV-cached autoregressive generation, tokens streamed as produced. */
+/** `loom generate SPEC|BUNDLE --prompt …`: KV-cached autoregressive generation, tokens streamed as produced. */
 export async function runGenerate(spec: string, opts: GenerateCliOptions, io: Io): Promise<number> {
   const model = loadModel(spec, opts, io);
   if (typeof model === "number") return model;
@@ -81,8 +83,7 @@ export async function runGenerate(spec: string, opts: GenerateCliOptions, io: Io
   const bound = model.ir.symbols.find(
     (s) => s.name === model.ir.inputs.find((i) => i.name === plan.stepInput)?.shape[1],
   )?.bound;
-  const stepModel = referenceStepModel(model.ir, model.weights, plan, fixed);
-  const stream = generate(stepModel, prompt, {
+  const options = {
     maxTokens: opts.maxTokens,
     temperature: opts.temperature,
     topK: opts.topK,
@@ -90,7 +91,15 @@ export async function runGenerate(spec: string, opts: GenerateCliOptions, io: Io
     seed: opts.seed,
     stopTokens,
     ...(bound ? { maxPositions: bound } : {}),
-  });
+  };
+  let stream: AsyncGenerator<number>;
+  if (opts.backend === "cpu") {
+    stream = generate(referenceStepModel(model.ir, model.weights, plan, fixed), prompt, options);
+  } else {
+    const gpu = await openOnWebGpu(model, io);
+    if (typeof gpu === "number") return gpu;
+    stream = generateOnDevice(gpu, prompt, options, fixed);
+  }
   if (!opts.ids && tokenizer) io.stdout(opts.prompt ?? tokenizer.decode(prompt));
   const produced: number[] = [];
   let printed = "";

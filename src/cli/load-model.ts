@@ -1,9 +1,13 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { readBundle } from "../compiler/bundle/read.ts";
+import { lowerToPlan } from "../compiler/lower/lower.ts";
+import type { KernelPlan } from "../compiler/plan/schema.ts";
 import { checkSpec } from "../compiler/compile.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { renderPretty, summaryLine } from "../compiler/diagnostics/render.ts";
 import type { TypedIr } from "../compiler/ir/schema.ts";
-import type { SourceSet } from "../compiler/source.ts";
+import { SourceSet } from "../compiler/source.ts";
 import type { WeightMap } from "../runtime/reference/executor.ts";
 import { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
 import { initWeights } from "../runtime/weights/init.ts";
@@ -13,6 +17,8 @@ import { EXIT, readText, type Io } from "./io.ts";
 
 /** Where a model's weights come from: a safetensors file, or the seeded initialiser. */
 export interface WeightSource {
+  /** Where it runs: WebGPU (default) or the CPU reference executor. */
+  backend?: "webgpu" | "cpu";
   weights?: string;
   /** Seed of the initialiser when there is no weights file. */
   initSeed?: number;
@@ -27,6 +33,51 @@ export interface LoadedModel {
   metadata: Record<string, string>;
   /** Absent when the spec names no tokenizer. */
   tokenizer?: Tokenizer;
+  /** The kernel plan (WebGPU backend): from the bundle, or lowered from the spec. */
+  plan?: KernelPlan;
+}
+
+/** Whether a path is a compiled bundle (a directory with a manifest) rather than a spec file. */
+export function isBundle(path: string): boolean {
+  try {
+    return statSync(path).isDirectory() && existsSync(join(path, "manifest.json"));
+  } catch {
+    return false;
+  }
+}
+
+function makeTokenizer(
+  name: string | undefined,
+  metadata: Record<string, string>,
+  io: Io,
+): Tokenizer | undefined | number {
+  if (!name) return undefined;
+  const tokenizer = createTokenizer(name, metadata);
+  if (isTokenizerError(tokenizer)) {
+    io.stderr(`error: cannot make the "${name}" tokenizer: ${tokenizer.error}\n`);
+    return EXIT.errors;
+  }
+  return tokenizer;
+}
+
+/** Loads a compiled bundle: its manifest, plan and weights, every hash and shape checked. */
+function loadBundle(dir: string, io: Io): LoadedModel | number {
+  const read = readBundle(dir);
+  if (read.diagnostics.length > 0) {
+    io.stderr(renderPretty(read.diagnostics, new SourceSet(), { color: false }));
+    io.stderr(`${summaryLine(read.diagnostics)}\n`);
+  }
+  if (!read.bundle) return EXIT.errors;
+  const { manifest, plan, weights } = read.bundle;
+  const tokenizer = makeTokenizer(manifest.tokenizer?.name, manifest.tokenizer?.metadata ?? {}, io);
+  if (typeof tokenizer === "number") return tokenizer;
+  return {
+    ir: manifest.ir,
+    weights,
+    metadata: manifest.tokenizer?.metadata ?? {},
+    plan,
+    ...(tokenizer ? { tokenizer } : {}),
+  };
 }
 
 function report(diagnostics: Diagnostic[], sources: SourceSet, io: Io): void {
@@ -40,6 +91,7 @@ function report(diagnostics: Diagnostic[], sources: SourceSet, io: Io): void {
  * Prints what went wrong and returns an exit status when it cannot.
  */
 export function loadModel(spec: string, source: WeightSource, io: Io): LoadedModel | number {
+  if (isBundle(spec)) return loadBundle(spec, io);
   const checked = checkSpec(spec, readText);
   const errors = checked.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
@@ -80,12 +132,18 @@ export function loadModel(spec: string, source: WeightSource, io: Io): LoadedMod
     metadata = { "loom.seed": String(source.initSeed ?? 0) };
   }
 
-  const tokenizerName = ir.tokenizer ?? metadata["tokenizer"] ?? metadata["loom.tokenizer"];
-  if (!tokenizerName) return { ir, weights, metadata };
-  const tokenizer = createTokenizer(tokenizerName, metadata);
-  if (isTokenizerError(tokenizer)) {
-    io.stderr(`error: cannot make the "${tokenizerName}" tokenizer: ${tokenizer.error}\n`);
-    return EXIT.errors;
+  const tokenizer = makeTokenizer(
+    ir.tokenizer ?? metadata["tokenizer"] ?? metadata["loom.tokenizer"],
+    metadata,
+    io,
+  );
+  if (typeof tokenizer === "number") return tokenizer;
+  let plan: KernelPlan | undefined;
+  if ((source.backend ?? "webgpu") === "webgpu") {
+    const lowered = lowerToPlan(ir);
+    report(lowered.diagnostics, checked.sources, io);
+    if (!lowered.plan) return EXIT.errors;
+    plan = lowered.plan;
   }
-  return { ir, weights, metadata, tokenizer };
+  return { ir, weights, metadata, ...(tokenizer ? { tokenizer } : {}), ...(plan ? { plan } : {}) };
 }

@@ -45,7 +45,15 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** The options every command that runs a model shares: where its weights come from. */
 function withWeights(command: Command): Command {
   return command
-    .option("--weights <file>", "safetensors weights (Loom or Hugging Face layout)")
+    .addOption(
+      new Option("--backend <backend>", "where it runs")
+        .choices(["webgpu", "cpu"])
+        .default("webgpu"),
+    )
+    .option(
+      "--weights <file>",
+      "safetensors weights (Loom or Hugging Face layout); ignored for a bundle",
+    )
     .option(
       "--init-seed <n>",
       "without --weights: seeded initial weights",
@@ -61,12 +69,14 @@ function withWeights(command: Command): Command {
 }
 
 function weightSource(o: {
+  backend: "webgpu" | "cpu";
   weights?: string;
   initSeed: number;
   layout: LayoutOption;
   model?: string;
 }): WeightSource {
   return {
+    backend: o.backend,
     initSeed: o.initSeed,
     layout: o.layout,
     ...(o.weights ? { weights: o.weights } : {}),
@@ -165,8 +175,8 @@ function program(io: Io, status: { code: number }): Command {
     )
     .option("-o, --out <file>", "write the outputs to FILE.json, or one output to FILE.npy")
     .option("--output <name>", "the output written to an .npy file (default: the first)")
-    .action((spec: string, o) => {
-      status.code = runForward(
+    .action(async (spec: string, o) => {
+      status.code = await runForward(
         spec,
         {
           ...weightSource(o),

@@ -7,6 +7,7 @@ import { EXIT, type Io } from "./io.ts";
 import { loadModel, type LoadedModel, type WeightSource } from "./load-model.ts";
 import { assembleInputs, InputError, readInputFile } from "./model-inputs.ts";
 import { encodeNpy } from "./npy.ts";
+import { openOnWebGpu } from "./webgpu-backend.ts";
 
 export interface RunOptions extends WeightSource {
   /** Comma-separated token ids for the first int input. */
@@ -84,8 +85,8 @@ function writeAtomically(path: string, bytes: Uint8Array | string): void {
   renameSync(temp, path);
 }
 
-/** `loom run SPEC`: one forward pass on the CPU reference executor. */
-export function runForward(spec: string, opts: RunOptions, io: Io): number {
+/** `loom run SPEC|BUNDLE`: one forward pass on WebGPU or the CPU reference executor. */
+export async function runForward(spec: string, opts: RunOptions, io: Io): Promise<number> {
   const model = loadModel(spec, opts, io);
   if (typeof model === "number") return model;
   let inputs: Record<string, Tensor>;
@@ -114,7 +115,14 @@ export function runForward(spec: string, opts: RunOptions, io: Io): number {
   }
   let outputs: Record<string, Tensor>;
   try {
-    outputs = new ReferenceExecutor(model.ir, model.weights).run(inputs);
+    if (opts.backend === "cpu") {
+      outputs = new ReferenceExecutor(model.ir, model.weights).run(inputs);
+    } else {
+      const gpu = await openOnWebGpu(model, io);
+      if (typeof gpu === "number") return gpu;
+      outputs = (await gpu.forward(inputs)).outputs;
+      gpu.destroy();
+    }
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     io.stderr(`error: ${error.message}\n`);

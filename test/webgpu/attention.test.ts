@@ -189,7 +189,7 @@ function reference(c: Case, x: Inputs): Float64Array {
         softmaxInPlace(scores, 0, t);
         for (let j = 0; j < t; j++) {
           const vBase = (b * t + j) * kvWidth + kvHead * headDim;
-          for (let i = 0; i < headDim; i++) out[qBase + i] += scores[j]! * x.v[vBase + i]!;
+          for (let i = 0; i < headDim; i++) out[qBase + i]! += scores[j]! * x.v[vBase + i]!;
         }
       }
     }
@@ -280,21 +280,115 @@ const base = { batch: 2, causal: true, rope: false, padding: false };
 const prefillCases: Case[] = [
   { ...base, heads: 4, kvHeads: 4, headDim: 8, seq: 5, past: 0 },
   { ...base, heads: 4, kvHeads: 2, headDim: 16, seq: 17, past: 3, rope: true, padding: true },
-  { ...base, heads: 4, kvHeads: 1, headDim: 64, seq: 40, past: 20, rope: true, bias: T5_UNI, tile: defaultAttentionTile("cpu", 64) },
-  { ...base, heads: 4, kvHeads: 4, headDim: 64, seq: 17, past: 0, causal: false, padding: true, bias: T5_BI },
+  {
+    ...base,
+    heads: 4,
+    kvHeads: 1,
+    headDim: 64,
+    seq: 40,
+    past: 20,
+    rope: true,
+    bias: T5_UNI,
+    tile: defaultAttentionTile("cpu", 64),
+  },
+  {
+    ...base,
+    heads: 4,
+    kvHeads: 4,
+    headDim: 64,
+    seq: 17,
+    past: 0,
+    causal: false,
+    padding: true,
+    bias: T5_BI,
+  },
   { ...base, heads: 4, kvHeads: 2, headDim: 8, seq: 40, past: 20, causal: false, rope: true },
-  { ...base, heads: 4, kvHeads: 1, headDim: 16, seq: 1, past: 20, rope: true, padding: true, bias: T5_UNI },
-  { ...base, heads: 4, kvHeads: 4, headDim: 16, seq: 40, past: 3, rope: true, padding: true, bias: T5_UNI, tile: { queries: 6, rows: 2, lanes: 3, keysPerLane: 5 } },
-  { ...base, batch: 1, heads: 4, kvHeads: 2, headDim: 64, seq: 5, past: 20, causal: false, padding: true, tile: { queries: 8, lanes: 8, keysPerLane: 1 } },
-  { ...base, heads: 4, kvHeads: 2, headDim: 16, seq: 5, past: 0, causal: false, padding: true, srcLen: 17, tile: { rows: 4 } },
-  { ...base, batch: 3, heads: 4, kvHeads: 4, headDim: 8, seq: 40, past: 0, causal: false, srcLen: 3 },
+  {
+    ...base,
+    heads: 4,
+    kvHeads: 1,
+    headDim: 16,
+    seq: 1,
+    past: 20,
+    rope: true,
+    padding: true,
+    bias: T5_UNI,
+  },
+  {
+    ...base,
+    heads: 4,
+    kvHeads: 4,
+    headDim: 16,
+    seq: 40,
+    past: 3,
+    rope: true,
+    padding: true,
+    bias: T5_UNI,
+    tile: { queries: 6, rows: 2, lanes: 3, keysPerLane: 5 },
+  },
+  {
+    ...base,
+    batch: 1,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 64,
+    seq: 5,
+    past: 20,
+    causal: false,
+    padding: true,
+    tile: { queries: 8, lanes: 8, keysPerLane: 1 },
+  },
+  {
+    ...base,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    seq: 5,
+    past: 0,
+    causal: false,
+    padding: true,
+    srcLen: 17,
+    tile: { rows: 4, staged: false },
+  },
+  {
+    ...base,
+    batch: 3,
+    heads: 4,
+    kvHeads: 4,
+    headDim: 8,
+    seq: 40,
+    past: 0,
+    causal: false,
+    srcLen: 3,
+  },
 ];
 
 const decodeCases: Case[] = [
   { ...base, heads: 4, kvHeads: 4, headDim: 64, seq: 1, past: 20, rope: true },
-  { ...base, heads: 4, kvHeads: 2, headDim: 16, seq: 1, past: 3, rope: true, padding: true, bias: T5_UNI },
+  {
+    ...base,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    seq: 1,
+    past: 3,
+    rope: true,
+    padding: true,
+    bias: T5_UNI,
+  },
   { ...base, heads: 4, kvHeads: 1, headDim: 8, seq: 1, past: 40, padding: true, bias: T5_BI },
-  { ...base, batch: 3, heads: 4, kvHeads: 2, headDim: 16, seq: 1, past: 0, causal: false, padding: true, srcLen: 17 },
+  {
+    ...base,
+    batch: 3,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    seq: 1,
+    past: 0,
+    causal: false,
+    padding: true,
+    srcLen: 17,
+  },
 ];
 
 describe.skipIf(!gpu)("flash attention (prefill) equals the reference", () => {
@@ -395,8 +489,8 @@ describe.skipIf(!gpu)("kv append + attention over several steps", () => {
       o: selection(width, width, 0),
     };
     const cache: KvCache = { keys: [], values: [], length: 0 };
-    let kCache = new Float32Array(batch * MAX_LEN * kvWidth);
-    let vCache = new Float32Array(batch * MAX_LEN * kvWidth);
+    let kCache: Float32Array = new Float32Array(batch * MAX_LEN * kvWidth);
+    let vCache: Float32Array = new Float32Array(batch * MAX_LEN * kvWidth);
     const append = kvAppendKernel({ kvHeads, headDim, maxLen: MAX_LEN, ropeTheta: THETA });
     let past = 0;
     for (const seq of [6, 1, 1, 3, 1]) {

@@ -29,14 +29,20 @@ function sequence(b: PlanBuilder, id: number): SizeExpr {
  * (RoPE applied to keys there), the flash-style attention kernel (or, for one new position, the
  * split decode kernel and its combine), then the output projection with the residual add folded in.
  */
-export function lowerAttention(b: PlanBuilder, node: TypedNode, fusions: Fusions, step: string | null): void {
+export function lowerAttention(
+  b: PlanBuilder,
+  node: TypedNode,
+  fusions: Fusions,
+  step: string | null,
+): void {
   const cross = node.op === "cross_attention";
   const x = node.inputs["x"]!;
   const source = cross ? node.inputs["memory"]! : x;
   const heads = node.attrs["heads"] as number;
   const kvHeads = node.attrs["kv_heads"] as number;
   const headDim = node.attrs["head_dim"] as number;
-  const rope = typeof node.attrs["rope"] === "number" && !cross ? (node.attrs["rope"] as number) : null;
+  const rope =
+    typeof node.attrs["rope"] === "number" && !cross ? (node.attrs["rope"] as number) : null;
   const d = b.width(x);
   const sourceWidth = b.width(source);
   const rows = b.rows(x);
@@ -44,14 +50,28 @@ export function lowerAttention(b: PlanBuilder, node: TypedNode, fusions: Fusions
   const seq = sequence(b, x);
   const sourceSeq = sequence(b, source);
   const maxLen = typeof sourceSeq === "number" ? sourceSeq : b.maxSizes.get(sourceSeq);
-  if (maxLen === undefined) throw new LoweringError(`the key sequence ${sourceSeq} needs a bound to size the KV cache`, node);
+  if (maxLen === undefined)
+    throw new LoweringError(
+      `the key sequence ${sourceSeq} needs a bound to size the KV cache`,
+      node,
+    );
   // A cached decoder layer: its keys accumulate over decode steps at positions past + s.
   const cached = !cross && step !== null && formatDim(dimFromJson(seq)!) === step;
 
-  const bias = (name: string) => (b.hasWeight(node, `${name}.bias`) ? [b.weightOf(node, `${name}.bias`)] : []);
+  const bias = (name: string) =>
+    b.hasWeight(node, `${name}.bias`) ? [b.weightOf(node, `${name}.bias`)] : [];
   const project = (name: string, input: number, inputRows: SizeExpr, k: number, n: number) => {
     const out = b.scratch(`${node.name}.${name}`, times(inputRows, n));
-    matmul(b, node, { x: input, rows: inputRows, k, n, weights: [b.weightOf(node, `${name}.weight`)], biases: bias(name), out, label: `${name}proj` });
+    matmul(b, node, {
+      x: input,
+      rows: inputRows,
+      k,
+      n,
+      weights: [b.weightOf(node, `${name}.weight`)],
+      biases: bias(name),
+      out,
+      label: `${name}proj`,
+    });
     return out;
   };
   const xBuffer = b.value(x, `value.${x}`);
@@ -65,7 +85,12 @@ export function lowerAttention(b: PlanBuilder, node: TypedNode, fusions: Fusions
   const vCache = b.scratch(`${node.name}.v_cache`, cacheElements, "f32", "kv_cache");
   const append = kvAppendKernel({ kvHeads, headDim, maxLen, ropeTheta: rope });
   const past: SizeExpr = cached ? "past" : 0;
-  b.dispatch(append, [kNew, vNew, kCache, vCache], { seq: sourceSeq, past, rows: sourceRows, batch: "batch" }, [node]);
+  b.dispatch(
+    append,
+    [kNew, vNew, kCache, vCache],
+    { seq: sourceSeq, past, rows: sourceRows, batch: "batch" },
+    [node],
+  );
   // Cross-attention's memory K/V depend only on the encoder: compute them once.
   if (cross) for (let i = before; i < b.steps.length; i++) b.steps[i]!.phase = "encoder";
 
@@ -82,12 +107,20 @@ export function lowerAttention(b: PlanBuilder, node: TypedNode, fusions: Fusions
     ...positionBias(b, node),
   };
   const extra = [
-    ...(node.inputs["padding"] !== undefined ? [b.value(node.inputs["padding"], `value.${node.inputs["padding"]}`)] : []),
+    ...(node.inputs["padding"] !== undefined
+      ? [b.value(node.inputs["padding"], `value.${node.inputs["padding"]}`)]
+      : []),
     ...(node.inputs["position_bias"] !== undefined ? [biasTable(b, node)] : []),
   ];
   const context = b.scratch(`${node.name}.context`, times(rows, heads * headDim));
   const keys: SizeExpr = cross ? sourceSeq : cached ? `past + ${seq}` : seq;
-  const sizes = { seq, past: cross ? 0 : past, keys, batch: "batch" };
+  const sizes = {
+    seq,
+    past: cross ? 0 : past,
+    keys,
+    batch: "batch",
+    ...(cross ? { src_len: sourceSeq } : {}),
+  };
   const prefill = attentionKernel(options);
   if (!cached) {
     b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node]);
@@ -95,7 +128,10 @@ export function lowerAttention(b: PlanBuilder, node: TypedNode, fusions: Fusions
     b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node], "prefill");
     const decode = decodeAttentionKernel(options);
     if (decodeSplit(options).split) {
-      const partials = b.scratch(`${node.name}.partials`, (b.maxSizes.get("batch") ?? 1) * heads * decodePartialSize(options));
+      const partials = b.scratch(
+        `${node.name}.partials`,
+        (b.maxSizes.get("batch") ?? 1) * heads * decodePartialSize(options),
+      );
       b.dispatch(decode, [q, kCache, vCache, ...extra, partials], sizes, [node], "decode");
       b.dispatch(decodeCombineKernel(options), [partials, context], sizes, [node], "decode");
     } else {

@@ -81,7 +81,13 @@ export class PlanBuilder {
     const { elements, max } = this.extent(this.shape(id));
     const input = this.ir.inputs.find((i) => i.value === id);
     const kind = input ? "input" : this.outputs.has(id) ? "output" : "activation";
-    const buffer = this.add({ name, kind, dtype: value.dtype === "float" ? "f32" : "u32", elements, maxElements: max });
+    const buffer = this.add({
+      name,
+      kind,
+      dtype: value.dtype === "float" ? "f32" : "u32",
+      elements,
+      maxElements: max,
+    });
     this.valueBuffers.set(id, buffer);
     return buffer;
   }
@@ -96,18 +102,38 @@ export class PlanBuilder {
     const key = names.join("+");
     const existing = this.weightBuffers.get(key);
     if (existing !== undefined) return existing;
-    const buffer = this.add({ name: key, kind: "weight", dtype: "f32", elements, maxElements: elements, weights: names });
+    const buffer = this.add({
+      name: key,
+      kind: "weight",
+      dtype: "f32",
+      elements,
+      maxElements: elements,
+      weights: names,
+    });
     this.weightBuffers.set(key, buffer);
     return buffer;
   }
 
   /** A constant buffer whose values are known at compile time. */
   constant(name: string, data: ArrayLike<number>): number {
-    return this.add({ name, kind: "constant", dtype: "f32", elements: data.length, maxElements: data.length, data: Array.from(data) });
+    return this.add({
+      name,
+      kind: "constant",
+      dtype: "f32",
+      elements: data.length,
+      maxElements: data.length,
+      data: Array.from(data),
+    });
   }
 
-  scratch(name: string, elements: SizeExpr, dtype: "f32" | "u32" = "f32", kind: "scratch" | "kv_cache" = "scratch"): number {
-    const max = typeof elements === "number" ? elements : dimEvaluate(dimFromJson(elements)!, this.maxSizes);
+  scratch(
+    name: string,
+    elements: SizeExpr,
+    dtype: "f32" | "u32" = "f32",
+    kind: "scratch" | "kv_cache" = "scratch",
+  ): number {
+    const max =
+      typeof elements === "number" ? elements : dimEvaluate(dimFromJson(elements)!, this.maxSizes);
     if (max === undefined) throw new LoweringError(`size ${elements} has no bound`);
     return this.add({ name, kind, dtype, elements, maxElements: max });
   }
@@ -119,14 +145,29 @@ export class PlanBuilder {
   }
 
   /** Appends a dispatch: the kernel, its buffers (binding order, params excluded) and sizes. */
-  dispatch(kernel: Kernel, buffers: number[], sizes: Record<string, SizeExpr>, nodes: TypedNode[], when: PlanStep["when"] = "always"): void {
+  dispatch(
+    kernel: Kernel,
+    buffers: number[],
+    sizes: Record<string, SizeExpr>,
+    nodes: TypedNode[],
+    when: PlanStep["when"] = "always",
+  ): void {
     const storage = kernel.bindings.filter((b) => b.access !== "uniform");
     if (storage.length !== buffers.length) {
-      throw new LoweringError(`kernel ${kernel.name} binds ${storage.length} buffers (${storage.map((b) => b.name).join(", ")}), got ${buffers.length}`);
+      throw new LoweringError(
+        `kernel ${kernel.name} binds ${storage.length} buffers (${storage.map((b) => b.name).join(", ")}), got ${buffers.length}`,
+      );
     }
     this.kernels.set(kernel.name, kernel);
     const encoder = nodes.every((n) => this.encoderValues.has(n.output));
-    this.steps.push({ kernel: kernel.name, buffers, sizes, nodes: nodes.map((n) => n.name), phase: encoder ? "encoder" : "step", when });
+    this.steps.push({
+      kernel: kernel.name,
+      buffers,
+      sizes,
+      nodes: nodes.map((n) => n.name),
+      phase: encoder ? "encoder" : "step",
+      when,
+    });
   }
 
   /** The single consumer of a value, when it has exactly one and is not a model output. */
@@ -148,8 +189,12 @@ export class PlanBuilder {
   }
 
   weightOf(node: TypedNode, name: string): number {
-    const full = node.tiedTo && name === "weight" ? `${node.tiedTo}.weight` : `${node.name}.${name}`;
-    return this.weight([full], this.weightShape(node, name).reduce((a, b) => a * b, 1));
+    const full =
+      node.tiedTo && name === "weight" ? `${node.tiedTo}.weight` : `${node.name}.${name}`;
+    return this.weight(
+      [full],
+      this.weightShape(node, name).reduce((a, b) => a * b, 1),
+    );
   }
 
   hasWeight(node: TypedNode, name: string): boolean {

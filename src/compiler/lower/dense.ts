@@ -24,7 +24,7 @@ export function matmul(
   },
 ): number {
   const kernel = matmulKernel({
-    name: `matmul_${o.label}_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}`,
+    name: `matmul_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}`,
     k: o.k,
     n: o.n,
     bias: o.biases.length > 0,
@@ -33,16 +33,26 @@ export function matmul(
     ...(o.residual !== undefined ? { residual: true } : {}),
     ...(o.scale !== undefined ? { scale: o.scale } : {}),
   });
-  b.dispatch(kernel, [o.x, ...o.weights, ...o.biases, ...(o.residual !== undefined ? [o.residual] : []), o.out], { rows: o.rows }, [node]);
+  b.dispatch(
+    kernel,
+    [o.x, ...o.weights, ...o.biases, ...(o.residual !== undefined ? [o.residual] : []), o.out],
+    { rows: o.rows },
+    [node],
+  );
   return o.out;
 }
 
 /** The residual a node's output is added to, when that add can be folded into its last matmul. */
-export function residualFor(b: PlanBuilder, node: TypedNode, fusions: Fusions): { residual: number; out: number } | undefined {
+export function residualFor(
+  b: PlanBuilder,
+  node: TypedNode,
+  fusions: Fusions,
+): { residual: number; out: number } | undefined {
   const add = b.soleConsumer(node.output);
   if (!add || add.op !== "add") return undefined;
   const other = add.inputs["a"] === node.output ? add.inputs["b"]! : add.inputs["a"]!;
-  const same = JSON.stringify(b.values.get(other)?.shape) === JSON.stringify(b.values.get(node.output)?.shape);
+  const same =
+    JSON.stringify(b.values.get(other)?.shape) === JSON.stringify(b.values.get(node.output)?.shape);
   if (!same) return undefined;
   fusions.absorbed.add(add.id);
   return { residual: b.value(other, `value.${other}`), out: b.value(add.output, add.name) };
@@ -61,14 +71,19 @@ export function lowerMlp(b: PlanBuilder, node: TypedNode, fusions: Fusions): voi
   const out = node.attrs["out"] as number;
   const act = node.attrs["act"] as string;
   const gated = act === "swiglu" || act === "geglu";
-  const h = b.scratch(`${node.name}.hidden`, typeof rows === "number" ? rows * hidden : `${hidden} * ${rows}`);
+  const h = b.scratch(
+    `${node.name}.hidden`,
+    typeof rows === "number" ? rows * hidden : `${hidden} * ${rows}`,
+  );
   const xBuffer = b.value(x, `value.${x}`);
   matmul(b, node, {
     x: xBuffer,
     rows,
     k: d,
     n: hidden,
-    weights: gated ? [b.weightOf(node, "gate.weight"), b.weightOf(node, "up.weight")] : [b.weightOf(node, "up.weight")],
+    weights: gated
+      ? [b.weightOf(node, "gate.weight"), b.weightOf(node, "up.weight")]
+      : [b.weightOf(node, "up.weight")],
     biases: gated ? [...bias(b, node, "gate"), ...bias(b, node, "up")] : bias(b, node, "up"),
     ...(gated ? { gated: act as MatmulGate } : { activation: act as ActivationName }),
     out: h,

@@ -1,6 +1,15 @@
 import type { TypedNode } from "../ir/schema.ts";
-import { binaryKernel, unaryKernel, type OperandShape } from "../../runtime/webgpu/kernels/elementwise.ts";
-import { embedKernel, EMBED_STATUS_WORDS, sinusoidalFrequencies, type EmbedPositions } from "../../runtime/webgpu/kernels/embed.ts";
+import {
+  binaryKernel,
+  unaryKernel,
+  type OperandShape,
+} from "../../runtime/webgpu/kernels/elementwise.ts";
+import {
+  embedKernel,
+  EMBED_STATUS_WORDS,
+  sinusoidalFrequencies,
+  type EmbedPositions,
+} from "../../runtime/webgpu/kernels/embed.ts";
 import { moeExpertsKernel, sharedExpertKernel } from "../../runtime/webgpu/kernels/moe-experts.ts";
 import { moeRouterKernel } from "../../runtime/webgpu/kernels/moe-router.ts";
 import { normKernel, type NormKind } from "../../runtime/webgpu/kernels/norm.ts";
@@ -18,7 +27,12 @@ const producer = (b: PlanBuilder, id: number) => b.ir.nodes.find((n) => n.output
  * embed, fused with what follows it: `embed(ids) [* scale] + positions(…)` is one gather that
  * adds the learned row (or the sinusoid) at position past + s.
  */
-export function lowerEmbed(b: PlanBuilder, node: TypedNode, fusions: Fusions, step: string | null): void {
+export function lowerEmbed(
+  b: PlanBuilder,
+  node: TypedNode,
+  fusions: Fusions,
+  step: string | null,
+): void {
   const ids = node.inputs["ids"]!;
   const [vocab, d] = b.weightShape(node, "weight") as [number, number];
   let result = node;
@@ -31,15 +45,25 @@ export function lowerEmbed(b: PlanBuilder, node: TypedNode, fusions: Fusions, st
   let positions: EmbedPositions = { kind: "none" };
   let positionTable: number | undefined;
   const add = (b.consumers.get(result.output) ?? []).find((n) => n.op === "add");
-  const other = add && producer(b, add.inputs["a"] === result.output ? add.inputs["b"]! : add.inputs["a"]!);
+  const other =
+    add && producer(b, add.inputs["a"] === result.output ? add.inputs["b"]! : add.inputs["a"]!);
   const positionOps = ["learned_positions", "sinusoidal_positions"];
-  if (add && other && positionOps.includes(other.op) && (other.inputs["x"] === result.output || other.inputs["x"] === node.output)) {
+  if (
+    add &&
+    other &&
+    positionOps.includes(other.op) &&
+    (other.inputs["x"] === result.output || other.inputs["x"] === node.output)
+  ) {
     positions =
       other.op === "learned_positions"
         ? { kind: "learned", maxLen: b.weightShape(other, "weight")[0]! }
         : { kind: "sinusoidal", base: other.attrs["base"] as number };
     if (other.op === "learned_positions") positionTable = b.weightOf(other, "weight");
-    else positionTable = b.constant(`${other.name}.frequencies`, sinusoidalFrequencies(d, other.attrs["base"] as number));
+    else
+      positionTable = b.constant(
+        `${other.name}.frequencies`,
+        sinusoidalFrequencies(d, other.attrs["base"] as number),
+      );
     for (const n of [other, add]) fusions.absorbed.add(n.id);
     result = add;
   }
@@ -50,7 +74,13 @@ export function lowerEmbed(b: PlanBuilder, node: TypedNode, fusions: Fusions, st
   const seq = formatDim(b.shape(ids)[1] ?? b.shape(ids)[0]!);
   b.dispatch(
     embedKernel({ vocab, d, positions, ...(scale !== undefined ? { scale } : {}) }),
-    [b.value(ids, `value.${ids}`), b.weightOf(node, "weight"), ...(positionTable !== undefined ? [positionTable] : []), out, status],
+    [
+      b.value(ids, `value.${ids}`),
+      b.weightOf(node, "weight"),
+      ...(positionTable !== undefined ? [positionTable] : []),
+      out,
+      status,
+    ],
     { rows, seq, past: step !== null && seq === step ? "past" : 0, batch: "batch" },
     [node],
   );
@@ -59,7 +89,9 @@ export function lowerEmbed(b: PlanBuilder, node: TypedNode, fusions: Fusions, st
 }
 
 function singleNonPositionConsumer(b: PlanBuilder, id: number): TypedNode | undefined {
-  const list = (b.consumers.get(id) ?? []).filter((n) => n.op !== "learned_positions" && n.op !== "sinusoidal_positions");
+  const list = (b.consumers.get(id) ?? []).filter(
+    (n) => n.op !== "learned_positions" && n.op !== "sinusoidal_positions",
+  );
   return list.length === 1 ? list[0] : undefined;
 }
 
@@ -68,8 +100,18 @@ export function lowerNorm(b: PlanBuilder, node: TypedNode): void {
   const d = b.width(x);
   const bias = b.hasWeight(node, "bias");
   b.dispatch(
-    normKernel({ kind: node.op as NormKind, d, eps: node.attrs["eps"] as number, ...(node.op === "layernorm" ? { bias } : {}) }),
-    [b.value(x, `value.${x}`), b.weightOf(node, "weight"), ...(bias ? [b.weightOf(node, "bias")] : []), b.value(node.output, node.name)],
+    normKernel({
+      kind: node.op as NormKind,
+      d,
+      eps: node.attrs["eps"] as number,
+      ...(node.op === "layernorm" ? { bias } : {}),
+    }),
+    [
+      b.value(x, `value.${x}`),
+      b.weightOf(node, "weight"),
+      ...(bias ? [b.weightOf(node, "bias")] : []),
+      b.value(node.output, node.name),
+    ],
     { rows: b.rows(x) },
     [node],
   );
@@ -95,7 +137,12 @@ export function lowerElementwise(b: PlanBuilder, node: TypedNode): void {
     const shape = b.shape(node.output);
     const seq = shape.length === 3 ? formatDim(shape[1]!) : "1";
     b.dispatch(
-      binaryKernel({ op: node.op, d, a: operandShape(b, a, node.output), b: operandShape(b, c, node.output) }),
+      binaryKernel({
+        op: node.op,
+        d,
+        a: operandShape(b, a, node.output),
+        b: operandShape(b, c, node.output),
+      }),
       [b.value(a, `value.${a}`), b.value(c, `value.${c}`), out],
       { rows, seq },
       [node],
@@ -122,12 +169,18 @@ export function lowerPooling(b: PlanBuilder, node: TypedNode): void {
   const d = b.width(x);
   const xBuffer = b.value(x, `value.${x}`);
   if (node.op === "cls_pool") {
-    b.dispatch(clsPoolKernel({ d }), [xBuffer, b.value(node.output, node.name)], batchSeq(b, x), [node]);
+    b.dispatch(clsPoolKernel({ d }), [xBuffer, b.value(node.output, node.name)], batchSeq(b, x), [
+      node,
+    ]);
   } else if (node.op === "mean_pool") {
     const padding = node.inputs["padding"];
     b.dispatch(
       meanPoolKernel({ d, padding: padding !== undefined }),
-      [xBuffer, ...(padding !== undefined ? [b.value(padding, `value.${padding}`)] : []), b.value(node.output, node.name)],
+      [
+        xBuffer,
+        ...(padding !== undefined ? [b.value(padding, `value.${padding}`)] : []),
+        b.value(node.output, node.name),
+      ],
       batchSeq(b, x),
       [node],
     );
@@ -136,8 +189,22 @@ export function lowerPooling(b: PlanBuilder, node: TypedNode): void {
     const first = b.scratch(`${node.name}.first`, `${d} * batch`);
     b.dispatch(clsPoolKernel({ d }), [xBuffer, first], batchSeq(b, x), [node]);
     const dense = b.scratch(`${node.name}.dense`, `${d} * batch`);
-    matmul(b, node, { x: first, rows: "batch", k: d, n: d, weights: [b.weightOf(node, "dense.weight")], biases: [b.weightOf(node, "dense.bias")], out: dense, label: "pooler" });
-    b.dispatch(unaryKernel({ op: "tanh", d }), [dense, b.value(node.output, node.name)], { rows: "batch" }, [node]);
+    matmul(b, node, {
+      x: first,
+      rows: "batch",
+      k: d,
+      n: d,
+      weights: [b.weightOf(node, "dense.weight")],
+      biases: [b.weightOf(node, "dense.bias")],
+      out: dense,
+      label: "pooler",
+    });
+    b.dispatch(
+      unaryKernel({ op: "tanh", d }),
+      [dense, b.value(node.output, node.name)],
+      { rows: "batch" },
+      [node],
+    );
   }
 }
 
@@ -147,8 +214,19 @@ export function lowerPatch(b: PlanBuilder, node: TypedNode, fusions: Fusions): v
     const [, channels, height, width] = b.values.get(image)!.shape as number[];
     const [d] = b.weightShape(node, "weight") as [number];
     b.dispatch(
-      patchEmbedKernel({ channels: channels!, height: height!, width: width!, patch: node.attrs["patch"] as number, d }),
-      [b.value(image, `value.${image}`), b.weightOf(node, "weight"), b.weightOf(node, "bias"), b.value(node.output, node.name)],
+      patchEmbedKernel({
+        channels: channels!,
+        height: height!,
+        width: width!,
+        patch: node.attrs["patch"] as number,
+        d,
+      }),
+      [
+        b.value(image, `value.${image}`),
+        b.weightOf(node, "weight"),
+        b.weightOf(node, "bias"),
+        b.value(node.output, node.name),
+      ],
       { batch: "batch" },
       [node],
     );
@@ -158,14 +236,20 @@ export function lowerPatch(b: PlanBuilder, node: TypedNode, fusions: Fusions): v
   const x = node.inputs["x"]!;
   const d = b.width(x);
   const add = (b.consumers.get(node.output) ?? []).find((n) => n.op === "add");
-  const other = add && producer(b, add.inputs["a"] === node.output ? add.inputs["b"]! : add.inputs["a"]!);
+  const other =
+    add && producer(b, add.inputs["a"] === node.output ? add.inputs["b"]! : add.inputs["a"]!);
   const fold = add && other?.op === "learned_positions" && other.inputs["x"] === node.output;
   const result = fold ? add! : node;
   if (fold) for (const n of [other!, add!]) fusions.absorbed.add(n.id);
   const out = b.value(result.output, result.name);
   b.dispatch(
     clsTokenKernel({ d, positions: Boolean(fold) }),
-    [b.value(x, `value.${x}`), b.weightOf(node, "weight"), ...(fold ? [b.weightOf(other!, "weight")] : []), out],
+    [
+      b.value(x, `value.${x}`),
+      b.weightOf(node, "weight"),
+      ...(fold ? [b.weightOf(other!, "weight")] : []),
+      out,
+    ],
     batchSeq(b, x),
     [node],
   );
@@ -173,7 +257,8 @@ export function lowerPatch(b: PlanBuilder, node: TypedNode, fusions: Fusions): v
 }
 
 export function lowerMoe(b: PlanBuilder, node: TypedNode): void {
-  if (node.attrs["bias"] === true) throw new LoweringError("MoE experts with biases have no WebGPU kernel yet", node);
+  if (node.attrs["bias"] === true)
+    throw new LoweringError("MoE experts with biases have no WebGPU kernel yet", node);
   const x = node.inputs["x"]!;
   const d = b.width(x);
   const rows = b.rows(x);
@@ -182,14 +267,36 @@ export function lowerMoe(b: PlanBuilder, node: TypedNode): void {
   const hidden = node.attrs["hidden"] as number;
   const act = node.attrs["act"] as "swiglu";
   const xBuffer = b.value(x, `value.${x}`);
-  const logits = b.scratch(`${node.name}.router_logits`, typeof rows === "number" ? rows * experts : `${experts} * ${rows}`);
-  matmul(b, node, { x: xBuffer, rows, k: d, n: experts, weights: [b.weightOf(node, "router.weight")], biases: [], out: logits, label: "router" });
-  const indices = b.scratch(`${node.name}.indices`, typeof rows === "number" ? rows * topK : `${topK} * ${rows}`, "u32");
-  const gates = b.scratch(`${node.name}.gates`, typeof rows === "number" ? rows * topK : `${topK} * ${rows}`);
+  const logits = b.scratch(
+    `${node.name}.router_logits`,
+    typeof rows === "number" ? rows * experts : `${experts} * ${rows}`,
+  );
+  matmul(b, node, {
+    x: xBuffer,
+    rows,
+    k: d,
+    n: experts,
+    weights: [b.weightOf(node, "router.weight")],
+    biases: [],
+    out: logits,
+    label: "router",
+  });
+  const indices = b.scratch(
+    `${node.name}.indices`,
+    typeof rows === "number" ? rows * topK : `${topK} * ${rows}`,
+    "u32",
+  );
+  const gates = b.scratch(
+    `${node.name}.gates`,
+    typeof rows === "number" ? rows * topK : `${topK} * ${rows}`,
+  );
   b.dispatch(moeRouterKernel({ experts, topK }), [logits, indices, gates], { rows }, [node]);
   const gated = act === "swiglu" || act === "geglu";
   const stacked = (prefixes: string[], suffix: string, rowsOf: number, cols: number) =>
-    b.weight(prefixes.map((p) => `${node.name}.${p}${suffix}`), prefixes.length * rowsOf * cols);
+    b.weight(
+      prefixes.map((p) => `${node.name}.${p}${suffix}`),
+      prefixes.length * rowsOf * cols,
+    );
   const routed = Array.from({ length: experts }, (_, e) => `experts.${e}.`);
   const weights = (prefixes: string[], h: number) => [
     stacked(prefixes, "up.weight", h, d),
@@ -205,6 +312,11 @@ export function lowerMoe(b: PlanBuilder, node: TypedNode): void {
   );
   const shared = node.attrs["shared_hidden"];
   if (typeof shared === "number") {
-    b.dispatch(sharedExpertKernel({ d, hidden: shared, act }), [xBuffer, ...weights(["shared."], shared), out], { rows }, [node]);
+    b.dispatch(
+      sharedExpertKernel({ d, hidden: shared, act }),
+      [xBuffer, ...weights(["shared."], shared), out],
+      { rows },
+      [node],
+    );
   }
 }

@@ -8,7 +8,14 @@ import { lowerAttention } from "./attention.ts";
 import { LoweringError, PlanBuilder } from "./builder.ts";
 import { lowerDense, lowerMlp } from "./dense.ts";
 import type { Fusions } from "./fusions.ts";
-import { lowerElementwise, lowerEmbed, lowerMoe, lowerNorm, lowerPatch, lowerPooling } from "./glue.ts";
+import {
+  lowerElementwise,
+  lowerEmbed,
+  lowerMoe,
+  lowerNorm,
+  lowerPatch,
+  lowerPooling,
+} from "./glue.ts";
 import { assignSlots } from "./slots.ts";
 
 export interface LowerOptions {
@@ -32,14 +39,22 @@ function independentOf(ir: TypedIr, input: string | undefined): Set<number> {
  * with the residual add folded in, flash attention with RoPE and masks inside, gated MLPs in one
  * matmul, embedding gather with positions), buffers sized at the bounds and shared by lifetime.
  */
-export function lowerToPlan(ir: TypedIr, options: LowerOptions = {}): { plan?: KernelPlan; diagnostics: Diagnostic[] } {
+export function lowerToPlan(
+  ir: TypedIr,
+  options: LowerOptions = {},
+): { plan?: KernelPlan; diagnostics: Diagnostic[] } {
   const generation = generationPlan(ir);
   const canGenerate = !("error" in generation);
-  const stepInput = canGenerate ? ir.inputs.find((i) => i.name === generation.stepInput) : undefined;
+  const stepInput = canGenerate
+    ? ir.inputs.find((i) => i.name === generation.stepInput)
+    : undefined;
   const step = stepInput ? String(stepInput.shape[1]) : null;
   const batch = String(ir.inputs[0]?.shape[0] ?? "batch");
   const encoderSymbol = ir.symbols.find((s) => s.name !== batch && s.name !== step)?.name ?? null;
-  const max = new Map<string, number>([[batch, options.maxBatch ?? 1], ["batch", options.maxBatch ?? 1]]);
+  const max = new Map<string, number>([
+    [batch, options.maxBatch ?? 1],
+    ["batch", options.maxBatch ?? 1],
+  ]);
   const unbounded: string[] = [];
   for (const s of ir.symbols) {
     if (s.name === batch) continue;
@@ -47,20 +62,28 @@ export function lowerToPlan(ir: TypedIr, options: LowerOptions = {}): { plan?: K
     else max.set(s.name, s.bound);
   }
   const spanOf = (file: string) => ({ file, start: 0, end: 0 });
-  const error = (message: string, node?: TypedIr["nodes"][number]): { diagnostics: Diagnostic[] } => ({
+  const error = (
+    message: string,
+    node?: TypedIr["nodes"][number],
+  ): { diagnostics: Diagnostic[] } => ({
     diagnostics: [
       {
         code: "E0620",
         severity: "error",
         message,
-        span: node ? { file: node.source.file, start: node.source.start, end: node.source.end } : spanOf(ir.inputs[0]?.source.file ?? "spec"),
+        span: node
+          ? { file: node.source.file, start: node.source.start, end: node.source.end }
+          : spanOf(ir.inputs[0]?.source.file ?? "spec"),
         label: node ? `\`${node.op}\` here` : "",
         notes: [],
         hint: "`loom run --backend cpu` runs every layer the language has on the CPU reference",
       },
     ],
   });
-  if (unbounded.length > 0) return error(`the dynamic dims ${unbounded.join(", ")} need an upper bound (\`seq <= N\`) so buffers and the KV cache can be sized`);
+  if (unbounded.length > 0)
+    return error(
+      `the dynamic dims ${unbounded.join(", ")} need an upper bound (\`seq <= N\`) so buffers and the KV cache can be sized`,
+    );
 
   const builder = new PlanBuilder(ir, max, independentOf(ir, stepInput?.name));
   for (const input of ir.inputs) builder.value(input.value, input.name);
@@ -105,12 +128,18 @@ export function lowerToPlan(ir: TypedIr, options: LowerOptions = {}): { plan?: K
         case "learned_positions":
           // Outside a KV cache, positions 0..seq-1 are the table's first rows: bind the table itself.
           if (step !== null && String(builder.values.get(node.inputs["x"]!)?.shape[1]) === step) {
-            throw new LoweringError("learned positions of the decoded sequence are compiled only when added straight to its embedding (`x = embed(…) + learned_positions(x, …)`)", node);
+            throw new LoweringError(
+              "learned positions of the decoded sequence are compiled only when added straight to its embedding (`x = embed(…) + learned_positions(x, …)`)",
+              node,
+            );
           }
           builder.alias(node.output, builder.weightOf(node, "weight"));
           break;
         case "sinusoidal_positions":
-          throw new LoweringError("sinusoidal positions are compiled only when added straight to an embedding (`x = embed(…) + sinusoidal_positions(x)`)", node);
+          throw new LoweringError(
+            "sinusoidal positions are compiled only when added straight to an embedding (`x = embed(…) + sinusoidal_positions(x)`)",
+            node,
+          );
         default:
           lowerElementwise(builder, node);
       }
@@ -131,8 +160,17 @@ export function lowerToPlan(ir: TypedIr, options: LowerOptions = {}): { plan?: K
     const sizes = { batch: "batch", seq: step! };
     const head = ir.nodes.find((n) => n.output === logits.value)!;
     builder.dispatch(argmaxKernel({ vocab: generation.vocab }), [logitsBuffer, ids], sizes, [head]);
-    builder.dispatch(topKKernel({ vocab: generation.vocab, k }), [logitsBuffer, values, indices], sizes, [head]);
-    generationInfo = { stepInput: generation.stepInput, logitsOutput: generation.logitsOutput, vocab: generation.vocab };
+    builder.dispatch(
+      topKKernel({ vocab: generation.vocab, k }),
+      [logitsBuffer, values, indices],
+      sizes,
+      [head],
+    );
+    generationInfo = {
+      stepInput: generation.stepInput,
+      logitsOutput: generation.logitsOutput,
+      vocab: generation.vocab,
+    };
   }
 
   const plan: KernelPlan = {

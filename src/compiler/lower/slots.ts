@@ -17,14 +17,20 @@ export function assignSlots(buffers: PlanBuffer[], steps: KernelPlan["steps"]): 
       last.set(id, i);
     }
   });
-  const shareable = (b: PlanBuffer) => (b.kind === "activation" || b.kind === "scratch") && first.has(b.id) && b.dtype === "f32";
+  const shareable = (b: PlanBuffer) =>
+    (b.kind === "activation" || b.kind === "scratch") && first.has(b.id) && b.dtype === "f32";
   const slots: { size: number; busy: [number, number][] }[] = [];
   const result = buffers.map((b) => ({ ...b }));
-  const order = result.filter(shareable).sort((a, b) => b.maxElements - a.maxElements || a.id - b.id);
+  const order = result
+    .filter(shareable)
+    .sort((a, b) => b.maxElements - a.maxElements || a.id - b.id);
   for (const buffer of order) {
     const life: [number, number] = [first.get(buffer.id)!, last.get(buffer.id)!];
     buffer.lifetime = life;
-    const free = slots.findIndex((slot) => slot.size >= buffer.maxElements && slot.busy.every(([s, e]) => e < life[0] || s > life[1]));
+    const free = slots.findIndex(
+      (slot) =>
+        slot.size >= buffer.maxElements && slot.busy.every(([s, e]) => e < life[0] || s > life[1]),
+    );
     const index = free >= 0 ? free : slots.push({ size: buffer.maxElements, busy: [] }) - 1;
     slots[index]!.busy.push(life);
     buffer.slot = index;

@@ -3,25 +3,36 @@ import { type Kernel, paramBytes, workgroupCounts } from "./kernel.ts";
 /** Host data for one binding: f32 or u32 values. */
 export type HostArray = Float32Array | Uint32Array | Int32Array;
 
-const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
 /** The compute pipeline of a kernel, compiled once per device; WGSL errors become exceptions. */
-export async function pipelineFor(device: GPUDevice, kernel: Kernel): Promise<GPUComputePipeline> {
+export function pipelineFor(device: GPUDevice, kernel: Kernel): Promise<GPUComputePipeline> {
   let cache = pipelines.get(device);
   if (!cache) pipelines.set(device, (cache = new Map()));
   const key = `${kernel.name}\n${kernel.wgsl}`;
-  const cached = cache.get(key);
-  if (cached) return cached;
+  let pipeline = cache.get(key);
+  if (!pipeline) {
+    pipeline = compile(device, kernel);
+    cache.set(key, pipeline);
+  }
+  return pipeline;
+}
+
+async function compile(device: GPUDevice, kernel: Kernel): Promise<GPUComputePipeline> {
   const module = device.createShaderModule({ code: kernel.wgsl, label: kernel.name });
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === "error");
   if (errors.length > 0) {
-    const text = errors.map((m) => `  ${kernel.name}:${m.lineNum}:${m.linePos}: ${m.message}`).join("\n");
+    const text = errors
+      .map((m) => `  ${kernel.name}:${m.lineNum}:${m.linePos}: ${m.message}`)
+      .join("\n");
     throw new Error(`WGSL of kernel ${kernel.name} does not compile:\n${text}`);
   }
-  const pipeline = await device.createComputePipelineAsync({ layout: "auto", compute: { module, entryPoint: kernel.entryPoint }, label: kernel.name });
-  cache.set(key, pipeline);
-  return pipeline;
+  return device.createComputePipelineAsync({
+    layout: "auto",
+    compute: { module, entryPoint: kernel.entryPoint },
+    label: kernel.name,
+  });
 }
 
 /**
@@ -41,18 +52,26 @@ export async function runKernel(
   const entries = kernel.bindings.map((binding, i) => {
     if (binding.access === "uniform") {
       const bytes = paramBytes(kernel, sizes);
-      const buffer = device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      const buffer = device.createBuffer({
+        size: bytes.byteLength,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(buffer, 0, bytes);
       buffers.push(buffer);
       return { binding: i, resource: { buffer } };
     }
     const host = data[binding.name];
-    if (!host) throw new RangeError(`kernel ${kernel.name}: no data for binding \`${binding.name}\``);
+    if (!host)
+      throw new RangeError(`kernel ${kernel.name}: no data for binding \`${binding.name}\``);
     const size = Math.max(16, Math.ceil(host.byteLength / 16) * 16);
-    const buffer = device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+    const buffer = device.createBuffer({
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+    });
     device.queue.writeBuffer(buffer, 0, host.buffer, host.byteOffset, host.byteLength);
     buffers.push(buffer);
-    if (binding.access === "read_write") outputs.push({ name: binding.name, buffer, size: host.byteLength });
+    if (binding.access === "read_write")
+      outputs.push({ name: binding.name, buffer, size: host.byteLength });
     return { binding: i, resource: { buffer } };
   });
   const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
@@ -63,7 +82,10 @@ export async function runKernel(
   pass.dispatchWorkgroups(...workgroupCounts(kernel, sizes));
   pass.end();
   const readbacks = outputs.map((o) => {
-    const read = device.createBuffer({ size: Math.ceil(o.size / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const read = device.createBuffer({
+      size: Math.ceil(o.size / 4) * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     encoder.copyBufferToBuffer(o.buffer, 0, read, 0, Math.ceil(o.size / 4) * 4);
     return { name: o.name, read };
   });

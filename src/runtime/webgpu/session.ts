@@ -48,12 +48,20 @@ export class WebGpuModel {
   ) {}
 
   /** Uploads weights and constants, allocates every buffer and compiles every pipeline. */
-  static async load(device: GPUDevice, ir: TypedIr, plan: KernelPlan, weights: WeightMap): Promise<WebGpuModel> {
+  static async load(
+    device: GPUDevice,
+    ir: TypedIr,
+    plan: KernelPlan,
+    weights: WeightMap,
+  ): Promise<WebGpuModel> {
     const model = new WebGpuModel(device, ir, plan);
     device.pushErrorScope("out-of-memory");
     model.allocate(weights);
     const oom = await device.popErrorScope();
-    if (oom) throw new RangeError(`the device ran out of memory allocating the model's buffers: ${oom.message}`);
+    if (oom)
+      throw new RangeError(
+        `the device ran out of memory allocating the model's buffers: ${oom.message}`,
+      );
     await model.prepare();
     return model;
   }
@@ -62,8 +70,14 @@ export class WebGpuModel {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
     const slots = new Map<number, GPUBuffer>();
     const slotSizes = new Map<number, number>();
-    for (const b of this.plan.buffers) if (b.slot !== undefined) slotSizes.set(b.slot, Math.max(slotSizes.get(b.slot) ?? 0, b.maxElements));
-    for (const [slot, elements] of slotSizes) slots.set(slot, this.device.createBuffer({ size: bytes(elements), usage, label: `slot ${slot}` }));
+    for (const b of this.plan.buffers)
+      if (b.slot !== undefined)
+        slotSizes.set(b.slot, Math.max(slotSizes.get(b.slot) ?? 0, b.maxElements));
+    for (const [slot, elements] of slotSizes)
+      slots.set(
+        slot,
+        this.device.createBuffer({ size: bytes(elements), usage, label: `slot ${slot}` }),
+      );
     for (const b of this.plan.buffers) {
       if (b.slot !== undefined) {
         this.storage.set(b.id, slots.get(b.slot)!);
@@ -72,7 +86,8 @@ export class WebGpuModel {
       const buffer = this.device.createBuffer({ size: bytes(b.maxElements), usage, label: b.name });
       this.storage.set(b.id, buffer);
       if (b.kind === "weight") this.device.queue.writeBuffer(buffer, 0, weightData(b, weights));
-      if (b.kind === "constant") this.device.queue.writeBuffer(buffer, 0, Float32Array.from(b.data ?? []));
+      if (b.kind === "constant")
+        this.device.queue.writeBuffer(buffer, 0, Float32Array.from(b.data ?? []));
     }
   }
 
@@ -86,12 +101,19 @@ export class WebGpuModel {
         let next = 0;
         const entries = kernel.bindings.map((binding, i) => {
           if (binding.access === "uniform") {
-            uniform = this.device.createBuffer({ size: Math.max(16, Math.ceil(kernel.params.length / 4) * 16), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+            uniform = this.device.createBuffer({
+              size: Math.max(16, Math.ceil(kernel.params.length / 4) * 16),
+              usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+            });
             return { binding: i, resource: { buffer: uniform } };
           }
           return { binding: i, resource: { buffer: this.storage.get(step.buffers[next++]!)! } };
         });
-        const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: step.kernel });
+        const bindGroup = this.device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries,
+          label: step.kernel,
+        });
         return { step, kernel, pipeline, bindGroup, ...(uniform ? { uniform } : {}) };
       }),
     );
@@ -115,11 +137,14 @@ export class WebGpuModel {
     }
     sizes["batch"] = sizes[this.plan.sizes.batch] ?? 1;
     for (const [name, max] of Object.entries(this.plan.sizes.max)) {
-      if ((sizes[name] ?? 0) > max) throw new RangeError(`${name} = ${sizes[name]} is above the compiled bound ${max}`);
+      if ((sizes[name] ?? 0) > max)
+        throw new RangeError(`${name} = ${sizes[name]} is above the compiled bound ${max}`);
     }
     const step = this.plan.sizes.step;
     if (step && this.past + (sizes[step] ?? 0) > (this.plan.sizes.max[step] ?? Infinity)) {
-      throw new RangeError(`the sequence would reach ${this.past + sizes[step]!} positions, above its bound ${this.plan.sizes.max[step]}`);
+      throw new RangeError(
+        `the sequence would reach ${this.past + sizes[step]!} positions, above its bound ${this.plan.sizes.max[step]}`,
+      );
     }
     return sizes;
   }
@@ -128,12 +153,16 @@ export class WebGpuModel {
    * Runs the model on new inputs (for a generating model, the step input holds only the new
    * positions; the caches hold the earlier ones). Reads back what `readback` asks for.
    */
-  async forward(inputs: Readonly<Record<string, Tensor>>, readback: Readback = "outputs"): Promise<ForwardResult> {
+  async forward(
+    inputs: Readonly<Record<string, Tensor>>,
+    readback: Readback = "outputs",
+  ): Promise<ForwardResult> {
     const sizes = this.runtimeSizes(inputs);
     for (const input of this.ir.inputs) {
       const tensor = inputs[input.name];
       if (!tensor) continue;
-      const data = input.dtype === "float" ? Float32Array.from(tensor.data) : Uint32Array.from(tensor.data);
+      const data =
+        input.dtype === "float" ? Float32Array.from(tensor.data) : Uint32Array.from(tensor.data);
       this.device.queue.writeBuffer(this.storage.get(this.inputBuffer(input.value))!, 0, data);
     }
     const step = this.plan.sizes.step;
@@ -145,10 +174,12 @@ export class WebGpuModel {
       if (s.phase === "encoder" && this.encoderDone) continue;
       if ((s.when === "decode" && !decoding) || (s.when === "prefill" && decoding)) continue;
       const kernelSizes: Record<string, number> = {};
-      for (const [name, expr] of Object.entries(s.sizes)) kernelSizes[name] = evaluateSize(expr, sizes);
+      for (const [name, expr] of Object.entries(s.sizes))
+        kernelSizes[name] = evaluateSize(expr, sizes);
       const counts = workgroupCounts(kernel, kernelSizes);
       if (counts.some((c) => c === 0)) continue;
-      if (prepared.uniform) this.device.queue.writeBuffer(prepared.uniform, 0, paramBytes(kernel, kernelSizes));
+      if (prepared.uniform)
+        this.device.queue.writeBuffer(prepared.uniform, 0, paramBytes(kernel, kernelSizes));
       pass.setPipeline(prepared.pipeline);
       pass.setBindGroup(0, prepared.bindGroup);
       pass.dispatchWorkgroups(...counts);
@@ -172,25 +203,46 @@ export class WebGpuModel {
     const byName = (name: string) => this.plan.buffers.find((b) => b.name === name);
     if (readback === "outputs") {
       for (const output of this.ir.outputs) {
-        const buffer = this.plan.buffers.find((b) => b.kind === "output" && b.name === nodeName(this.ir, output.value));
-        if (buffer) wanted.push({ key: `output:${output.name}`, buffer, elements: evaluateSize(buffer.elements, sizes) });
+        const buffer = this.plan.buffers.find(
+          (b) => b.kind === "output" && b.name === nodeName(this.ir, output.value),
+        );
+        if (buffer)
+          wanted.push({
+            key: `output:${output.name}`,
+            buffer,
+            elements: evaluateSize(buffer.elements, sizes),
+          });
       }
     } else if (readback === "next-token") {
       wanted.push({ key: "next", buffer: byName("next_token")!, elements: sizes["batch"]! });
     } else if (readback === "top-k") {
       const k = byName("top_k.values")!.maxElements / (this.plan.sizes.max["batch"] ?? 1);
-      wanted.push({ key: "values", buffer: byName("top_k.values")!, elements: sizes["batch"]! * k });
-      wanted.push({ key: "indices", buffer: byName("top_k.indices")!, elements: sizes["batch"]! * k });
+      wanted.push({
+        key: "values",
+        buffer: byName("top_k.values")!,
+        elements: sizes["batch"]! * k,
+      });
+      wanted.push({
+        key: "indices",
+        buffer: byName("top_k.indices")!,
+        elements: sizes["batch"]! * k,
+      });
     }
     return wanted.map((w) => {
       const size = bytes(w.elements);
-      const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const staging = this.device.createBuffer({
+        size,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
       encoder.copyBufferToBuffer(this.storage.get(w.buffer.id)!, 0, staging, 0, size);
       return { ...w, staging };
     });
   }
 
-  private async collect(reads: ReturnType<WebGpuModel["readbacks"]>, sizes: Record<string, number>): Promise<ForwardResult> {
+  private async collect(
+    reads: ReturnType<WebGpuModel["readbacks"]>,
+    sizes: Record<string, number>,
+  ): Promise<ForwardResult> {
     const result: ForwardResult = { outputs: {} };
     for (const read of reads) {
       await read.staging.mapAsync(GPUMapMode.READ);
@@ -199,8 +251,12 @@ export class WebGpuModel {
       read.staging.destroy();
       if (read.key.startsWith("output:")) {
         const name = read.key.slice("output:".length);
-        const value = this.ir.values.find((v) => v.id === this.ir.outputs.find((o) => o.name === name)!.value)!;
-        const shape = value.shape.map((d) => dimEvaluate(dimFromJson(d)!, new Map(Object.entries(sizes)))!);
+        const value = this.ir.values.find(
+          (v) => v.id === this.ir.outputs.find((o) => o.name === name)!.value,
+        )!;
+        const shape = value.shape.map((d) =>
+          dimEvaluate(dimFromJson(d)!, new Map(Object.entries(sizes)))!,
+        );
         result.outputs[name] = { shape, data: Float64Array.from(new Float32Array(copy)) };
       } else if (read.key === "next") {
         result.nextTokens = new Uint32Array(copy);

@@ -7,7 +7,13 @@
 /** The activations a kernel epilogue can apply; "none" is the identity. */
 export type ActivationName = "none" | "gelu" | "gelu_tanh" | "relu" | "silu";
 
-export const ACTIVATION_NAMES: readonly ActivationName[] = ["none", "gelu", "gelu_tanh", "relu", "silu"];
+export const ACTIVATION_NAMES: readonly ActivationName[] = [
+  "none",
+  "gelu",
+  "gelu_tanh",
+  "relu",
+  "silu",
+];
 
 /** erf for f32: Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7 over the whole line. */
 export const ERF_WGSL = `fn erf_f32(x: f32) -> f32 {

@@ -10,7 +10,7 @@ export function f32Literal(x: number): string {
   if (!Number.isFinite(x)) throw new RangeError(`not a finite f32: ${x}`);
   const f = Math.fround(x);
   if (Number.isInteger(f) && Math.abs(f) < 1e15) return `${f}.0`;
-  return Math.fround(f).toPrecision(9);
+  return f.toPrecision(9);
 }
 
 /**
@@ -22,7 +22,7 @@ export function ropeInverseFrequencies(headDim: number, theta: number): number[]
   return Array.from({ length: headDim / 2 }, (_, i) => Math.pow(theta, (-2 * i) / headDim));
 }
 
-/** T5 relative-position bias settings, as the spec's `relative_bias(...)` gives them. */
+/** T5 relative-position bias settings (those of the reference's relativePositionBucket). */
 export interface PositionBias {
   /** Number of buckets (rows of the bias table [buckets, heads]). */
   buckets: number;
@@ -42,12 +42,18 @@ export interface PositionBias {
 export function bucketThresholds(bias: PositionBias, maxLen: number): number[] {
   const n = bias.bidirectional ? Math.floor(bias.buckets / 2) : bias.buckets;
   const maxExact = Math.floor(n / 2);
-  if (maxExact < 1) throw new RangeError(`relative position bias needs at least 2 buckets per side`);
+  if (maxExact < 1)
+    throw new RangeError(`relative position bias needs at least 2 buckets per side`);
   const thresholds: number[] = new Array<number>(Math.max(0, n - 1 - maxExact)).fill(0xffffffff);
   let next = 0;
   for (let distance = maxExact; distance <= maxLen && next < thresholds.length; distance++) {
     // Both directions share the in-side mapping of distance; relative = −distance has base 0.
-    const bucket = relativePositionBucket(-distance, bias.bidirectional, bias.buckets, bias.maxDistance);
+    const bucket = relativePositionBucket(
+      -distance,
+      bias.bidirectional,
+      bias.buckets,
+      bias.maxDistance,
+    );
     while (next < thresholds.length && bucket >= maxExact + 1 + next) thresholds[next++] = distance;
   }
   return thresholds;
@@ -55,7 +61,7 @@ export function bucketThresholds(bias: PositionBias, maxLen: number): number[] {
 
 /**
  * WGSL for `fn t5_bucket(relative: i32) -> u32` (relative = key position − query position),
- * equal to relativePositionBucket for |relative| ≤ maxLen. Declares its constants with a prefix.
+ * equal to relativePositionBucket for |relative| ≤ maxLen. Its constants are named BUCKET_*.
  */
 export function bucketWgsl(bias: PositionBias, maxLen: number): string {
   const n = bias.bidirectional ? Math.floor(bias.buckets / 2) : bias.buckets;

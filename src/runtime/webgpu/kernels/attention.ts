@@ -57,13 +57,13 @@ export interface AttentionOptions {
   cross?: boolean;
 }
 
-/** Tiling of the prefill kernel; every field has a default chosen from head_dim. */
+/** Tiling of the prefill kernel; a missing field takes defaultAttentionTile("gpu", headDim)'s. */
 export interface AttentionTile {
-  /** Query slots (query × head of a GQA group) per workgroup. Default 64. */
+  /** Query slots (query × head of a GQA group) per workgroup. */
   queries?: number;
   /**
    * Query slots per thread (divides `queries`): each K/V vector read from the tile serves `rows`
-   * queries held in registers. Default 1.
+   * queries held in registers.
    */
   rows?: number;
   /**
@@ -72,8 +72,13 @@ export interface AttentionTile {
    * key of the tile at once (a broadcast); more lanes help when seq · group is small.
    */
   lanes?: number;
-  /** Keys per lane per tile (tile = lanes × keysPerLane keys). Default: K+V tiles ≤ 8 KiB, ≤ 8. */
+  /** Keys per lane per tile (tile = lanes × keysPerLane keys). */
   keysPerLane?: number;
+  /**
+   * Whether K/V tiles pass through workgroup memory (true), or each thread reads its keys from
+   * the cache itself, with no barrier in the key loop (false).
+   */
+  staged?: boolean;
 }
 
 export interface PrefillOptions extends AttentionOptions {
@@ -82,16 +87,23 @@ export interface PrefillOptions extends AttentionOptions {
 }
 
 /**
- * The prefill tile to use before anything is measured, by adapter kind. Both take 64 query slots
- * per workgroup and one thread per slot, K/V tiles of 8 keys (fewer past head_dim 128, so that
- * the K+V tiles stay within 8 KiB). "cpu" (SwiftShader) holds 4 queries per thread, so each
- * K/V vector read from workgroup memory serves 4 queries: measured ~2.5× less CPU time than 1
- * at [4 heads, 128, 64] (bench/attention.ts). "gpu" holds 1, keeping q and the accumulator
- * (2 · head_dim floats) in registers.
+ * The prefill tile to use before anything is measured, by adapter kind; K/V tiles stay within
+ * 8 KiB (fewer keys per tile past head_dim 128). Measured with bench/attention.ts-style runs:
+ * - "cpu" (SwiftShader): 64 query slots per workgroup, 4 per thread, tiles of 8 keys. Each K/V
+ *   vector read from workgroup memory serves 4 queries: ~2.5× less CPU time than 1 per thread at
+ *   [4 heads, 128, 64].
+ * - "gpu": 128 query slots, 1 per thread, tiles of 4 keys: on an H100 (Dawn over Vulkan) within
+ *   16% of the best of 11 tiles at each of 5 shapes tried (4–32 heads, head_dim 64–128, 128–4096
+ *   positions, causal or not); 2 queries per thread were slower at every shape (registers).
  */
-export function defaultAttentionTile(kind: "gpu" | "cpu", headDim: number): Required<AttentionTile> {
-  const keysPerLane = Math.max(1, Math.min(8, Math.floor(8192 / (8 * headDim))));
-  return { queries: 64, rows: kind === "cpu" ? 4 : 1, lanes: 1, keysPerLane };
+export function defaultAttentionTile(
+  kind: "gpu" | "cpu",
+  headDim: number,
+): Required<AttentionTile> {
+  const fit = Math.max(1, Math.floor(8192 / (8 * headDim))); // keys whose K+V rows fit 8 KiB
+  return kind === "cpu"
+    ? { queries: 64, rows: 4, lanes: 1, keysPerLane: Math.min(8, fit), staged: true }
+    : { queries: 128, rows: 1, lanes: 1, keysPerLane: Math.min(4, fit), staged: true };
 }
 
 export interface DecodeOptions extends AttentionOptions {
@@ -102,8 +114,16 @@ export interface DecodeOptions extends AttentionOptions {
    * off: one workgroup covers every key and writes `out` directly, with no combine step.
    */
   chunk?: number;
-  /** Threads per query slot (default ⌊64 / group⌋, at least 1). */
+  /**
+   * Threads per thread-slot group, each streaming every `lanes`-th key of the chunk (default
+   * ⌊64 / (group / rows)⌋: about 64 threads per workgroup).
+   */
   lanes?: number;
+  /**
+   * Heads of the GQA group per thread (divides heads / kvHeads; default 1): each key row read
+   * from the cache then serves `rows` heads.
+   */
+  rows?: number;
 }
 
 /** Workgroup memory the kernels plan for (WebGPU's default maxComputeWorkgroupStorageSize). */
@@ -233,7 +253,11 @@ function generate(o: AttentionOptions, plan: Plan): { wgsl: string; workgroupByt
     const inv = ropeInverseFrequencies(headDim, o.ropeTheta!);
     const vecs = Array.from(
       { length: hd4 / 2 },
-      (_, j) => `vec4<f32>(${inv.slice(4 * j, 4 * j + 4).map(f32Literal).join(", ")})`,
+      (_, j) =>
+        `vec4<f32>(${inv
+          .slice(4 * j, 4 * j + 4)
+          .map(f32Literal)
+          .join(", ")})`,
     );
     prelude.push(
       `const HALF4: u32 = ${hd4 / 2}u; // HD4 / 2: vec4 j rotates with vec4 j + HALF4`,
@@ -558,10 +582,11 @@ function nameOf(prefix: string, o: AttentionOptions, plan: Plan): string {
 
 /**
  * The flash-attention prefill kernel. A workgroup serves one batch row, one kv head and a block
- * of `tile.queries` query slots (query × head of the GQA group); K/V tiles of `lanes ×
- * keysPerLane` keys pass through workgroup memory; each slot's `lanes` threads split each tile's
- * keys with their own online softmax, merged at the end. Causal workgroups stop at their last
- * query's position. Memory: O(tile), never N×N.
+ * of `tile.queries` query slots (query × head of the GQA group), `tile.rows` slots per thread
+ * with their q rotated and scaled in registers; K/V tiles of `lanes × keysPerLane` keys pass
+ * through workgroup memory (unless `staged: false`); each slot's `lanes` threads split each tile's
+ * keys with their own online softmax (running max, sum, unnormalised output), merged at the end.
+ * Causal workgroups stop at their last query's position. Memory: O(tile), never N×N.
  *
  * Bindings: params {seq, past, keys}, q, k_cache, v_cache, [mask], [bias_table], out (read_write).
  * Dispatch: [ceil(seq · group / queries), kv_heads, batch].
@@ -574,21 +599,24 @@ export function attentionKernel(o: PrefillOptions): Kernel {
   const block = o.tile?.queries ?? fallback.queries;
   const rows = o.tile?.rows ?? fallback.rows;
   // K+V tiles within 8 KiB: lanes · keysPerLane · head_dim · 8 bytes.
-  const keysPerLane =
-    o.tile?.keysPerLane ?? Math.max(1, Math.floor(fallback.keysPerLane / lanes));
+  const keysPerLane = o.tile?.keysPerLane ?? Math.max(1, Math.floor(fallback.keysPerLane / lanes));
   for (const [name, value] of Object.entries({ queries: block, rows, lanes, keysPerLane })) {
     if (!Number.isInteger(value) || value < 1)
-      throw new RangeError(`attentionKernel: tile.${name} must be a positive integer, got ${value}`);
+      throw new RangeError(
+        `attentionKernel: tile.${name} must be a positive integer, got ${value}`,
+      );
   }
   if (block % rows !== 0)
-    throw new RangeError(`attentionKernel: tile.rows (${rows}) must divide tile.queries (${block})`);
+    throw new RangeError(
+      `attentionKernel: tile.rows (${rows}) must divide tile.queries (${block})`,
+    );
   const plan: Plan = {
     kind: "prefill",
     block,
     rows,
     lanes,
     keysPerLane,
-    tiled: true,
+    tiled: o.tile?.staged ?? fallback.staged,
     chunk: 0,
     splits: 0,
     output: "out",
@@ -620,12 +648,15 @@ export function decodeSplit(o: DecodeOptions): { chunk: number; splits: number; 
 
 function decodePlan(o: DecodeOptions): Plan {
   const group = o.heads / o.kvHeads;
-  const lanes = o.lanes ?? Math.max(1, Math.floor(64 / group));
+  const rows = o.rows ?? 1;
+  if (!Number.isInteger(rows) || rows < 1 || group % rows !== 0)
+    throw new RangeError(`decode: rows (${rows}) must divide heads / kvHeads (${group})`);
+  const lanes = o.lanes ?? Math.max(1, Math.floor(64 / (group / rows)));
   const { chunk, splits, split } = decodeSplit(o);
   return {
     kind: "decode",
     block: group,
-    rows: 1,
+    rows,
     lanes,
     keysPerLane: 2,
     tiled: false,
@@ -651,7 +682,8 @@ export function decodeAttentionKernel(o: DecodeOptions): Kernel {
   checkOptions("decodeAttentionKernel", o);
   const plan = decodePlan(o);
   const { wgsl, workgroupBytes } = generate(o, plan);
-  checkWorkgroup("decodeAttentionKernel", plan.block * plan.lanes, workgroupBytes);
+  const threads = (plan.block / plan.rows) * plan.lanes;
+  checkWorkgroup("decodeAttentionKernel", threads, workgroupBytes);
   const splitAxis: DispatchAxis =
     plan.output === "partials" ? { expr: keysExpr(o), divisor: plan.chunk } : 1;
   return {
@@ -659,14 +691,17 @@ export function decodeAttentionKernel(o: DecodeOptions): Kernel {
     wgsl,
     entryPoint: "main",
     bindings: bindingList(o, plan.output),
-    workgroupSize: [plan.block * plan.lanes, 1, 1],
+    workgroupSize: [threads, 1, 1],
     workgroupStorageBytes: workgroupBytes,
     dispatch: [splitAxis, o.kvHeads, { expr: "batch", divisor: 1 }],
     params: attentionParams(o),
   };
 }
 
-/** Floats per (batch, head, split) partial of the split decode kernel: (max, sum, 0, 0) + head_dim. */
+/**
+ * Floats of `partials` per (batch, head): ceil(max_len / chunk) partials of head_dim + 4 floats,
+ * (max, sum, 0, 0) then the unnormalised weighted V. The buffer is [batch, heads, that].
+ */
 export function decodePartialSize(o: DecodeOptions): number {
   return decodeSplit(o).splits * (o.headDim + 4);
 }

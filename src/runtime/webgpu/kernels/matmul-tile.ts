@@ -7,11 +7,12 @@
  * (cols / perThreadCols) × (rows / perThreadRows) invocations.
  *
  * How tiles are chosen per device: DEFAULT_MATMUL_TILE (staged in workgroup memory) is the
- * portable choice for GPUs. CPU adapters differ: on SwiftShader a workgroup barrier makes every
- * invocation of the workgroup yield, so staging tiles in workgroup memory costs more than it saves,
- * and the register-blocked tile without staging (CPU_MATMUL_TILE) ran about 2× faster at 512³.
- * `defaultMatmulTile(kind)` encodes that; `chooseMatmulTile(measure)` replaces the guess with
- * a measurement over MATMUL_TILE_CANDIDATES (bench/matmul.ts does exactly that and prints it).
+ * portable choice for GPUs. CPU adapters differ: SwiftShader runs a workgroup's invocations as
+ * coroutines that all yield at each barrier and gathers every lane's workgroup-memory load, so
+ * staging costs more than it saves there; the register-blocked tile without staging
+ * (CPU_MATMUL_TILE) beat every staged tile at 512³ (1.5–2×, on 2 and on 16 cores).
+ * `defaultMatmulTile(kind)` encodes that; `chooseMatmulTile(measure)` replaces the guess with a
+ * measurement over MATMUL_TILE_CANDIDATES (bench/matmul.ts does exactly that and prints it).
  */
 
 /** The blocking of one matmul kernel. */
@@ -51,16 +52,16 @@ export const WEBGPU_BASELINE_LIMITS: MatmulLimits = {
 };
 
 /**
- * The default tile: 64×64 outputs per workgroup, 16×16 invocations of 4×4 outputs each, k steps
+ * The default tile: 64×64 outputs per workgroup, 16×8 invocations of 8×4 outputs each, k steps
  * of 16. Fits the baseline limits even gated (two W tiles): (64 + 2·64) · 5 vec4 · 16 B = 15 KiB.
- * Measured best of the candidates on SwiftShader and close to the best on an NVIDIA GPU
- * (see bench/matmul.ts).
+ * The fastest candidate at 2048³ on an NVIDIA H100 (6.9 TFLOP/s, 8.1× the naive kernel) and the
+ * fastest staged one on SwiftShader (bench/matmul.ts).
  */
 export const DEFAULT_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
   rows: 64,
   cols: 64,
   k: 16,
-  perThreadRows: 4,
+  perThreadRows: 8,
   perThreadCols: 4,
 });
 
@@ -85,11 +86,11 @@ export function defaultMatmulTile(kind: "gpu" | "cpu"): Readonly<MatmulTile> {
 /** Tiles worth measuring on a new device: all fit the baseline limits, plain and gated. */
 export const MATMUL_TILE_CANDIDATES: readonly Readonly<MatmulTile>[] = Object.freeze([
   DEFAULT_MATMUL_TILE,
+  { rows: 64, cols: 64, k: 16, perThreadRows: 4, perThreadCols: 4 },
   { rows: 32, cols: 32, k: 16, perThreadRows: 4, perThreadCols: 4 },
-  { rows: 64, cols: 64, k: 16, perThreadRows: 8, perThreadCols: 4 },
   { rows: 64, cols: 64, k: 16, perThreadRows: 8, perThreadCols: 8 },
   { rows: 128, cols: 64, k: 8, perThreadRows: 8, perThreadCols: 8 },
-  { rows: 32, cols: 32, k: 48, perThreadRows: 8, perThreadCols: 8 },
+  { rows: 32, cols: 32, k: 32, perThreadRows: 8, perThreadCols: 8 },
   CPU_MATMUL_TILE,
   { rows: 32, cols: 32, k: 16, perThreadRows: 8, perThreadCols: 4, staged: false },
 ]);
@@ -117,20 +118,29 @@ export function matmulTileProblem(
 ): string | undefined {
   const { rows, cols, k, perThreadRows, perThreadCols } = tile;
   for (const [name, value] of Object.entries({ rows, cols, k, perThreadRows, perThreadCols })) {
-    if (!Number.isSafeInteger(value) || value < 1) return `tile.${name} must be a positive integer, got ${value}`;
+    if (!Number.isSafeInteger(value) || value < 1)
+      return `tile.${name} must be a positive integer, got ${value}`;
   }
   const extra = Object.keys(tile).filter((key) => !TILE_KEYS.has(key));
-  if (extra.length > 0) return `unknown tile field${extra.length > 1 ? "s" : ""} ${extra.join(", ")}`;
-  if (tile.staged !== undefined && typeof tile.staged !== "boolean") return `tile.staged must be a boolean, got ${String(tile.staged)}`;
-  if (tile.staged !== false && k % 4 !== 0) return `tile.k must be a multiple of 4 (tiles hold vec4 along k), got ${k}`;
-  if (rows % perThreadRows !== 0) return `tile.perThreadRows ${perThreadRows} must divide tile.rows ${rows}`;
-  if (cols % perThreadCols !== 0) return `tile.perThreadCols ${perThreadCols} must divide tile.cols ${cols}`;
+  if (extra.length > 0)
+    return `unknown tile field${extra.length > 1 ? "s" : ""} ${extra.join(", ")}`;
+  if (tile.staged !== undefined && typeof tile.staged !== "boolean")
+    return `tile.staged must be a boolean, got ${String(tile.staged)}`;
+  if (tile.staged !== false && k % 4 !== 0)
+    return `tile.k must be a multiple of 4 (tiles hold vec4 along k), got ${k}`;
+  if (rows % perThreadRows !== 0)
+    return `tile.perThreadRows ${perThreadRows} must divide tile.rows ${rows}`;
+  if (cols % perThreadCols !== 0)
+    return `tile.perThreadCols ${perThreadCols} must divide tile.cols ${cols}`;
   const x = cols / perThreadCols;
   const y = rows / perThreadRows;
-  if (x * y > limits.invocations) return `tile needs ${x}×${y} = ${x * y} invocations per workgroup, the limit is ${limits.invocations}`;
-  if (Math.max(x, y) > limits.workgroupSizeXY) return `tile needs a workgroup ${x}×${y}, the per-axis limit is ${limits.workgroupSizeXY}`;
+  if (x * y > limits.invocations)
+    return `tile needs ${x}×${y} = ${x * y} invocations per workgroup, the limit is ${limits.invocations}`;
+  if (Math.max(x, y) > limits.workgroupSizeXY)
+    return `tile needs a workgroup ${x}×${y}, the per-axis limit is ${limits.workgroupSizeXY}`;
   const bytes = matmulWorkgroupBytes(tile, weightMatrices);
-  if (bytes > limits.workgroupStorageBytes) return `tile needs ${bytes} bytes of workgroup memory, the limit is ${limits.workgroupStorageBytes}`;
+  if (bytes > limits.workgroupStorageBytes)
+    return `tile needs ${bytes} bytes of workgroup memory, the limit is ${limits.workgroupStorageBytes}`;
   return undefined;
 }
 

@@ -30,7 +30,12 @@
  * see matmul-tile.ts.
  */
 import { type Kernel, type KernelBinding, paramsStruct } from "../kernel.ts";
-import { ACTIVATION_NAMES, type ActivationName, activationWgsl, applyActivation } from "./activations.wgsl.ts";
+import {
+  ACTIVATION_NAMES,
+  type ActivationName,
+  activationWgsl,
+  applyActivation,
+} from "./activations.wgsl.ts";
 import {
   DEFAULT_MATMUL_TILE,
   type MatmulLimits,
@@ -77,7 +82,18 @@ export interface MatmulOptions {
   limits?: Partial<MatmulLimits>;
 }
 
-const OPTION_KEYS = new Set(["name", "k", "n", "bias", "activation", "gated", "residual", "scale", "tile", "limits"]);
+const OPTION_KEYS = new Set([
+  "name",
+  "k",
+  "n",
+  "bias",
+  "activation",
+  "gated",
+  "residual",
+  "scale",
+  "tile",
+  "limits",
+]);
 
 /** The activations each gate kind accepts; the first is its default. */
 const GATE_ACTIVATIONS: Record<MatmulGate, ActivationName[]> = {
@@ -86,7 +102,9 @@ const GATE_ACTIVATIONS: Record<MatmulGate, ActivationName[]> = {
 };
 
 /** The binding names of a matmul with these options, in binding order. */
-export function matmulBindings(options: Pick<MatmulOptions, "bias" | "gated" | "residual">): KernelBinding[] {
+export function matmulBindings(
+  options: Pick<MatmulOptions, "bias" | "gated" | "residual">,
+): KernelBinding[] {
   const weights = options.gated ? ["w_gate", "w_up"] : ["w"];
   const biases = !options.bias ? [] : options.gated ? ["bias_gate", "bias_up"] : ["bias"];
   return [
@@ -136,21 +154,34 @@ function plan(options: MatmulOptions): Plan {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) throw new RangeError(`matmul ${name}: unknown option \`${key}\``);
   }
-  for (const [dim, value] of [["k", k], ["n", n]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`matmul ${name}: ${dim} must be a positive integer, got ${value}`);
+  for (const [dim, value] of [
+    ["k", k],
+    ["n", n],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`matmul ${name}: ${dim} must be a positive integer, got ${value}`);
   }
-  if (!ACTIVATION_NAMES.includes(options.activation)) throw new RangeError(`matmul ${name}: unknown activation \`${options.activation}\``);
+  if (!ACTIVATION_NAMES.includes(options.activation))
+    throw new RangeError(`matmul ${name}: unknown activation \`${options.activation}\``);
   let activation = options.activation;
   if (gated !== undefined) {
     const allowed = GATE_ACTIVATIONS[gated];
-    if (!allowed) throw new RangeError(`matmul ${name}: unknown gate \`${gated}\` (swiglu or geglu)`);
+    if (!allowed)
+      throw new RangeError(`matmul ${name}: unknown gate \`${gated}\` (swiglu or geglu)`);
     if (activation === "none") activation = allowed[0]!;
-    if (!allowed.includes(activation)) throw new RangeError(`matmul ${name}: ${gated} gates with ${allowed.join(" or ")}, not ${activation}`);
+    if (!allowed.includes(activation))
+      throw new RangeError(
+        `matmul ${name}: ${gated} gates with ${allowed.join(" or ")}, not ${activation}`,
+      );
   }
   const scale = options.scale ?? 1;
-  if (typeof scale !== "number" || !Number.isFinite(scale)) throw new RangeError(`matmul ${name}: scale must be a finite number, got ${scale}`);
+  if (typeof scale !== "number" || !Number.isFinite(scale))
+    throw new RangeError(`matmul ${name}: scale must be a finite number, got ${scale}`);
   const tile = options.tile ?? DEFAULT_MATMUL_TILE;
-  const problem = matmulTileProblem(tile, gated ? 2 : 1, { ...WEBGPU_BASELINE_LIMITS, ...options.limits });
+  const problem = matmulTileProblem(tile, gated ? 2 : 1, {
+    ...WEBGPU_BASELINE_LIMITS,
+    ...options.limits,
+  });
   if (problem) throw new RangeError(`matmul ${name}: ${problem}`);
   const staged = tile.staged !== false;
   const WG_X = tile.cols / tile.perThreadCols;
@@ -199,8 +230,13 @@ export function matmulKernel(options: MatmulOptions): Kernel {
     "",
   ];
   if (p.staged) {
-    lines.push(`var<workgroup> xs: array<vec4<f32>, TM * STRIDE>; // x tile [TM][TK4], row stride STRIDE`);
-    for (const t of p.tiles) lines.push(`var<workgroup> ${t}: array<vec4<f32>, TN * STRIDE>; // W tile [TN][TK4], row stride STRIDE`);
+    lines.push(
+      `var<workgroup> xs: array<vec4<f32>, TM * STRIDE>; // x tile [TM][TK4], row stride STRIDE`,
+    );
+    for (const t of p.tiles)
+      lines.push(
+        `var<workgroup> ${t}: array<vec4<f32>, TN * STRIDE>; // W tile [TN][TK4], row stride STRIDE`,
+      );
     lines.push("");
   }
   const functions = activationWgsl(p.activation);
@@ -213,7 +249,12 @@ export function matmulKernel(options: MatmulOptions): Kernel {
     `  let tile_col = wg.x * TN; // first col of this workgroup's tile`,
   );
   for (const a of p.accs) {
-    for (let r = 0; r < p.PR; r++) lines.push(`  ${range(p.PC).map((c) => `var ${a}_${r}_${c} = 0.0;`).join(" ")}`);
+    for (let r = 0; r < p.PR; r++)
+      lines.push(
+        `  ${range(p.PC)
+          .map((c) => `var ${a}_${r}_${c} = 0.0;`)
+          .join(" ")}`,
+      );
   }
   lines.push(...(p.staged ? stagedLoop(p) : directLoop(p)), ...epilogue(p), `}`, "");
   return {
@@ -236,7 +277,8 @@ function prelude(p: Plan): string[] {
     : p.activation === "none"
       ? product("w", "bias")
       : `${p.activation}(${product("w", "bias")})`;
-  if (p.scale !== 1) formula = `SCALE · ${p.gated || p.activation !== "none" ? formula : `(${formula})`}`;
+  if (p.scale !== 1)
+    formula = `SCALE · ${p.gated || p.activation !== "none" ? formula : `(${formula})`}`;
   if (p.residual) formula = `residual + ${formula}`;
   const u = (v: number) => `${v}u`;
   const lines = [
@@ -287,7 +329,13 @@ const colExpr = (c: number) => `tile_col + lid.x${c === 0 ? "" : ` + ${c}u * WG_
 /** The accumulate statements: acc_r_c += a_r · b_s_c for every weight matrix s. */
 function accumulate(p: Plan, indent: string, op: (a: string, b: string) => string): string[] {
   return p.accs.flatMap((acc, s) =>
-    range(p.PR).map((r) => indent + range(p.PC).map((c) => `${acc}_${r}_${c} += ${op(`a${r}`, `b${s}_${c}`)};`).join(" ")),
+    range(p.PR).map(
+      (r) =>
+        indent +
+        range(p.PC)
+          .map((c) => `${acc}_${r}_${c} += ${op(`a${r}`, `b${s}_${c}`)};`)
+          .join(" "),
+    ),
   );
 }
 
@@ -305,11 +353,20 @@ function stagedLoop(p: Plan): string[] {
     `    workgroupBarrier();`,
     `    for (var q = 0u; q < TK4; q++) {`,
   ];
-  for (let r = 0; r < p.PR; r++) lines.push(`      let a${r} = xs[xa${r === 0 ? "" : ` + ${r}u * WG_Y * STRIDE`} + q];`);
+  for (let r = 0; r < p.PR; r++)
+    lines.push(`      let a${r} = xs[xa${r === 0 ? "" : ` + ${r}u * WG_Y * STRIDE`} + q];`);
   p.tiles.forEach((t, s) => {
-    for (let c = 0; c < p.PC; c++) lines.push(`      let b${s}_${c} = ${t}[wb${c === 0 ? "" : ` + ${c}u * WG_X * STRIDE`} + q];`);
+    for (let c = 0; c < p.PC; c++)
+      lines.push(
+        `      let b${s}_${c} = ${t}[wb${c === 0 ? "" : ` + ${c}u * WG_X * STRIDE`} + q];`,
+      );
   });
-  lines.push(...accumulate(p, "      ", (a, b) => `dot(${a}, ${b})`), `    }`, `    workgroupBarrier();`, `  }`);
+  lines.push(
+    ...accumulate(p, "      ", (a, b) => `dot(${a}, ${b})`),
+    `    }`,
+    `    workgroupBarrier();`,
+    `  }`,
+  );
   return lines;
 }
 
@@ -321,12 +378,18 @@ function loadTile(p: Plan, what: "x" | "w"): string[] {
   const tileRows = what === "x" ? "TM" : "TN";
   const partial = ((what === "x" ? p.tile.rows : p.tile.cols) * p.TK4) % p.THREADS !== 0;
   const ind = partial ? "        " : "      ";
-  const out = [`    for (var j = 0u; j < ${what === "x" ? "X_LOADS" : "W_LOADS"}; j++) {`, `      let i = li + j * THREADS;`];
+  const out = [
+    `    for (var j = 0u; j < ${what === "x" ? "X_LOADS" : "W_LOADS"}; j++) {`,
+    `      let i = li + j * THREADS;`,
+  ];
   if (partial) out.push(`      if (i < ${tileRows} * TK4) {`);
   out.push(`${ind}let r = i / TK4;`, `${ind}let q = i % TK4;`);
   // Rows past the end are clamped: they only feed outputs that are never stored.
   if (what === "x") out.push(`${ind}let g = min(tile_row + r, rows - 1u); // row of x (clamped)`);
-  else out.push(`${ind}let g = ${p.nGuard ? "min(tile_col + r, N - 1u); // row of W (clamped)" : "tile_col + r; // row of W"}`);
+  else
+    out.push(
+      `${ind}let g = ${p.nGuard ? "min(tile_col + r, N - 1u); // row of W (clamped)" : "tile_col + r; // row of W"}`,
+    );
   out.push(`${ind}let gq = q0 + q; // vec4 index along k`);
   const sources = what === "x" ? ["x"] : p.weights;
   const targets = what === "x" ? ["xs"] : p.tiles;
@@ -342,7 +405,9 @@ function loadTile(p: Plan, what: "x" | "w"): string[] {
       // Past k reads are zero: they would feed every output.
       out.push(`${ind}var v${s} = vec4<f32>();`);
       ["x", "y", "z", "w"].forEach((comp, e) =>
-        out.push(`${ind}if (gq * 4u + ${e}u < K) { v${s}.${comp} = ${source}[g * K + gq * 4u + ${e}u]; }`),
+        out.push(
+          `${ind}if (gq * 4u + ${e}u < K) { v${s}.${comp} = ${source}[g * K + gq * 4u + ${e}u]; }`,
+        ),
       );
       out.push(`${ind}${target} = v${s};`);
     }
@@ -355,15 +420,24 @@ function loadTile(p: Plan, what: "x" | "w"): string[] {
 /** The k loop reading x and W straight from the storage buffers (tile.staged = false). */
 function directLoop(p: Plan): string[] {
   const width = p.vec4 ? "K4" : "K";
-  const lines: string[] = [`  // Row offsets; rows past the end are clamped (they only feed outputs never stored).`];
-  for (let r = 0; r < p.PR; r++) lines.push(`  let xr${r} = min(${rowExpr(r)}, rows - 1u) * ${width};`);
-  for (let c = 0; c < p.PC; c++) lines.push(`  let wr${c} = ${p.nGuard ? `min(${colExpr(c)}, N - 1u)` : colExpr(c)} * ${width};`);
+  const lines: string[] = [
+    `  // Row offsets; rows past the end are clamped (they only feed outputs never stored).`,
+  ];
+  for (let r = 0; r < p.PR; r++)
+    lines.push(`  let xr${r} = min(${rowExpr(r)}, rows - 1u) * ${width};`);
+  for (let c = 0; c < p.PC; c++)
+    lines.push(
+      `  let wr${c} = ${p.nGuard ? `min(${colExpr(c)}, N - 1u)` : `(${colExpr(c)})`} * ${width};`,
+    );
   lines.push(`  for (var q = 0u; q < ${width}; q++) {`);
   for (let r = 0; r < p.PR; r++) lines.push(`    let a${r} = x[xr${r} + q];`);
   p.weights.forEach((w, s) => {
     for (let c = 0; c < p.PC; c++) lines.push(`    let b${s}_${c} = ${w}[wr${c} + q];`);
   });
-  lines.push(...accumulate(p, "    ", (a, b) => (p.vec4 ? `dot(${a}, ${b})` : `${a} * ${b}`)), `  }`);
+  lines.push(
+    ...accumulate(p, "    ", (a, b) => (p.vec4 ? `dot(${a}, ${b})` : `${a} * ${b}`)),
+    `  }`,
+  );
   return lines;
 }
 
@@ -374,13 +448,20 @@ function epilogue(p: Plan): string[] {
   for (let r = 0; r < p.PR; r++) {
     lines.push(`  let row${r} = ${rowExpr(r)};`, `  if (row${r} < rows) {`);
     for (let c = 0; c < p.PC; c++) {
-      const pre = (acc: string, s: number) => (p.bias ? `${acc}_${r}_${c} + ${p.biases[s]}[col${c}]` : `${acc}_${r}_${c}`);
+      const pre = (acc: string, s: number) =>
+        p.bias ? `${acc}_${r}_${c} + ${p.biases[s]}[col${c}]` : `${acc}_${r}_${c}`;
       let value = p.gated
         ? `${applyActivation(p.activation, pre("gate", 0))} * (${pre("up", 1)})`
         : applyActivation(p.activation, pre("acc", 0));
-      if (p.scale !== 1) value = `SCALE * ${p.gated || (p.activation === "none" && p.bias) ? `(${value})` : value}`;
+      if (p.scale !== 1)
+        value = `SCALE * ${p.gated || (p.activation === "none" && p.bias) ? `(${value})` : value}`;
       if (p.residual) value = `residual[o] + ${value}`;
-      lines.push(p.nGuard ? `    if (col${c} < N) {` : `    {`, `      let o = row${r} * N + col${c};`, `      y[o] = ${value};`, `    }`);
+      lines.push(
+        p.nGuard ? `    if (col${c} < N) {` : `    {`,
+        `      let o = row${r} * N + col${c};`,
+        `      y[o] = ${value};`,
+        `    }`,
+      );
     }
     lines.push(`  }`);
   }

@@ -1,0 +1,33 @@
+import { acquireNodeDevice, NoAdapterError } from "../runtime/webgpu/device.ts";
+import { WebGpuModel } from "../runtime/webgpu/session.ts";
+import { EXIT, type Io } from "./io.ts";
+import type { LoadedModel } from "./load-model.ts";
+
+/**
+ * Puts a loaded model on a WebGPU device (the machine's GPU, else SwiftShader). Says what to
+ * install when there is no adapter, and reports out-of-memory and device loss as errors.
+ */
+export async function openOnWebGpu(model: LoadedModel, io: Io): Promise<WebGpuModel | number> {
+  let acquired;
+  try {
+    acquired = await acquireNodeDevice();
+  } catch (error) {
+    if (!(error instanceof NoAdapterError)) throw error;
+    io.stderr(`error: ${error.message}\nOr run on the CPU reference with --backend cpu.\n`);
+    return EXIT.usage;
+  }
+  void acquired.device.lost.then((info) => {
+    if (info.reason !== "destroyed")
+      io.stderr(`error: the WebGPU device was lost (${info.reason}): ${info.message}\n`);
+  });
+  io.stderr(
+    `webgpu: ${acquired.description} (${acquired.kind === "cpu" ? "CPU, SwiftShader" : "GPU"})\n`,
+  );
+  try {
+    return await WebGpuModel.load(acquired.device, model.ir, model.plan!, model.weights);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    io.stderr(`error: ${error.message}\n`);
+    return EXIT.errors;
+  }
+}
