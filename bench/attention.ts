@@ -4,7 +4,8 @@
  * written here (scores kernel → N×N buffer → softmax kernel → A·V kernel); then seq 8192 with the
  * fused kernel only, where the baseline's score buffer would not fit; then one decode step over
  * 8192 cached keys, split (flash-decoding) and unsplit.
- * Run: `npx tsx bench/attention.ts [iters] [--no-long]`.
+ * Run: `npx tsx bench/attention.ts [iters] [--no-long]` (on SwiftShader the one seq-8192 call takes
+ * about 4 minutes; --no-long skips it and the decode step).
  *
  * Method as in shared/bench/peers (common.mjs): the same inputs (mulberry32 seeds 3, 4, 5 for Q,
  * K, V, values in [-1, 1)), inputs resident on the device (here already in Loom's layouts: q

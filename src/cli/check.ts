@@ -1,4 +1,5 @@
 import { checkSpec } from "../compiler/compile.ts";
+import { lowerToPlan } from "../compiler/lower/lower.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import {
   renderGithub,
@@ -10,7 +11,7 @@ import { SourceSet } from "../compiler/source.ts";
 import { EXIT, expandSpecPaths, readText, type Io } from "./io.ts";
 
 export type DiagnosticFormat = "pretty" | "json" | "github";
-export type EmitKind = "ir";
+export type EmitKind = "ir" | "plan";
 
 export interface CheckOptions {
   format: DiagnosticFormat;
@@ -37,12 +38,21 @@ export function runCheck(paths: string[], options: CheckOptions, io: Io): number
     const result = checkSpec(file, readText, sources);
     if (result.diagnostics.some((d) => d.code === "E0103")) unreadable = true;
     diagnostics.push(...result.diagnostics);
-    for (const model of result.models) if (model.ir) emitted.push(model.ir);
+    for (const model of result.models) {
+      if (!model.ir) continue;
+      if (options.emit !== "plan") {
+        emitted.push(model.ir);
+        continue;
+      }
+      const lowered = lowerToPlan(model.ir);
+      diagnostics.push(...lowered.diagnostics);
+      if (lowered.plan) emitted.push(lowered.plan);
+    }
   }
 
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.length - errors;
-  if (options.emit === "ir") {
+  if (options.emit !== undefined) {
     io.stdout(`${JSON.stringify(emitted.length === 1 ? emitted[0] : emitted, null, 2)}\n`);
   }
   const rendered =

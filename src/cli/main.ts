@@ -1,7 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
 import type { WriteDtype } from "../runtime/weights/dtypes.ts";
 import { LAYOUTS, type LayoutOption } from "../runtime/weights/layouts/map.ts";
+import { lowerToPlan } from "../compiler/lower/lower.ts";
 import { runCheck, type DiagnosticFormat } from "./check.ts";
+import { runCompile } from "./compile.ts";
+import { runInspect } from "./inspect.ts";
 import { runFmt } from "./fmt.ts";
 import { runGenerate } from "./generate.ts";
 import { EXIT, processIo, type Io } from "./io.ts";
@@ -104,7 +107,9 @@ function program(io: Io, status: { code: number }): Command {
         .choices(["pretty", "json", "github"])
         .default("pretty"),
     )
-    .addOption(new Option("--emit <what>", "print an intermediate form as JSON").choices(["ir"]))
+    .addOption(
+      new Option("--emit <what>", "print an intermediate form as JSON").choices(["ir", "plan"]),
+    )
     .option("--deny-warnings", "exit 1 when there are warnings")
     .option("--no-color", "never colour the output")
     .action(
@@ -246,6 +251,60 @@ function program(io: Io, status: { code: number }): Command {
         },
         io,
       );
+    });
+
+  loom
+    .command("compile")
+    .description(
+      "compile a spec to a self-contained bundle: fused WGSL kernels, kernel plan, weights",
+    )
+    .argument("<spec>", "spec file")
+    .requiredOption("-o, --out <dir>", "the bundle directory to write (atomically)")
+    .option(
+      "--weights <file>",
+      "safetensors weights (Loom or Hugging Face layout); default: seeded",
+    )
+    .option(
+      "--init-seed <n>",
+      "without --weights: seeded initial weights",
+      unsigned32("--init-seed"),
+      0,
+    )
+    .addOption(
+      new Option("--layout <layout>", "tensor naming of --weights")
+        .choices(["auto", ...LAYOUTS])
+        .default("auto"),
+    )
+    .option(
+      "--device-profile <name|file.json>",
+      "limits the kernels must fit (default: WebGPU's guaranteed limits)",
+    )
+    .option("--force", "replace an existing bundle")
+    .option("--model <name>", "which model, when the spec file defines several")
+    .action((spec: string, o) => {
+      status.code = runCompile(
+        spec,
+        {
+          out: o.out,
+          initSeed: o.initSeed,
+          layout: o.layout,
+          force: Boolean(o.force),
+          ...(o.weights ? { weights: o.weights } : {}),
+          ...(o.deviceProfile ? { deviceProfile: o.deviceProfile } : {}),
+          ...(o.model ? { model: o.model } : {}),
+        },
+        io,
+        (ir) => lowerToPlan(ir),
+      );
+    });
+
+  loom
+    .command("inspect")
+    .description("print and validate a compiled bundle: versions, kernels, buffers, weights")
+    .argument("<bundle>", "bundle directory")
+    .option("--json", "print JSON")
+    .action((dir: string, o: { json?: boolean }) => {
+      status.code = runInspect(dir, { json: Boolean(o.json) }, io);
     });
 
   const weights = loom.command("weights").description("seeded weights and safetensors files");

@@ -9,8 +9,9 @@
  * How tiles are chosen per device: DEFAULT_MATMUL_TILE (staged in workgroup memory) is the
  * portable choice for GPUs. CPU adapters differ: SwiftShader runs a workgroup's invocations as
  * coroutines that all yield at each barrier and gathers every lane's workgroup-memory load, so
- * staging costs more than it saves there; the register-blocked tile without staging
- * (CPU_MATMUL_TILE) beat every staged tile at 512³ (1.5–2×, on 2 and on 16 cores).
+ * staging costs more than it saves there; the register-blocked tiles without staging
+ * (CPU_MATMUL_TILE) beat every staged tile at 512³ in most runs (by 1.3–2×; SwiftShader timings
+ * on a shared 2-core machine are noisy, so measure before trusting a ranking).
  * `defaultMatmulTile(kind)` encodes that; `chooseMatmulTile(measure)` replaces the guess with a
  * measurement over MATMUL_TILE_CANDIDATES (bench/matmul.ts does exactly that and prints it).
  */
@@ -54,8 +55,8 @@ export const WEBGPU_BASELINE_LIMITS: MatmulLimits = {
 /**
  * The default tile: 64×64 outputs per workgroup, 16×8 invocations of 8×4 outputs each, k steps
  * of 16. Fits the baseline limits even gated (two W tiles): (64 + 2·64) · 5 vec4 · 16 B = 15 KiB.
- * The fastest candidate at 2048³ on an NVIDIA H100 (6.9 TFLOP/s, 8.1× the naive kernel) and the
- * fastest staged one on SwiftShader (bench/matmul.ts).
+ * The fastest candidate at 2048³ on an NVIDIA H100 (6.9 TFLOP/s, 8.1× the naive kernel; the
+ * 4×4 variant reached 6.2); on SwiftShader the 8×8 staged tiles were faster (bench/matmul.ts).
  */
 export const DEFAULT_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
   rows: 64,
@@ -66,14 +67,15 @@ export const DEFAULT_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
 });
 
 /**
- * The tile for CPU adapters (SwiftShader): 4×4 outputs per invocation, 8×8 invocations, read
- * straight from the storage buffers (no workgroup memory, no barriers).
+ * The tile for CPU adapters (SwiftShader): 8×4 outputs per invocation, 4×8 invocations, read
+ * straight from the storage buffers (no workgroup memory, no barriers). The fastest candidate at
+ * 512³ on SwiftShader, on 2 cores (2.9 GFLOP/s) and on 16 (8.8 GFLOP/s).
  */
 export const CPU_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
   rows: 32,
   cols: 32,
   k: 16,
-  perThreadRows: 4,
+  perThreadRows: 8,
   perThreadCols: 4,
   staged: false,
 });
@@ -91,8 +93,8 @@ export const MATMUL_TILE_CANDIDATES: readonly Readonly<MatmulTile>[] = Object.fr
   { rows: 64, cols: 64, k: 16, perThreadRows: 8, perThreadCols: 8 },
   { rows: 128, cols: 64, k: 8, perThreadRows: 8, perThreadCols: 8 },
   { rows: 32, cols: 32, k: 32, perThreadRows: 8, perThreadCols: 8 },
+  { rows: 32, cols: 32, k: 16, perThreadRows: 4, perThreadCols: 4, staged: false },
   CPU_MATMUL_TILE,
-  { rows: 32, cols: 32, k: 16, perThreadRows: 8, perThreadCols: 4, staged: false },
 ]);
 
 const TILE_KEYS = new Set(["rows", "cols", "k", "perThreadRows", "perThreadCols", "staged"]);
