@@ -2,12 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { declaredWeights, type DeclaredWeight } from "../../src/runtime/weights/declared.ts";
 import { initChunks, initRule, initWeights } from "../../src/runtime/weights/init.ts";
-import {
-  Mulberry32,
-  NormalStream,
-  portableLn,
-  tensorSeed,
-} from "../../src/runtime/random.ts";
+import { Mulberry32, NormalStream, portableLn, tensorSeed } from "../../src/runtime/random.ts";
 import { writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { specIr } from "./helpers.ts";
 

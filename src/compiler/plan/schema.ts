@@ -19,14 +19,28 @@ export const KernelSchema = z.object({
   name: z.string().min(1),
   wgsl: z.string().min(1),
   entryPoint: z.string().min(1),
-  bindings: z.array(z.object({ name: z.string(), access: z.enum(["read", "read_write", "uniform"]) })),
-  workgroupSize: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  bindings: z.array(
+    z.object({ name: z.string(), access: z.enum(["read", "read_write", "uniform"]) }),
+  ),
+  workgroupSize: z.tuple([
+    z.number().int().positive(),
+    z.number().int().positive(),
+    z.number().int().positive(),
+  ]),
   workgroupStorageBytes: z.number().int().nonnegative(),
   dispatch: z.tuple([DispatchAxis, DispatchAxis, DispatchAxis]),
   params: z.array(z.object({ name: z.string(), value: SizeExpr })),
 });
 
-export const BufferKind = z.enum(["weight", "constant", "input", "output", "activation", "kv_cache", "scratch"]);
+export const BufferKind = z.enum([
+  "weight",
+  "constant",
+  "input",
+  "output",
+  "activation",
+  "kv_cache",
+  "scratch",
+]);
 
 export const PlanBuffer = z.object({
   id: z.number().int().nonnegative(),
@@ -78,6 +92,8 @@ export const KernelPlan = z.object({
   buffers: z.array(PlanBuffer),
   steps: z.array(PlanStep),
   /** The input that grows while decoding, and the output holding the logits, when it can generate. */
-  generation: z.object({ stepInput: z.string(), logitsOutput: z.string(), vocab: z.number().int().positive() }).nullable(),
+  generation: z
+    .object({ stepInput: z.string(), logitsOutput: z.string(), vocab: z.number().int().positive() })
+    .nullable(),
 });
 export type KernelPlan = z.infer<typeof KernelPlan>;

@@ -30,18 +30,23 @@ let navigatorGpu: GPU | undefined;
  * SwiftShader (a CPU Vulkan driver shipped with Debian's chromium). Throws NoAdapterError with what
  * to install when neither is available.
  */
-export async function acquireNodeDevice(options: { preferCpu?: boolean } = {}): Promise<AcquiredDevice> {
+export async function acquireNodeDevice(
+  options: { preferCpu?: boolean } = {},
+): Promise<AcquiredDevice> {
   const swiftshader = SWIFTSHADER_ICDS.find((path) => existsSync(path));
   // The Vulkan loader reads VK_ICD_FILENAMES when Dawn's instance is created, so decide before.
   // Without a GPU, Mesa's drivers offer only lavapipe, which Dawn refuses: go to SwiftShader.
   const useCpu = options.preferCpu || !hasGpuDevice();
-  if (useCpu && swiftshader && !process.env["VK_ICD_FILENAMES"]) process.env["VK_ICD_FILENAMES"] = swiftshader;
+  if (useCpu && swiftshader && !process.env["VK_ICD_FILENAMES"])
+    process.env["VK_ICD_FILENAMES"] = swiftshader;
   if (!navigatorGpu) {
     let webgpu: typeof import("webgpu");
     try {
       webgpu = await import("webgpu");
     } catch (error) {
-      throw new NoAdapterError(`the \`webgpu\` package (Dawn for Node) could not be loaded: ${(error as Error).message}. Run \`npm ci\`.`);
+      throw new NoAdapterError(
+        `the \`webgpu\` package (Dawn for Node) could not be loaded: ${(error as Error).message}. Run \`npm ci\`.`,
+      );
     }
     Object.assign(globalThis, webgpu.globals);
     navigatorGpu = webgpu.create([]);
@@ -77,11 +82,15 @@ export async function acquireNodeDevice(options: { preferCpu?: boolean } = {}): 
     },
   });
   const info = adapter.info;
-  const cpu = /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`) || process.env["VK_ICD_FILENAMES"] === swiftshader;
+  const cpu =
+    /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`) ||
+    process.env["VK_ICD_FILENAMES"] === swiftshader;
   return {
     device,
     adapter,
     kind: cpu ? "cpu" : "gpu",
-    description: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(" / ") || "unknown adapter",
+    description:
+      [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(" / ") ||
+      "unknown adapter",
   };
 }

@@ -37,12 +37,16 @@ export function evaluateSize(expr: SizeExpr, sizes: Readonly<Record<string, numb
   if (typeof expr === "number") return expr;
   const dim = dimFromJson(expr);
   const value = dim && dimEvaluate(dim, new Map(Object.entries(sizes)));
-  if (value === undefined) throw new RangeError(`cannot evaluate size "${expr}" with ${JSON.stringify(sizes)}`);
+  if (value === undefined)
+    throw new RangeError(`cannot evaluate size "${expr}" with ${JSON.stringify(sizes)}`);
   return value;
 }
 
 /** The workgroup counts of a dispatch at the given runtime sizes. */
-export function workgroupCounts(kernel: Kernel, sizes: Readonly<Record<string, number>>): [number, number, number] {
+export function workgroupCounts(
+  kernel: Kernel,
+  sizes: Readonly<Record<string, number>>,
+): [number, number, number] {
   return kernel.dispatch.map((axis) =>
     typeof axis === "number" ? axis : Math.ceil(evaluateSize(axis.expr, sizes) / axis.divisor),
   ) as [number, number, number];

@@ -1,0 +1,64 @@
+import { type Kernel, paramBytes, workgroupCounts } from "../src/runtime/webgpu/kernel.ts";
+import { pipelineFor } from "../src/runtime/webgpu/run-kernel.ts";
+
+/**
+ * One kernel with its buffers resident on the device, for benchmarks: each run writes only the
+ * params uniform, dispatches and reads one binding back.
+ */
+export class ResidentKernel {
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly kernel: Kernel,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly buffers: Map<string, GPUBuffer>,
+    private readonly uniform: GPUBuffer,
+    private readonly bindGroup: GPUBindGroup,
+  ) {}
+
+  static async create(
+    device: GPUDevice,
+    kernel: Kernel,
+    data: Record<string, Float32Array>,
+  ): Promise<ResidentKernel> {
+    const pipeline = await pipelineFor(device, kernel);
+    const buffers = new Map<string, GPUBuffer>();
+    const uniform = device.createBuffer({
+      size: 64,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    const entries = kernel.bindings.map((binding, i) => {
+      if (binding.access === "uniform") return { binding: i, resource: { buffer: uniform } };
+      const host = data[binding.name]!;
+      const buffer = device.createBuffer({
+        size: Math.max(16, host.byteLength),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+      });
+      device.queue.writeBuffer(buffer, 0, host);
+      buffers.set(binding.name, buffer);
+      return { binding: i, resource: { buffer } };
+    });
+    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    return new ResidentKernel(device, kernel, pipeline, buffers, uniform, bindGroup);
+  }
+
+  async run(sizes: Record<string, number>, readBack: string): Promise<Float32Array> {
+    this.device.queue.writeBuffer(this.uniform, 0, paramBytes(this.kernel, sizes));
+    const source = this.buffers.get(readBack)!;
+    const staging = this.device.createBuffer({
+      size: source.size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bindGroup);
+    pass.dispatchWorkgroups(...workgroupCounts(this.kernel, sizes));
+    pass.end();
+    encoder.copyBufferToBuffer(source, 0, staging, 0, source.size);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(staging.getMappedRange().slice(0));
+    staging.destroy();
+    return out;
+  }
+}
