@@ -11,8 +11,10 @@ import { acquireNodeDevice } from "../src/runtime/webgpu/device.ts";
 import { runLoomWorkloads, type PeerCommon, type WorkloadResult } from "./workloads.ts";
 
 const here = import.meta.dirname;
-const shared = join(here, "..", "..", "shared", "bench", "peers");
-const copy = join(here, ".peers");
+// LOOM_PEERS_DIR: a writable copy of the peers' folder to use as it is (e.g. on a GPU machine).
+const given = process.env["LOOM_PEERS_DIR"];
+const shared = given ?? join(here, "..", "..", "shared", "bench", "peers");
+const copy = given ?? join(here, ".peers");
 const loomOnly = process.argv.includes("--loom-only");
 
 if (!existsSync(shared)) {

@@ -33,8 +33,10 @@ export interface LoadedModel {
   metadata: Record<string, string>;
   /** Absent when the spec names no tokenizer. */
   tokenizer?: Tokenizer;
-  /** The kernel plan (WebGPU backend): from the bundle, or lowered from the spec. */
+  /** The kernel plan of a compiled bundle (a spec is lowered once the adapter is known). */
   plan?: KernelPlan;
+  /** The spec's sources, for rendering diagnostics of later stages. */
+  sources?: SourceSet;
 }
 
 /** Whether a path is a compiled bundle (a directory with a manifest) rather than a spec file. */
@@ -80,7 +82,8 @@ function loadBundle(dir: string, io: Io): LoadedModel | number {
   };
 }
 
-function report(diagnostics: Diagnostic[], sources: SourceSet, io: Io): void {
+/** Prints diagnostics, rendered against the sources they point into. */
+export function report(diagnostics: Diagnostic[], sources: SourceSet, io: Io): void {
   if (diagnostics.length === 0) return;
   io.stderr(renderPretty(diagnostics, sources, { color: io.isTty && !process.env["NO_COLOR"] }));
   io.stderr(`${summaryLine(diagnostics)}\n`);
@@ -138,12 +141,11 @@ export function loadModel(spec: string, source: WeightSource, io: Io): LoadedMod
     io,
   );
   if (typeof tokenizer === "number") return tokenizer;
-  let plan: KernelPlan | undefined;
   if ((source.backend ?? "webgpu") === "webgpu") {
+    // Fail early, before any device work, when the spec has a layer WebGPU cannot run yet.
     const lowered = lowerToPlan(ir);
     report(lowered.diagnostics, checked.sources, io);
     if (!lowered.plan) return EXIT.errors;
-    plan = lowered.plan;
   }
-  return { ir, weights, metadata, ...(tokenizer ? { tokenizer } : {}), ...(plan ? { plan } : {}) };
+  return { ir, weights, metadata, sources: checked.sources, ...(tokenizer ? { tokenizer } : {}) };
 }

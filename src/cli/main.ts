@@ -3,6 +3,7 @@ import type { WriteDtype } from "../runtime/weights/dtypes.ts";
 import { LAYOUTS, type LayoutOption } from "../runtime/weights/layouts/map.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
 import { runCheck, type DiagnosticFormat } from "./check.ts";
+import { runBench } from "./bench.ts";
 import { runCompile } from "./compile.ts";
 import { runInspect } from "./inspect.ts";
 import { runFmt } from "./fmt.ts";
@@ -294,7 +295,39 @@ function program(io: Io, status: { code: number }): Command {
           ...(o.model ? { model: o.model } : {}),
         },
         io,
-        (ir) => lowerToPlan(ir),
+        (ir, profile) =>
+          lowerToPlan(ir, { target: profile.name === "swiftshader" ? "cpu" : "gpu" }),
+      );
+    });
+
+  withWeights(
+    loom
+      .command("bench")
+      .description(
+        "prefill and decode tokens/s, per-kernel GPU time and GFLOP/s on this machine's WebGPU adapter",
+      )
+      .argument("<model>", "spec file or compiled bundle"),
+  )
+    .option(
+      "--prompt-tokens <n>",
+      "positions in the prefill",
+      positiveInteger("--prompt-tokens"),
+      32,
+    )
+    .option("--decode-tokens <n>", "decode steps timed", positiveInteger("--decode-tokens"), 16)
+    .option("--runs <n>", "prefill runs (median)", positiveInteger("--runs"), 5)
+    .option("--json", "print JSON")
+    .action(async (path: string, o) => {
+      status.code = await runBench(
+        path,
+        {
+          ...weightSource(o),
+          promptTokens: o.promptTokens,
+          decodeTokens: o.decodeTokens,
+          runs: o.runs,
+          json: Boolean(o.json),
+        },
+        io,
       );
     });
 

@@ -50,6 +50,21 @@ export function readInputFile(path: string): Tensor {
   return { shape, data: Float64Array.from(flat as number[]) };
 }
 
+/** Token ids must index the table of every embedding that reads them. */
+function checkIds(ir: TypedIr, input: Input, tensor: Tensor): void {
+  if (input.dtype !== "int") return;
+  for (const node of ir.nodes) {
+    if (node.op !== "embed" || node.inputs["ids"] !== input.value) continue;
+    const vocab = node.attrs["vocab"] as number;
+    const bad = tensor.data.findIndex((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+    if (bad >= 0) {
+      throw new InputError(
+        `token id ${tensor.data[bad]} (at index ${bad} of \`${input.name}\`) is outside the vocabulary [0, ${vocab - 1}] of \`${node.name}\``,
+      );
+    }
+  }
+}
+
 /**
  * Fills every model input: the given ones as they are, the token input from `tokens`, other int
  * inputs with zeros (segment ids) and bool inputs with true (no padding), sized from the dynamic
@@ -103,6 +118,7 @@ export function assembleInputs(
     });
   };
   for (const input of ir.inputs) if (inputs[input.name]) bind(input, inputs[input.name]!);
+  for (const input of ir.inputs) if (inputs[input.name]) checkIds(ir, input, inputs[input.name]!);
 
   for (const input of ir.inputs) {
     if (inputs[input.name]) continue;

@@ -1,7 +1,9 @@
 import { acquireNodeDevice, NoAdapterError } from "../runtime/webgpu/device.ts";
 import { WebGpuModel } from "../runtime/webgpu/session.ts";
 import { EXIT, type Io } from "./io.ts";
-import type { LoadedModel } from "./load-model.ts";
+import { lowerToPlan } from "../compiler/lower/lower.ts";
+import { SourceSet } from "../compiler/source.ts";
+import { report, type LoadedModel } from "./load-model.ts";
 
 /**
  * Puts a loaded model on a WebGPU device (the machine's GPU, else SwiftShader). Says what to
@@ -23,8 +25,15 @@ export async function openOnWebGpu(model: LoadedModel, io: Io): Promise<WebGpuMo
   io.stderr(
     `webgpu: ${acquired.description} (${acquired.kind === "cpu" ? "CPU, SwiftShader" : "GPU"})\n`,
   );
+  let plan = model.plan;
+  if (!plan) {
+    const lowered = lowerToPlan(model.ir, { target: acquired.kind });
+    report(lowered.diagnostics, model.sources ?? new SourceSet(), io);
+    if (!lowered.plan) return EXIT.errors;
+    plan = lowered.plan;
+  }
   try {
-    return await WebGpuModel.load(acquired.device, model.ir, model.plan!, model.weights);
+    return await WebGpuModel.load(acquired.device, model.ir, plan, model.weights);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     io.stderr(`error: ${error.message}\n`);

@@ -14,6 +14,7 @@ import { CODES } from "../../src/compiler/diagnostics/codes.ts";
 import type { Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
 import { renderPretty } from "../../src/compiler/diagnostics/render.ts";
 import { SourceSet } from "../../src/compiler/source.ts";
+import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
 import { fakePlan, irOf, miniContent, MINI_SPEC, tempDir } from "./helpers.ts";
 
 function produced(): Map<string, Diagnostic> {
@@ -48,12 +49,14 @@ function produced(): Map<string, Diagnostic> {
   manifest((m) => (m.formatVersion = 7)); // E0612
   edit((dir) => writeFileSync(join(dir, "kernels/copy.wgsl"), "")); // E0613
   manifest((m) => (m.plan.steps[0].kernel = "none")); // E0614
+  const unbounded = MINI_SPEC.replace(/<=\s*\w+/, "");
+  add(lowerToPlan(irOf(unbounded)).diagnostics); // E0620
   return found;
 }
 
 it("every E06xx code and W0603 is produced by some bad input", () => {
   const family = Object.keys(CODES).filter((c) => c.slice(1, 3) === "06");
-  expect(family.length).toBe(10);
+  expect(family.length).toBe(11);
   expect([...produced().keys()].sort()).toEqual(family.sort());
 });
 

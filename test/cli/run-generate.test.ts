@@ -50,7 +50,14 @@ describe("loom run", () => {
     expect(r.stderr).toContain("--input");
     const image = join(dir, "image.json");
     writeFileSync(image, JSON.stringify({ shape: [1, 1, 28, 28], data: new Array(784).fill(0.5) }));
-    const ok = await loom("run", "specs/tiny-vit.loom", "--input", `pixels=${image}`);
+    const ok = await loom(
+      "run",
+      "specs/tiny-vit.loom",
+      "--backend",
+      "cpu",
+      "--input",
+      `pixels=${image}`,
+    );
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("class probabilities");
@@ -97,6 +104,46 @@ describe("loom run", () => {
     expect(header).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(2, 3\), \} *\n$/);
     const values = new Float32Array(bytes.slice(10 + headerLength).buffer);
     expect(Array.from(values)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe("loom run on WebGPU", () => {
+  it("gives the CPU reference's logits within 1e-4", async () => {
+    const gpu = join(dir, "gpu.json");
+    const cpu = join(dir, "cpu.json");
+    expect((await loom("run", "specs/tiny-gpt.loom", "--tokens", "5,6,7", "-o", gpu)).code).toBe(0);
+    expect(
+      (await loom("run", "specs/tiny-gpt.loom", "--tokens", "5,6,7", "--backend", "cpu", "-o", cpu))
+        .code,
+    ).toBe(0);
+    const a = JSON.parse(readFileSync(gpu, "utf8")).outputs.logits.data as number[];
+    const b = JSON.parse(readFileSync(cpu, "utf8")).outputs.logits.data as number[];
+    expect(a).toHaveLength(b.length);
+    const error = Math.max(...a.map((v, i) => Math.abs(v - b[i]!) / Math.max(1, Math.abs(b[i]!))));
+    expect(error).toBeLessThanOrEqual(1e-4);
+  });
+
+  it("compiles a bundle, inspects it, and generates the CPU reference's greedy tokens from it", async () => {
+    const bundle = join(dir, "bundle");
+    expect(
+      (await loom("compile", "specs/tiny-llama.loom", "--init-seed", "2", "-o", bundle)).code,
+    ).toBe(0);
+    expect((await loom("inspect", bundle)).code).toBe(0);
+    const fromBundle = await loom("generate", bundle, "--tokens", "1,2,3", "--max-tokens", "6");
+    const reference = await loom(
+      "generate",
+      "specs/tiny-llama.loom",
+      "--init-seed",
+      "2",
+      "--backend",
+      "cpu",
+      "--tokens",
+      "1,2,3",
+      "--max-tokens",
+      "6",
+    );
+    expect(fromBundle.code).toBe(0);
+    expect(fromBundle.stdout).toBe(reference.stdout);
   });
 });
 

@@ -21,8 +21,11 @@ import { generateOnDevice } from "../../src/runtime/webgpu/generate.ts";
 import { WebGpuModel } from "../../src/runtime/webgpu/session.ts";
 
 let device: GPUDevice;
+let target: "gpu" | "cpu";
 beforeAll(async () => {
-  device = (await acquireNodeDevice()).device;
+  const acquired = await acquireNodeDevice();
+  device = acquired.device;
+  target = acquired.kind;
 }, 60_000);
 afterAll(() => device?.destroy());
 
@@ -87,7 +90,7 @@ describe("WebGPU forward pass equals the CPU reference", () => {
   for (const spec of SPECS) {
     it(spec, async () => {
       const ir = typedIr(spec);
-      const { plan, diagnostics } = lowerToPlan(ir);
+      const { plan, diagnostics } = lowerToPlan(ir, { target });
       expect(diagnostics).toEqual([]);
       const weights = initWeights(ir, 7);
       const inputs = inputsFor(ir);
@@ -122,7 +125,7 @@ describe("greedy generation on the device equals the CPU reference's tokens", ()
     it(spec, async () => {
       const ir = typedIr(spec);
       const weights = initWeights(ir, 3);
-      const plan = lowerToPlan(ir).plan!;
+      const plan = lowerToPlan(ir, { target }).plan!;
       const generation = generationPlan(ir);
       if ("error" in generation) throw new Error(generation.error);
       const prompt = [3, 1, 4, 1];

@@ -3,6 +3,7 @@ import type { TypedNode } from "../ir/schema.ts";
 import {
   attentionKernel,
   decodeAttentionKernel,
+  defaultAttentionTile,
   decodeCombineKernel,
   decodePartialSize,
   decodeSplit,
@@ -121,19 +122,21 @@ export function lowerAttention(
     batch: "batch",
     ...(cross ? { src_len: sourceSeq } : {}),
   };
-  const prefill = attentionKernel(options);
+  const prefill = attentionKernel({ ...options, tile: defaultAttentionTile(b.target, headDim) });
   if (!cached) {
     b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node]);
   } else {
     b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node], "prefill");
-    const decode = decodeAttentionKernel(options);
-    if (decodeSplit(options).split) {
+    // On SwiftShader one workgroup over every key beats splitting them (measured; see the kernel).
+    const decodeOptions = b.target === "cpu" ? { ...options, chunk: maxLen } : options;
+    const decode = decodeAttentionKernel(decodeOptions);
+    if (decodeSplit(decodeOptions).split) {
       const partials = b.scratch(
         `${node.name}.partials`,
-        (b.maxSizes.get("batch") ?? 1) * heads * decodePartialSize(options),
+        (b.maxSizes.get("batch") ?? 1) * heads * decodePartialSize(decodeOptions),
       );
       b.dispatch(decode, [q, kCache, vCache, ...extra, partials], sizes, [node], "decode");
-      b.dispatch(decodeCombineKernel(options), [partials, context], sizes, [node], "decode");
+      b.dispatch(decodeCombineKernel(decodeOptions), [partials, context], sizes, [node], "decode");
     } else {
       b.dispatch(decode, [q, kCache, vCache, ...extra, context], sizes, [node], "decode");
     }

@@ -35,6 +35,8 @@ export class PlanBuilder {
     readonly maxSizes: ReadonlyMap<string, number>,
     /** Value ids computed by encoder-phase steps (they do not depend on the step input). */
     readonly encoderValues: ReadonlySet<number>,
+    /** The adapter kind whose measured tiles the kernels use. */
+    readonly target: "gpu" | "cpu" = "gpu",
   ) {
     this.values = new Map(ir.values.map((v) => [v.id, v]));
     for (const node of ir.nodes) {

@@ -1,6 +1,7 @@
 import type { TypedNode } from "../ir/schema.ts";
 import type { ActivationName } from "../../runtime/webgpu/kernels/activations.wgsl.ts";
 import { matmulKernel, type MatmulGate } from "../../runtime/webgpu/kernels/matmul.ts";
+import { defaultMatmulTile } from "../../runtime/webgpu/kernels/matmul-tile.ts";
 import { LoweringError, type PlanBuilder } from "./builder.ts";
 import type { Fusions } from "./fusions.ts";
 
@@ -24,7 +25,7 @@ export function matmul(
   },
 ): number {
   const kernel = matmulKernel({
-    name: `matmul_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}`,
+    name: `matmul_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}${b.target === "cpu" ? "_cpu" : ""}`,
     k: o.k,
     n: o.n,
     bias: o.biases.length > 0,
@@ -32,6 +33,7 @@ export function matmul(
     ...(o.gated ? { gated: o.gated } : {}),
     ...(o.residual !== undefined ? { residual: true } : {}),
     ...(o.scale !== undefined ? { scale: o.scale } : {}),
+    tile: defaultMatmulTile(b.target),
   });
   b.dispatch(
     kernel,

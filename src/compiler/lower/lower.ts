@@ -21,6 +21,11 @@ import { assignSlots } from "./slots.ts";
 export interface LowerOptions {
   /** Largest batch the plan's buffers hold (default 1). */
   maxBatch?: number;
+  /**
+   * The kind of adapter the tiles are chosen for (default "gpu"): the matmul and attention tiles
+   * measured fastest on GPUs, or on SwiftShader's CPU rasteriser (see the kernels' tile notes).
+   */
+  target?: "gpu" | "cpu";
 }
 
 /** Value ids that do not depend on `input` (an encoder's work, done once per sequence). */
@@ -85,7 +90,12 @@ export function lowerToPlan(
       `the dynamic dims ${unbounded.join(", ")} need an upper bound (\`seq <= N\`) so buffers and the KV cache can be sized`,
     );
 
-  const builder = new PlanBuilder(ir, max, independentOf(ir, stepInput?.name));
+  const builder = new PlanBuilder(
+    ir,
+    max,
+    independentOf(ir, stepInput?.name),
+    options.target ?? "gpu",
+  );
   for (const input of ir.inputs) builder.value(input.value, input.name);
   const fusions: Fusions = { absorbed: new Set() };
   try {
@@ -159,13 +169,16 @@ export function lowerToPlan(
     const indices = builder.scratch("top_k.indices", (options.maxBatch ?? 1) * k, "u32");
     const sizes = { batch: "batch", seq: step! };
     const head = ir.nodes.find((n) => n.output === logits.value)!;
+    // The generation heads run only when their result is read back: greedy ids or top-k candidates.
     builder.dispatch(argmaxKernel({ vocab: generation.vocab }), [logitsBuffer, ids], sizes, [head]);
+    builder.steps[builder.steps.length - 1]!.readback = "next-token";
     builder.dispatch(
       topKKernel({ vocab: generation.vocab, k }),
       [logitsBuffer, values, indices],
       sizes,
       [head],
     );
+    builder.steps[builder.steps.length - 1]!.readback = "top-k";
     generationInfo = {
       stepInput: generation.stepInput,
       logitsOutput: generation.logitsOutput,

@@ -69,6 +69,8 @@ export const PlanStep = z.object({
   when: z.enum(["always", "prefill", "decode"]),
   /** Buffer ids in the kernel's binding order (the params uniform excluded). */
   buffers: z.array(z.number().int().nonnegative()),
+  /** A generation head: runs only when the runtime reads this back (greedy id or top-k candidates). */
+  readback: z.enum(["next-token", "top-k"]).optional(),
   /** The IR node(s) this dispatch computes. */
   nodes: z.array(z.string()),
   /** When it runs: once for the encoder, or on every forward step. */

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 /** Where Debian's chromium package puts SwiftShader, a CPU Vulkan driver Dawn can use. */
 const SWIFTSHADER_ICDS = ["/usr/lib/chromium/vk_swiftshader_icd.json"];
@@ -39,6 +40,8 @@ export async function acquireNodeDevice(
   const useCpu = options.preferCpu || !hasGpuDevice();
   if (useCpu && swiftshader && !process.env["VK_ICD_FILENAMES"])
     process.env["VK_ICD_FILENAMES"] = swiftshader;
+  // Dawn's Vulkan loader complains on stderr when this is unset (common in containers and CI).
+  process.env["XDG_RUNTIME_DIR"] ??= tmpdir();
   if (!navigatorGpu) {
     let webgpu: typeof import("webgpu");
     try {

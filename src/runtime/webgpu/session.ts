@@ -21,7 +21,12 @@ interface PreparedStep {
 /** What to read back after a forward pass. */
 export type Readback = "outputs" | "next-token" | "top-k" | "none";
 
+/** GPU time of each kernel in one forward pass (timestamp queries), in nanoseconds. */
+export type KernelTimes = Map<string, { nanoseconds: number; dispatches: number }>;
+
 export interface ForwardResult {
+  /** Per-kernel GPU time, when the forward was profiled and the adapter has timestamp queries. */
+  kernelTimes?: KernelTimes;
   outputs: Record<string, Tensor>;
   /** Greedy next token per sequence (generation plans). */
   nextTokens?: Uint32Array;
@@ -156,6 +161,7 @@ export class WebGpuModel {
   async forward(
     inputs: Readonly<Record<string, Tensor>>,
     readback: Readback = "outputs",
+    profile = false,
   ): Promise<ForwardResult> {
     const sizes = this.runtimeSizes(inputs);
     for (const input of this.ir.inputs) {
@@ -168,11 +174,16 @@ export class WebGpuModel {
     const step = this.plan.sizes.step;
     const decoding = step !== null && sizes[step] === 1;
     const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
+    const timing =
+      profile && this.device.features.has("timestamp-query") ? this.timestamps() : undefined;
+    const timed: string[] = [];
+    // Profiling needs a pass per dispatch (timestamps are written at pass boundaries); otherwise one pass.
+    let pass: GPUComputePassEncoder | undefined = timing ? undefined : encoder.beginComputePass();
     for (const prepared of this.prepared) {
       const { step: s, kernel } = prepared;
       if (s.phase === "encoder" && this.encoderDone) continue;
       if ((s.when === "decode" && !decoding) || (s.when === "prefill" && decoding)) continue;
+      if (s.readback !== undefined && s.readback !== readback) continue;
       const kernelSizes: Record<string, number> = {};
       for (const [name, expr] of Object.entries(s.sizes))
         kernelSizes[name] = evaluateSize(expr, sizes);
@@ -180,17 +191,79 @@ export class WebGpuModel {
       if (counts.some((c) => c === 0)) continue;
       if (prepared.uniform)
         this.device.queue.writeBuffer(prepared.uniform, 0, paramBytes(kernel, kernelSizes));
+      if (timing && timed.length < timing.capacity) {
+        const index = timed.length * 2;
+        pass = encoder.beginComputePass({
+          timestampWrites: {
+            querySet: timing.set,
+            beginningOfPassWriteIndex: index,
+            endOfPassWriteIndex: index + 1,
+          },
+        });
+        timed.push(kernel.name);
+      } else if (!pass) {
+        pass = encoder.beginComputePass();
+      }
       pass.setPipeline(prepared.pipeline);
       pass.setBindGroup(0, prepared.bindGroup);
       pass.dispatchWorkgroups(...counts);
+      if (timing) {
+        pass.end();
+        pass = undefined;
+      }
     }
-    pass.end();
+    pass?.end();
+    if (timing && timed.length > 0) {
+      encoder.resolveQuerySet(timing.set, 0, timed.length * 2, timing.resolve, 0);
+      encoder.copyBufferToBuffer(timing.resolve, 0, timing.read, 0, timed.length * 16);
+    }
     const reads = this.readbacks(encoder, readback, sizes);
     this.device.queue.submit([encoder.finish()]);
     const result = await this.collect(reads, sizes);
+    if (timing && timed.length > 0) result.kernelTimes = await this.kernelTimes(timing, timed);
     if (step !== null) this.past += sizes[step] ?? 0;
     this.encoderDone = step !== null;
     return result;
+  }
+
+  private timing?: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer; capacity: number };
+
+  /** The query set and buffers for profiling, made once: two timestamps per dispatch. */
+  private timestamps() {
+    if (!this.timing) {
+      const capacity = Math.min(this.prepared.length, 2048);
+      this.timing = {
+        set: this.device.createQuerySet({ type: "timestamp", count: capacity * 2 }),
+        resolve: this.device.createBuffer({
+          size: capacity * 16,
+          usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+        }),
+        read: this.device.createBuffer({
+          size: capacity * 16,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        }),
+        capacity,
+      };
+    }
+    return this.timing;
+  }
+
+  private async kernelTimes(
+    timing: NonNullable<WebGpuModel["timing"]>,
+    timed: string[],
+  ): Promise<KernelTimes> {
+    await timing.read.mapAsync(GPUMapMode.READ);
+    const stamps = new BigUint64Array(timing.read.getMappedRange().slice(0, timed.length * 16));
+    timing.read.unmap();
+    const times: KernelTimes = new Map();
+    timed.forEach((name, i) => {
+      const entry = times.get(name) ?? { nanoseconds: 0, dispatches: 0 };
+      const elapsed = Number(stamps[2 * i + 1]! - stamps[2 * i]!);
+      entry.nanoseconds += Math.max(0, elapsed);
+      entry.dispatches++;
+      times.set(name, entry);
+    });
+    return times;
   }
 
   private inputBuffer(value: number): number {
