@@ -53,27 +53,39 @@ function runPeers(): PeerLine[] {
         "could not build the ONNX models (apt-get install python3-onnx); onnxruntime rows will be missing",
       );
   }
-  const out = spawnSync("bash", ["run.sh"], { cwd: copy, encoding: "utf8", maxBuffer: 64 << 20 });
+  // The peers of run.sh, one after another (never two at once), each labelled.
+  const peers: [string, string[], Record<string, string>][] = [
+    ["onnxruntime-node CPU EP (not WebGPU)", ["ort_node.mjs", "cpu"], {}],
+    ["onnxruntime-node webgpu EP", ["ort_node.mjs", "webgpu"], {}],
+    ["tfjs-backend-webgpu", ["tfjs_webgpu.mjs", "webgpu"], {}],
+    ["onnxruntime-web webgpu", ["ort_web_node.mjs", "webgpu"], { SAB_SHIM: "1" }],
+    ["jax-js webgpu", ["jaxjs.mjs", "webgpu"], {}],
+  ];
   const lines: PeerLine[] = [];
-  for (const line of out.stdout.split("\n")) {
-    try {
-      const r = JSON.parse(line) as Record<string, unknown>;
-      if (typeof r["medianMs"] !== "number" || typeof r["name"] !== "string") continue;
-      const runtime = [r["lib"], r["ep"] ? `ep=${r["ep"]}` : undefined, r["device"] ?? r["backend"]]
-        .filter(Boolean)
-        .join(" ");
-      lines.push({ runtime: runtime || "peer", name: r["name"], medianMs: r["medianMs"] });
-    } catch {
-      // not a result line
+  for (const [runtime, args, env] of peers) {
+    const out = spawnSync("node", args, {
+      cwd: copy,
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+      env: { ...process.env, ...env },
+    });
+    for (const line of out.stdout.split("\n")) {
+      try {
+        const r = JSON.parse(line) as Record<string, unknown>;
+        if (typeof r["medianMs"] === "number" && typeof r["name"] === "string")
+          lines.push({ runtime, name: r["name"], medianMs: r["medianMs"] });
+      } catch {
+        // a log line, not a result
+      }
     }
   }
   return lines;
 }
 
 const common = (await import(join(copy, "common.mjs"))) as PeerCommon;
-const { device, description } = await acquireNodeDevice();
+const { device, description, kind } = await acquireNodeDevice();
 console.log(`adapter: ${description}`);
-const loom: WorkloadResult[] = await runLoomWorkloads(device, common);
+const loom: WorkloadResult[] = await runLoomWorkloads(device, common, kind);
 device.destroy();
 const peers = loomOnly ? [] : runPeers();
 

@@ -6,7 +6,8 @@
 import { checkSpec } from "../src/compiler/compile.ts";
 import { lowerToPlan } from "../src/compiler/lower/lower.ts";
 import type { Tensor } from "../src/runtime/tensor.ts";
-import { attentionKernel } from "../src/runtime/webgpu/kernels/attention.ts";
+import { attentionKernel, defaultAttentionTile } from "../src/runtime/webgpu/kernels/attention.ts";
+import { defaultMatmulTile } from "../src/runtime/webgpu/kernels/matmul-tile.ts";
 import { matmulKernel } from "../src/runtime/webgpu/kernels/matmul.ts";
 import { WebGpuModel } from "../src/runtime/webgpu/session.ts";
 import { ResidentKernel } from "./resident-kernel.ts";
@@ -117,7 +118,14 @@ export async function runLoomWorkloads(
   const { N, S, H, HD } = c;
   const matmul = await ResidentKernel.create(
     device,
-    matmulKernel({ name: "bench_matmul", k: N, n: N, bias: false, activation: "none" }),
+    matmulKernel({
+      name: "bench_matmul",
+      k: N,
+      n: N,
+      bias: false,
+      activation: "none",
+      tile: defaultMatmulTile(kind),
+    }),
     {
       x: t["A"]!,
       w: transpose(t["B"]!, N, N),
@@ -164,7 +172,7 @@ export async function runLoomWorkloads(
   await record("attention", c.ATT_FLOP, ref.att, attentionHeadMajor);
 
   const ir = checkSpec("gpt2layer.loom", () => GPT_SPEC(c)).models[0]!.ir!;
-  const plan = lowerToPlan(ir).plan!;
+  const plan = lowerToPlan(ir, { target: kind }).plan!;
   const model = await WebGpuModel.load(device, ir, plan, gptWeights(c, t));
   const x: Tensor = { shape: [1, S, c.D], data: Float64Array.from(t["X"]!) };
   await record(

@@ -179,6 +179,10 @@ function program(io: Io, status: { code: number }): Command {
       collect,
       [],
     )
+    .option(
+      "--image <file.png>",
+      "a PNG for the model's image input (ViT); values scaled to [0, 1]",
+    )
     .option("-o, --out <file>", "write the outputs to FILE.json, or one output to FILE.npy")
     .option("--output <name>", "the output written to an .npy file (default: the first)")
     .action(async (spec: string, o) => {
@@ -187,6 +191,7 @@ function program(io: Io, status: { code: number }): Command {
         {
           ...weightSource(o),
           inputs: o.input,
+          ...(o.image !== undefined ? { image: o.image } : {}),
           ...(o.tokens !== undefined ? { tokens: o.tokens } : {}),
           ...(o.text !== undefined ? { text: o.text } : {}),
           ...(o.out !== undefined ? { out: o.out } : {}),

@@ -6,6 +6,7 @@ import type { Tensor } from "../runtime/tensor.ts";
 import { EXIT, type Io } from "./io.ts";
 import { loadModel, type LoadedModel, type WeightSource } from "./load-model.ts";
 import { assembleInputs, InputError, readInputFile } from "./model-inputs.ts";
+import { readPngInput } from "./image-input.ts";
 import { encodeNpy } from "./npy.ts";
 import { openOnWebGpu } from "./webgpu-backend.ts";
 
@@ -16,6 +17,8 @@ export interface RunOptions extends WeightSource {
   text?: string;
   /** `name=FILE.json` for any input. */
   inputs: string[];
+  /** A PNG for the model's image input (ViT). */
+  image?: string;
   /** Write the outputs to FILE.json (all) or FILE.npy (one output). */
   out?: string;
   /** Which output to write to an .npy file (default: the first). */
@@ -96,6 +99,10 @@ export async function runForward(spec: string, opts: RunOptions, io: Io): Promis
       const at = entry.indexOf("=");
       if (at <= 0) throw new InputError(`--input takes name=FILE.json, got "${entry}"`);
       given[entry.slice(0, at)] = readInputFile(entry.slice(at + 1));
+    }
+    if (opts.image !== undefined) {
+      const image = readPngInput(model.ir, opts.image, io.stderr.bind(null));
+      given[image.name] = image.tensor;
     }
     const ids = tokenIds(model, opts);
     const tokenInput = model.ir.inputs.find((i) => i.dtype === "int")?.name;

@@ -71,7 +71,6 @@ export function lowerAttention(
       weights: [b.weightOf(node, `${name}.weight`)],
       biases: bias(name),
       out,
-      label: `${name}proj`,
     });
     return out;
   };
@@ -153,7 +152,6 @@ export function lowerAttention(
     biases: bias("o"),
     ...(fused ? { residual: fused.residual } : {}),
     out: y,
-    label: "oproj",
   });
   b.alias(node.output, y);
 }

@@ -21,7 +21,6 @@ export function matmul(
     residual?: number;
     scale?: number;
     out: number;
-    label: string;
   },
 ): number {
   const kernel = matmulKernel({
@@ -89,7 +88,6 @@ export function lowerMlp(b: PlanBuilder, node: TypedNode, fusions: Fusions): voi
     biases: gated ? [...bias(b, node, "gate"), ...bias(b, node, "up")] : bias(b, node, "up"),
     ...(gated ? { gated: act as MatmulGate } : { activation: act as ActivationName }),
     out: h,
-    label: `${act}_up`,
   });
   if (gated && bias(b, node, "gate").length !== bias(b, node, "up").length) {
     throw new LoweringError("a gated MLP needs biases on both or neither of gate and up", node);
@@ -105,7 +103,6 @@ export function lowerMlp(b: PlanBuilder, node: TypedNode, fusions: Fusions): voi
     biases: bias(b, node, "down"),
     ...(fused ? { residual: fused.residual } : {}),
     out: y,
-    label: "down",
   });
   b.alias(node.output, y);
 }
@@ -125,7 +122,6 @@ export function lowerDense(b: PlanBuilder, node: TypedNode, fusions: Fusions): v
     biases: b.hasWeight(node, "bias") ? [b.weightOf(node, "bias")] : [],
     ...(fused ? { residual: fused.residual } : {}),
     out: y,
-    label: node.op,
   });
   b.alias(node.output, y);
 }

@@ -197,7 +197,6 @@ export function lowerPooling(b: PlanBuilder, node: TypedNode): void {
       weights: [b.weightOf(node, "dense.weight")],
       biases: [b.weightOf(node, "dense.bias")],
       out: dense,
-      label: "pooler",
     });
     b.dispatch(
       unaryKernel({ op: "tanh", d }),
@@ -279,7 +278,6 @@ export function lowerMoe(b: PlanBuilder, node: TypedNode): void {
     weights: [b.weightOf(node, "router.weight")],
     biases: [],
     out: logits,
-    label: "router",
   });
   const indices = b.scratch(
     `${node.name}.indices`,
