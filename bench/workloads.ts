@@ -96,6 +96,7 @@ function gptWeights(c: PeerCommon, t: Record<string, Float32Array>): Map<string,
 export async function runLoomWorkloads(
   device: GPUDevice,
   c: PeerCommon,
+  kind: "gpu" | "cpu",
 ): Promise<WorkloadResult[]> {
   const { t } = c.makeAll();
   const ref = c.refs();
