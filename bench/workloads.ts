@@ -154,6 +154,7 @@ export async function runLoomWorkloads(
       scale: 1 / Math.sqrt(HD),
       ropeTheta: null,
       padding: false,
+      tile: defaultAttentionTile(kind, HD),
     }),
     {
       q: rowsByHead(t["Q"]!),
