@@ -4,6 +4,7 @@ import { EXIT, type Io } from "./io.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
 import { SourceSet } from "../compiler/source.ts";
 import { report, type LoadedModel } from "./load-model.ts";
+import { loadProgressBar } from "./progress.ts";
 
 /**
  * Puts a loaded model on a WebGPU device (the machine's GPU, else SwiftShader). Says what to
@@ -32,11 +33,14 @@ export async function openOnWebGpu(model: LoadedModel, io: Io): Promise<WebGpuMo
     if (!lowered.plan) return EXIT.errors;
     plan = lowered.plan;
   }
+  const bar = loadProgressBar(io);
   try {
-    return await WebGpuModel.load(acquired.device, model.ir, plan, model.weights);
+    return await WebGpuModel.load(acquired.device, model.ir, plan, model.weights, bar.progress);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     io.stderr(`error: ${error.message}\n`);
     return EXIT.errors;
+  } finally {
+    bar.stop();
   }
 }

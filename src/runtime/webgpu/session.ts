@@ -18,6 +18,9 @@ interface PreparedStep {
   uniform?: GPUBuffer;
 }
 
+/** Told of each unit of loading work: a phase, how many units are done and how many in all. */
+export type LoadProgress = (phase: string, done: number, total: number) => void;
+
 /** What to read back after a forward pass. */
 export type Readback = "outputs" | "next-token" | "top-k" | "none";
 
@@ -52,26 +55,32 @@ export class WebGpuModel {
     readonly plan: KernelPlan,
   ) {}
 
-  /** Uploads weights and constants, allocates every buffer and compiles every pipeline. */
+  /**
+   * Uploads weights and constants, allocates every buffer and compiles every pipeline.
+   * `progress` hears about each weight uploaded and each pipeline compiled.
+   */
   static async load(
     device: GPUDevice,
     ir: TypedIr,
     plan: KernelPlan,
     weights: WeightMap,
+    progress?: LoadProgress,
   ): Promise<WebGpuModel> {
     const model = new WebGpuModel(device, ir, plan);
     device.pushErrorScope("out-of-memory");
-    model.allocate(weights);
+    model.allocate(weights, progress);
     const oom = await device.popErrorScope();
     if (oom)
       throw new RangeError(
         `the device ran out of memory allocating the model's buffers: ${oom.message}`,
       );
-    await model.prepare();
+    await model.prepare(progress);
     return model;
   }
 
-  private allocate(weights: WeightMap): void {
+  private allocate(weights: WeightMap, progress?: LoadProgress): void {
+    const total = this.plan.buffers.filter((b) => b.kind === "weight").length;
+    let uploaded = 0;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
     const slots = new Map<number, GPUBuffer>();
     const slotSizes = new Map<number, number>();
@@ -90,18 +99,31 @@ export class WebGpuModel {
       }
       const buffer = this.device.createBuffer({ size: bytes(b.maxElements), usage, label: b.name });
       this.storage.set(b.id, buffer);
-      if (b.kind === "weight") this.device.queue.writeBuffer(buffer, 0, weightData(b, weights));
+      if (b.kind === "weight") {
+        this.device.queue.writeBuffer(buffer, 0, weightData(b, weights));
+        progress?.("upload weights", ++uploaded, total);
+      }
       if (b.kind === "constant")
         this.device.queue.writeBuffer(buffer, 0, Float32Array.from(b.data ?? []));
     }
   }
 
-  private async prepare(): Promise<void> {
+  private async prepare(progress?: LoadProgress): Promise<void> {
     const kernels = new Map(this.plan.kernels.map((k) => [k.name, k]));
+    let compiled = 0;
+    const pipelines = new Map(
+      this.plan.kernels.map((k) => [
+        k.name,
+        pipelineFor(this.device, k).then((p) => {
+          progress?.("compile kernels", ++compiled, this.plan.kernels.length);
+          return p;
+        }),
+      ]),
+    );
     this.prepared = await Promise.all(
       this.plan.steps.map(async (step) => {
         const kernel = kernels.get(step.kernel)!;
-        const pipeline = await pipelineFor(this.device, kernel);
+        const pipeline = await pipelines.get(step.kernel)!;
         let uniform: GPUBuffer | undefined;
         let next = 0;
         const entries = kernel.bindings.map((binding, i) => {
