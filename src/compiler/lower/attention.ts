@@ -76,23 +76,59 @@ export function lowerAttention(
   };
   const xBuffer = b.value(x, `value.${x}`);
   const sourceBuffer = b.value(source, `value.${source}`);
-  const q = project("q", xBuffer, rows, d, heads * headDim);
-  const before = b.steps.length;
-  const kNew = project("k", sourceBuffer, sourceRows, sourceWidth, kvHeads * headDim);
-  const vNew = project("v", sourceBuffer, sourceRows, sourceWidth, kvHeads * headDim);
   const cacheElements = (b.maxSizes.get("batch") ?? 1) * maxLen * kvHeads * headDim;
   const kCache = b.scratch(`${node.name}.k_cache`, cacheElements, "f32", "kv_cache");
   const vCache = b.scratch(`${node.name}.v_cache`, cacheElements, "f32", "kv_cache");
-  const append = kvAppendKernel({ kvHeads, headDim, maxLen, ropeTheta: rope });
   const past: SizeExpr = cached ? "past" : 0;
-  b.dispatch(
-    append,
-    [kNew, vNew, kCache, vCache],
-    { seq: sourceSeq, past, rows: sourceRows, batch: "batch" },
-    [node],
-  );
-  // Cross-attention's memory K/V depend only on the encoder: compute them once.
-  if (cross) for (let i = before; i < b.steps.length; i++) b.steps[i]!.phase = "encoder";
+  const appendSizes = { seq: sourceSeq, past, rows: sourceRows, batch: "batch" };
+  let q: number;
+  let qRowStride: number | undefined;
+  const before = b.steps.length;
+  if (!cross) {
+    // Self-attention: one matmul computes q | k | v side by side ([rows, (H + 2·KV)·hd]), with the
+    // three weight matrices (and biases) concatenated into one buffer at load.
+    const width = (heads + 2 * kvHeads) * headDim;
+    const qkv = b.scratch(`${node.name}.qkv`, times(rows, width));
+    const names = ["q", "k", "v"];
+    const weights = b.weight(
+      names.map((n) => `${node.name}.${n}.weight`),
+      width * d,
+    );
+    const biases = b.hasWeight(node, "q.bias")
+      ? [
+          b.weight(
+            names.map((n) => `${node.name}.${n}.bias`),
+            width,
+          ),
+        ]
+      : [];
+    matmul(b, node, { x: xBuffer, rows, k: d, n: width, weights: [weights], biases, out: qkv });
+    const source = {
+      rowStride: width,
+      kOffset: heads * headDim,
+      vOffset: (heads + kvHeads) * headDim,
+    };
+    b.dispatch(
+      kvAppendKernel({ kvHeads, headDim, maxLen, ropeTheta: rope, source }),
+      [qkv, qkv, kCache, vCache],
+      appendSizes,
+      [node],
+    );
+    q = qkv;
+    qRowStride = width;
+  } else {
+    q = project("q", xBuffer, rows, d, heads * headDim);
+    const kNew = project("k", sourceBuffer, sourceRows, sourceWidth, kvHeads * headDim);
+    const vNew = project("v", sourceBuffer, sourceRows, sourceWidth, kvHeads * headDim);
+    b.dispatch(
+      kvAppendKernel({ kvHeads, headDim, maxLen, ropeTheta: rope }),
+      [kNew, vNew, kCache, vCache],
+      appendSizes,
+      [node],
+    );
+  }
+  // Cross-attention's memory K/V depend only on the encoder: compute them once (q is per step).
+  if (cross) for (let i = before + 1; i < b.steps.length; i++) b.steps[i]!.phase = "encoder";
 
   const options: AttentionOptions = {
     heads,
@@ -104,6 +140,7 @@ export function lowerAttention(
     ropeTheta: rope,
     padding: node.inputs["padding"] !== undefined,
     ...(cross ? { cross: true } : {}),
+    ...(qRowStride !== undefined ? { qRowStride } : {}),
     ...positionBias(b, node),
   };
   const extra = [

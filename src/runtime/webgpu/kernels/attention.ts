@@ -51,6 +51,12 @@ export interface AttentionOptions {
   /** T5 relative position bias, read from a `bias_table` binding [buckets, heads]. */
   positionBias?: PositionBias;
   /**
+   * Floats between consecutive rows of `q` (default heads · headDim). A fused QKV projection
+   * writes q, k and v side by side in one [rows, (heads + 2·kvHeads)·headDim] buffer; q is the
+   * first heads · headDim of each row, so the kernel reads it with this stride.
+   */
+  qRowStride?: number;
+  /**
    * Cross-attention: keys = src_len (the memory's K/V, written once by kvAppendKernel at past = 0,
    * seq = src_len) and the `past` param is 0. Needs causal false and ropeTheta null.
    */
@@ -173,6 +179,11 @@ function checkOptions(fn: string, o: AttentionOptions): void {
     throw new RangeError(
       `${fn}: RoPE rotates vec4 pairs and needs headDim a multiple of 8, got ${o.headDim}`,
     );
+  const stride = o.qRowStride ?? o.heads * o.headDim;
+  if (!Number.isInteger(stride) || stride < o.heads * o.headDim || stride % 4 !== 0)
+    throw new RangeError(
+      `${fn}: qRowStride ${stride} must be a multiple of 4 of at least heads · headDim`,
+    );
   if (o.cross && (o.causal || o.ropeTheta !== null))
     throw new RangeError(`${fn}: cross-attention has no causal mask and no RoPE`);
 }
@@ -225,6 +236,7 @@ function generate(o: AttentionOptions, plan: Plan): { wgsl: string; workgroupByt
     `const GROUP: u32 = ${group}u; // HEADS / KV_HEADS query heads per kv head`,
     `const HEAD_DIM: u32 = ${headDim}u;`,
     `const HD4: u32 = ${hd4}u; // HEAD_DIM / 4 vec4s per head row`,
+    `const Q_ROW4: u32 = ${(o.qRowStride ?? heads * headDim) / 4}u; // vec4s between rows of q (a fused QKV row holds q, k, v)`,
     `const MAX_LEN: u32 = ${maxLen}u; // cache positions per batch row`,
     `const SCALE: f32 = ${f32Literal(o.scale)}; // folded into q`,
     `const BLOCK: u32 = ${plan.block}u; // query slots (query, head of the group) per workgroup`,
@@ -464,7 +476,7 @@ ${keyRange}
     qpos[r] = params.past + s;
     qrow[r] = b * params.seq + s;
     if (valid[r] != 0u) {
-      let qb = (qrow[r] * HEADS + head[r]) * HD4;
+      let qb = qrow[r] * Q_ROW4 + head[r] * HD4;
       for (var c = 0u; c < HD4; c++) { qv[r * HD4 + c] = q[qb + c] * SCALE; }${ropeCode}
     }
   }
@@ -573,6 +585,9 @@ function nameOf(prefix: string, o: AttentionOptions, plan: Plan): string {
     o.padding ? "pad" : "",
     o.positionBias ? "t5" : "",
     o.cross ? "cross" : "",
+    o.qRowStride !== undefined && o.qRowStride !== o.heads * o.headDim
+      ? `qstride${o.qRowStride}`
+      : "",
     `b${plan.block}r${plan.rows}x${plan.lanes}x${plan.keysPerLane}`,
     plan.kind === "decode" ? `chunk${plan.chunk}` : "",
   ]

@@ -14,6 +14,12 @@ export interface KvAppendOptions {
   maxLen: number;
   /** RoPE base for the keys, or null for none (cross-attention, learned or sinusoidal positions). */
   ropeTheta: number | null;
+  /**
+   * Where k_new and v_new rows are (default: their own [rows, kv_heads·head_dim] buffers). A
+   * fused QKV projection gives one buffer bound as both, with rows of `rowStride` floats and k, v
+   * starting at `kOffset`, `vOffset`.
+   */
+  source?: { rowStride: number; kOffset: number; vOffset: number };
 }
 
 const WORKGROUP = 64;
@@ -39,6 +45,7 @@ export function kvAppendKernel(o: KvAppendOptions): Kernel {
   ];
   const half = headDim / 2;
   const rope = ropeTheta !== null;
+  const source = o.source ?? { rowStride: kvHeads * headDim, kOffset: 0, vOffset: 0 };
   const prelude = [
     `// kv_append: k_cache[b, past + s] = rope(k_new[b·seq + s]), v_cache[b, past + s] = v_new[b·seq + s]`,
     `const KV_HEADS: u32 = ${kvHeads}u;`,
@@ -46,6 +53,9 @@ export function kvAppendKernel(o: KvAppendOptions): Kernel {
     `const KV_WIDTH: u32 = ${kvHeads * headDim}u; // KV_HEADS * HEAD_DIM, floats per cache position`,
     `const MAX_LEN: u32 = ${maxLen}u; // cache positions per batch row`,
     `const WORKGROUP: u32 = ${WORKGROUP}u;`,
+    `const ROW_STRIDE: u32 = ${source.rowStride}u; // floats between rows of k_new and v_new`,
+    `const K_OFFSET: u32 = ${source.kOffset}u; // where k starts in a row of k_new`,
+    `const V_OFFSET: u32 = ${source.vOffset}u; // where v starts in a row of v_new`,
   ];
   if (rope) {
     const inv = ropeInverseFrequencies(headDim, ropeTheta);
@@ -63,13 +73,13 @@ export function kvAppendKernel(o: KvAppendOptions): Kernel {
     let r = rope_sincos(vec4<f32>(position * ROPE_INV_FREQ[i % HALF]));
     let c = r.c.x;
     let s = r.s.x;
-    let x1 = k_new[src + e];
-    let x2 = k_new[src + e + HALF];
+    let x1 = k_new[ksrc + e];
+    let x2 = k_new[ksrc + e + HALF];
     k_cache[dst + e] = x1 * c - x2 * s;
     k_cache[dst + e + HALF] = x2 * c + x1 * s;
   }`
     : `  for (var i = lid; i < KV_WIDTH; i += WORKGROUP) {
-    k_cache[dst + i] = k_new[src + i];
+    k_cache[dst + i] = k_new[ksrc + i];
   }`;
   const wgsl = `${prelude.join("\n")}
 
@@ -84,16 +94,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let b = row / params.seq;
   let pos = params.past + row % params.seq;
   if (pos >= MAX_LEN) { return; }
-  let src = row * KV_WIDTH;
+  let ksrc = row * ROW_STRIDE + K_OFFSET;
+  let vsrc = row * ROW_STRIDE + V_OFFSET;
   let dst = (b * MAX_LEN + pos) * KV_WIDTH;${rope ? "\n  let position = f32(pos);" : ""}
   for (var i = lid; i < KV_WIDTH; i += WORKGROUP) {
-    v_cache[dst + i] = v_new[src + i];
+    v_cache[dst + i] = v_new[vsrc + i];
   }
 ${keys}
 }
 `;
   return {
-    name: `kv_append_kv${kvHeads}_hd${headDim}_len${maxLen}${rope ? `_rope${ropeTheta}` : ""}`,
+    name: `kv_append_kv${kvHeads}_hd${headDim}_len${maxLen}${rope ? `_rope${ropeTheta}` : ""}${o.source ? `_from${source.rowStride}at${source.kOffset},${source.vOffset}` : ""}`,
     wgsl,
     entryPoint: "main",
     bindings: [
