@@ -106,6 +106,26 @@ export function flatPrelude(): string[] {
   ];
 }
 
+/** A flat elementwise kernel: FLAT_WORKGROUP threads, FLAT_PER_THREAD elements each, over `count`. */
+export function flatKernel(
+  name: string,
+  wgsl: string,
+  bindings: Kernel["bindings"],
+  params: Kernel["params"],
+  count: string,
+): Kernel {
+  return {
+    name,
+    wgsl,
+    entryPoint: "main",
+    bindings,
+    workgroupSize: [FLAT_WORKGROUP, 1, 1],
+    workgroupStorageBytes: 0,
+    dispatch: [flatDispatch(count), 1, 1],
+    params,
+  };
+}
+
 /** The activations the kernels can apply elementwise (the reference's `activations`). */
 export type Activation = "gelu" | "gelu_tanh" | "relu" | "silu" | "tanh";
 

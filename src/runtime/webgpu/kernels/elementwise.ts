@@ -12,11 +12,10 @@ import {
   constU32,
   declareBindings,
   f32Literal,
-  flatDispatch,
   flatPrelude,
-  FLAT_WORKGROUP,
   type Activation,
   type StorageDecl,
+  flatKernel,
 } from "./elementwise-wgsl.ts";
 
 export type BinaryOp = "add" | "sub" | "mul";
@@ -129,16 +128,7 @@ ${flatPrelude().join("\n")}
 
 ${decls}
 ${flatMain(`      ${target}[i] = a[${operandIndex(a)}] ${OPERATORS[op]} b[${operandIndex(b)}];`)}`;
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [FLAT_WORKGROUP, 1, 1],
-    workgroupStorageBytes: 0,
-    dispatch: [flatDispatch(`${d} * rows`), 1, 1],
-    params,
-  };
+  return flatKernel(name, wgsl, bindings, params, `${d} * rows`);
 }
 
 export type UnaryOp = "scale" | Activation;
@@ -184,14 +174,5 @@ ${prelude.join("\n")}
 
 ${decls}${op === "scale" ? "" : activationsWgsl()}
 ${flatMain(`      ${target}[i] = ${value};`)}`;
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [FLAT_WORKGROUP, 1, 1],
-    workgroupStorageBytes: 0,
-    dispatch: [flatDispatch(`${d} * rows`), 1, 1],
-    params,
-  };
+  return flatKernel(name, wgsl, bindings, params, `${d} * rows`);
 }

@@ -16,10 +16,9 @@ import {
   constU32,
   declareBindings,
   f32Literal,
-  flatDispatch,
   flatPrelude,
-  FLAT_WORKGROUP,
   type StorageDecl,
+  flatKernel,
 } from "./elementwise-wgsl.ts";
 
 /** How positions are added: none, rows of a learned table, or sin/cos computed in the kernel. */
@@ -225,14 +224,5 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   }
 }
 `;
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [FLAT_WORKGROUP, 1, 1],
-    workgroupStorageBytes: 0,
-    dispatch: [flatDispatch(`${d} * rows`), 1, 1],
-    params,
-  };
+  return flatKernel(name, wgsl, bindings, params, `${d} * rows`);
 }

@@ -101,6 +101,41 @@ export function normWeightDecls(options: NormOptions): StorageDecl[] {
 }
 
 /**
+ * The WGSL of a norm with one workgroup per row: each thread loads its columns of the row with
+ * `load` (which sets v[i] for column c; plain x, or x + branch for the residual form), then the
+ * row is normalised into `out`.
+ */
+export function rowNormModule(
+  header: string,
+  options: NormOptions,
+  wg: number,
+  decls: string,
+  load: string,
+): string {
+  return `// ${header}
+${normPrelude(options, wg).join("\n")}
+
+${decls}${workgroupReductionsWgsl()}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let row = group.x;
+  if (row >= params.rows) {
+    return;
+  }
+  let base = row * D;
+  var v: array<f32, PER>;
+  for (var i = 0u; i < PER; i++) {
+    let c = tid + i * WG;
+    if (c < D) {
+      ${load}
+    }
+  }
+${normalizeRowWgsl(options, "out")}
+}
+`;
+}
+
+/**
  * A LayerNorm or RMSNorm kernel over [rows, d].
  * Bindings: params {rows}, x [rows, d] (read), weight [d], bias [d] (LayerNorm with bias only),
  * out [rows, d] (read_write). Dispatch: one workgroup per row (rows ≤ 65535).
@@ -116,27 +151,13 @@ export function normKernel(options: NormOptions): Kernel {
   ]);
   const bias = options.kind === "layernorm" && options.bias === false ? "_nobias" : "";
   const name = `${options.kind}${bias}_d${options.d}_eps${f32Literal(options.eps)}`;
-  const wgsl = `// ${name}: ${options.kind === "layernorm" ? "LayerNorm" : "RMSNorm"} over the last axis of [rows, D], one workgroup per row.
-${normPrelude(options, wg).join("\n")}
-
-${decls}${workgroupReductionsWgsl()}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let row = group.x;
-  if (row >= params.rows) {
-    return;
-  }
-  let base = row * D;
-  var v: array<f32, PER>;
-  for (var i = 0u; i < PER; i++) {
-    let c = tid + i * WG;
-    if (c < D) {
-      v[i] = x[base + c];
-    }
-  }
-${normalizeRowWgsl(options, "out")}
-}
-`;
+  const wgsl = rowNormModule(
+    `${name}: ${options.kind === "layernorm" ? "LayerNorm" : "RMSNorm"} over the last axis of [rows, D], one workgroup per row.`,
+    options,
+    wg,
+    decls,
+    "v[i] = x[base + c];",
+  );
   return {
     name,
     wgsl,

@@ -8,11 +8,10 @@ import type { Kernel } from "../kernel.ts";
 import {
   constU32,
   declareBindings,
-  flatDispatch,
   flatPrelude,
-  FLAT_WORKGROUP,
   rowWorkgroupSize,
   type StorageDecl,
+  flatKernel,
 } from "./elementwise-wgsl.ts";
 
 export interface PatchEmbedOptions {
@@ -176,14 +175,5 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   }
 }
 `;
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [FLAT_WORKGROUP, 1, 1],
-    workgroupStorageBytes: 0,
-    dispatch: [flatDispatch(`${d} * batch * (seq + 1)`), 1, 1],
-    params,
-  };
+  return flatKernel(name, wgsl, bindings, params, `${d} * batch * (seq + 1)`);
 }

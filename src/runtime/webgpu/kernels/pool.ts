@@ -7,10 +7,9 @@ import type { Kernel } from "../kernel.ts";
 import {
   constU32,
   declareBindings,
-  flatDispatch,
   flatPrelude,
-  FLAT_WORKGROUP,
   type StorageDecl,
+  flatKernel,
 } from "./elementwise-wgsl.ts";
 
 export interface PoolOptions {
@@ -64,16 +63,7 @@ ${body}
   }
 }
 `;
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [FLAT_WORKGROUP, 1, 1],
-    workgroupStorageBytes: 0,
-    dispatch: [flatDispatch(`${d} * batch`), 1, 1],
-    params,
-  };
+  return flatKernel(name, wgsl, bindings, params, `${d} * batch`);
 }
 
 /**

@@ -11,14 +11,8 @@ import {
   rowWorkgroupSize,
   type StorageDecl,
 } from "./elementwise-wgsl.ts";
-import {
-  checkNormOptions,
-  normalizeRowWgsl,
-  normPrelude,
-  normWeightDecls,
-  type NormOptions,
-} from "./norm.ts";
-import { reductionStorageBytes, workgroupReductionsWgsl } from "./norm-reduction.ts";
+import { checkNormOptions, normWeightDecls, rowNormModule, type NormOptions } from "./norm.ts";
+import { reductionStorageBytes } from "./norm-reduction.ts";
 
 /**
  * Where the sum x + branch goes: its own `sum` buffer ("separate"), back into `x` ("in-place":
@@ -68,27 +62,13 @@ export function residualNormKernel(options: ResidualNormOptions): Kernel {
   const store = sumTarget ? `\n      ${sumTarget}[base + c] = v[i];` : "";
   const bias = options.kind === "layernorm" && options.bias === false ? "_nobias" : "";
   const name = `residual_${options.kind}${bias}_d${options.d}_eps${f32Literal(options.eps)}_sum_${sumMode.replace("-", "")}`;
-  const wgsl = `// ${name}: sum = x + branch${sumTarget ? ` (written to \`${sumTarget}\`)` : ""}, out = ${options.kind}(sum); one workgroup per row.
-${normPrelude(options, wg).join("\n")}
-
-${decls}${workgroupReductionsWgsl()}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let row = group.x;
-  if (row >= params.rows) {
-    return;
-  }
-  let base = row * D;
-  var v: array<f32, PER>;
-  for (var i = 0u; i < PER; i++) {
-    let c = tid + i * WG;
-    if (c < D) {
-      v[i] = x[base + c] + branch[base + c];${store}
-    }
-  }
-${normalizeRowWgsl(options, "out")}
-}
-`;
+  const wgsl = rowNormModule(
+    `${name}: sum = x + branch${sumTarget ? ` (written to \`${sumTarget}\`)` : ""}, out = ${options.kind}(sum); one workgroup per row.`,
+    options,
+    wg,
+    decls,
+    `v[i] = x[base + c] + branch[base + c];${store}`,
+  );
   return {
     name,
     wgsl,
