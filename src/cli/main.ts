@@ -168,8 +168,8 @@ function program(io: Io, status: { code: number }): Command {
   withWeights(
     loom
       .command("run")
-      .description("one forward pass on the CPU reference executor")
-      .argument("<spec>", "spec file"),
+      .description("one forward pass on WebGPU (or --backend cpu: the reference executor)")
+      .argument("<model>", "spec file or compiled bundle"),
   )
     .option("--tokens <ids>", "comma-separated token ids for the first int input")
     .option("--text <text>", "text for the first int input, through the spec's tokenizer")
@@ -205,9 +205,9 @@ function program(io: Io, status: { code: number }): Command {
     loom
       .command("generate")
       .description(
-        "generate with a KV cache on the CPU reference executor, streaming tokens as they come",
+        "generate with a KV cache on WebGPU (or --backend cpu), streaming tokens as they come",
       )
-      .argument("<spec>", "spec file"),
+      .argument("<model>", "spec file or compiled bundle"),
   )
     .option("--prompt <text>", "prompt text, through the spec's tokenizer")
     .option("--tokens <ids>", "prompt as comma-separated token ids")
