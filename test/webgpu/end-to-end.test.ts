@@ -145,3 +145,18 @@ describe("greedy generation on the device equals the CPU reference's tokens", ()
     });
   }
 });
+
+describe("device limits at load", () => {
+  it("refuses a buffer larger than the device can bind, naming it and the limit, before allocating", async () => {
+    const source = `model huge {
+  dims { vocab = 4194304, d = 128 }
+  input tokens: int[batch, seq <= 8]
+  output logits = lm_head(embed(tokens, vocab, d) as wte, tied_to = wte)
+}`;
+    const ir = checkSpec("huge.loom", () => source).models[0]!.ir!;
+    const plan = lowerToPlan(ir, { target }).plan!;
+    await expect(WebGpuModel.load(device, ir, plan, new Map())).rejects.toThrow(
+      /buffer `wte\.weight` needs 2,147,483,648 bytes, but this device binds at most/,
+    );
+  });
+});

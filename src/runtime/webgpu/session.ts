@@ -78,7 +78,20 @@ export class WebGpuModel {
     return model;
   }
 
+  /** Refuses, before allocating anything, a buffer the device cannot bind or create. */
+  private checkLimits(): void {
+    const limits = this.device.limits;
+    const most = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    for (const b of this.plan.buffers) {
+      if (bytes(b.maxElements) <= most) continue;
+      throw new RangeError(
+        `buffer \`${b.name}\` needs ${bytes(b.maxElements).toLocaleString("en-US")} bytes, but this device binds at most ${most.toLocaleString("en-US")} (maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}); lower the sequence bound or the batch, or use an adapter with larger limits`,
+      );
+    }
+  }
+
   private allocate(weights: WeightMap, progress?: LoadProgress): void {
+    this.checkLimits();
     const total = this.plan.buffers.filter((b) => b.kind === "weight").length;
     let uploaded = 0;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
