@@ -11,6 +11,8 @@ import {
 import { erfWgsl, f32Literal } from "../../src/runtime/webgpu/kernels/elementwise-wgsl.ts";
 import {
   ErrorLog,
+  TOLERANCE,
+  LAYOUTS,
   glueDevice,
   maxRelError,
   randomF32,
@@ -23,16 +25,6 @@ import {
 
 const device = await glueDevice();
 const log = new ErrorLog();
-const TOLERANCE = 1e-4;
-
-/** (batch, seq) pairs: rows 1, 5, 17, 6, 15. */
-const LAYOUTS: [number, number][] = [
-  [1, 1],
-  [1, 5],
-  [17, 1],
-  [2, 3],
-  [3, 5],
-];
 
 /** The reference shape of an operand of [batch, seq, d]. */
 function shapeOf(shape: OperandShape, batch: number, seq: number, d: number): number[] {

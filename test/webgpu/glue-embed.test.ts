@@ -10,6 +10,8 @@ import { clsPoolKernel, meanPoolKernel } from "../../src/runtime/webgpu/kernels/
 import type { Tensor } from "../../src/runtime/tensor.ts";
 import {
   ErrorLog,
+  TOLERANCE,
+  LAYOUTS,
   glueDevice,
   maxRelError,
   randomF32,
@@ -23,16 +25,6 @@ import {
 
 const device = await glueDevice();
 const log = new ErrorLog();
-const TOLERANCE = 1e-4;
-
-/** (batch, seq) pairs: rows 1, 5, 17 and two with both > 1. */
-const LAYOUTS: [number, number][] = [
-  [1, 1],
-  [1, 5],
-  [17, 1],
-  [2, 3],
-  [3, 5],
-];
 
 /** The reference embedding: scale · embed(ids) + positions(x) at offset `past`. */
 function referenceEmbed(

@@ -100,6 +100,16 @@ export function reference(
 
 /** The widths and row counts every row kernel is tried at. */
 export const WIDTHS = [1, 7, 33, 96];
+/** Max |a − b| / max(1, |b|) a kernel may have against the float64 reference. */
+export const TOLERANCE = 1e-4;
+/** (batch, seq) pairs: rows 1, 5, 17, and two with both above 1. */
+export const LAYOUTS: [number, number][] = [
+  [1, 1],
+  [1, 5],
+  [17, 1],
+  [2, 3],
+  [3, 5],
+];
 export const ROWS = [1, 5, 17];
 
 /** Largest error over the suite, printed at the end of a file for the record. */

@@ -10,6 +10,7 @@ import {
 import { moeRouterKernel } from "../../src/runtime/webgpu/kernels/moe-router.ts";
 import {
   ErrorLog,
+  TOLERANCE,
   glueDevice,
   maxRelError,
   randomF32,
@@ -22,7 +23,6 @@ import {
 
 const device = await glueDevice();
 const log = new ErrorLog();
-const TOLERANCE = 1e-4;
 
 /** The reference's choice: experts by (logit desc, index asc), the first k. */
 function referenceChoice(logits: ArrayLike<number>, k: number): number[] {

@@ -7,6 +7,7 @@ import { normKernel, type NormOptions } from "../../src/runtime/webgpu/kernels/n
 import { softmaxKernel } from "../../src/runtime/webgpu/kernels/softmax.ts";
 import {
   ErrorLog,
+  TOLERANCE,
   glueDevice,
   maxRelError,
   randomF32,
@@ -20,7 +21,6 @@ import {
 
 const device = await glueDevice();
 const log = new ErrorLog();
-const TOLERANCE = 1e-4;
 
 const NORMS: NormOptions[] = [
   { kind: "layernorm", d: 0, eps: 1e-5 },

@@ -5,7 +5,7 @@
  */
 
 import type { Kernel } from "../kernel.ts";
-import { constU32, declareBindings, rowWorkgroupSize } from "./elementwise-wgsl.ts";
+import { constU32, declareBindings, rowWorkgroupSize, rowKernel } from "./elementwise-wgsl.ts";
 
 /**
  * Which rows of a [batch · seq, vocab] logits buffer to reduce: every row ("all", params {rows}),
@@ -116,14 +116,5 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   }
 }
 `;
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [wg, 1, 1],
-    workgroupStorageBytes: wg * 8,
-    dispatch: [{ expr: select.outRows, divisor: 1 }, 1, 1],
-    params: select.params,
-  };
+  return rowKernel(name, wgsl, bindings, select.params, wg, wg * 8, select.outRows);
 }

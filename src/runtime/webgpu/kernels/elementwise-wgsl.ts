@@ -126,6 +126,28 @@ export function flatKernel(
   };
 }
 
+/** A row kernel: one workgroup of `wg` threads per row, `rows` rows (a size expression). */
+export function rowKernel(
+  name: string,
+  wgsl: string,
+  bindings: Kernel["bindings"],
+  params: Kernel["params"],
+  wg: number,
+  workgroupStorageBytes: number,
+  rows: string,
+): Kernel {
+  return {
+    name,
+    wgsl,
+    entryPoint: "main",
+    bindings,
+    workgroupSize: [wg, 1, 1],
+    workgroupStorageBytes,
+    dispatch: [{ expr: rows, divisor: 1 }, 1, 1],
+    params,
+  };
+}
+
 /** The activations the kernels can apply elementwise (the reference's `activations`). */
 export type Activation = "gelu" | "gelu_tanh" | "relu" | "silu" | "tanh";
 

@@ -25,6 +25,7 @@ import {
   rowWorkgroupSize,
   type Activation,
   type StorageDecl,
+  rowKernel,
 } from "./elementwise-wgsl.ts";
 
 /** An expert's activation: a plain one (D → act(up) → D) or a gated one (act(gate) · up). */
@@ -198,16 +199,7 @@ ${
   }
 }
 `;
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [wg, 1, 1],
-    workgroupStorageBytes: chunk * 4 + (stagedX ? d * 4 : 0),
-    dispatch: [{ expr: "rows", divisor: 1 }, 1, 1],
-    params,
-  };
+  return rowKernel(name, wgsl, bindings, params, wg, chunk * 4 + (stagedX ? d * 4 : 0), "rows");
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   f32Literal,
   rowWorkgroupSize,
   type StorageDecl,
+  rowKernel,
 } from "./elementwise-wgsl.ts";
 import { reductionStorageBytes, workgroupReductionsWgsl } from "./norm-reduction.ts";
 
@@ -158,14 +159,5 @@ export function normKernel(options: NormOptions): Kernel {
     decls,
     "v[i] = x[base + c];",
   );
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [wg, 1, 1],
-    workgroupStorageBytes: reductionStorageBytes(wg),
-    dispatch: [{ expr: "rows", divisor: 1 }, 1, 1],
-    params,
-  };
+  return rowKernel(name, wgsl, bindings, params, wg, reductionStorageBytes(wg), "rows");
 }

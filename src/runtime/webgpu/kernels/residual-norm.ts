@@ -10,6 +10,7 @@ import {
   f32Literal,
   rowWorkgroupSize,
   type StorageDecl,
+  rowKernel,
 } from "./elementwise-wgsl.ts";
 import { checkNormOptions, normWeightDecls, rowNormModule, type NormOptions } from "./norm.ts";
 import { reductionStorageBytes } from "./norm-reduction.ts";
@@ -69,14 +70,5 @@ export function residualNormKernel(options: ResidualNormOptions): Kernel {
     decls,
     `v[i] = x[base + c] + branch[base + c];${store}`,
   );
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [wg, 1, 1],
-    workgroupStorageBytes: reductionStorageBytes(wg),
-    dispatch: [{ expr: "rows", divisor: 1 }, 1, 1],
-    params,
-  };
+  return rowKernel(name, wgsl, bindings, params, wg, reductionStorageBytes(wg), "rows");
 }

@@ -10,6 +10,7 @@ import {
   declareBindings,
   f32Literal,
   rowWorkgroupSize,
+  rowKernel,
 } from "./elementwise-wgsl.ts";
 import { reductionStorageBytes, workgroupReductionsWgsl } from "./norm-reduction.ts";
 
@@ -83,14 +84,5 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   }
 }
 `;
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [wg, 1, 1],
-    workgroupStorageBytes: reductionStorageBytes(wg),
-    dispatch: [{ expr: "rows", divisor: 1 }, 1, 1],
-    params,
-  };
+  return rowKernel(name, wgsl, bindings, params, wg, reductionStorageBytes(wg), "rows");
 }

@@ -8,7 +8,7 @@
 
 import type { Kernel } from "../kernel.ts";
 import { logitRows, RANKING_WGSL, type LogitRows } from "./argmax.ts";
-import { constU32, declareBindings, rowWorkgroupSize } from "./elementwise-wgsl.ts";
+import { constU32, declareBindings, rowWorkgroupSize, rowKernel } from "./elementwise-wgsl.ts";
 
 /** The largest k the kernel takes (its per-thread lists live in registers). */
 export const MAX_TOP_K = 64;
@@ -134,14 +134,5 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   }
 }
 `;
-  return {
-    name,
-    wgsl,
-    entryPoint: "main",
-    bindings,
-    workgroupSize: [wg, 1, 1],
-    workgroupStorageBytes: wg * 16,
-    dispatch: [{ expr: select.outRows, divisor: 1 }, 1, 1],
-    params: select.params,
-  };
+  return rowKernel(name, wgsl, bindings, select.params, wg, wg * 16, select.outRows);
 }
