@@ -9,6 +9,7 @@ import { softmaxInPlace } from "../../src/runtime/reference/math.ts";
 import type { Tensor } from "../../src/runtime/tensor.ts";
 import { acquireNodeDevice, NoAdapterError } from "../../src/runtime/webgpu/device.ts";
 import type { Kernel } from "../../src/runtime/webgpu/kernel.ts";
+import { unrolledAttentionKernel } from "../../src/runtime/webgpu/kernels/attention-unrolled.ts";
 import {
   attentionKernel,
   type AttentionOptions,
@@ -233,8 +234,10 @@ function bindings(c: Case, x: Inputs): Record<string, Float32Array | Uint32Array
   };
 }
 
-async function runPrefill(c: Case, x: Inputs): Promise<Float32Array> {
-  const kernel = attentionKernel({ ...options(c), ...(c.tile ? { tile: c.tile } : {}) });
+async function runPrefill(c: Case, x: Inputs, unrolled = false): Promise<Float32Array> {
+  const kernel = unrolled
+    ? unrolledAttentionKernel(options(c))
+    : attentionKernel({ ...options(c), ...(c.tile ? { tile: c.tile } : {}) });
   return (await runKernel(gpu!.device, kernel, bindings(c, x), sizes(c)))["out"]!;
 }
 
@@ -406,6 +409,28 @@ describe.skipIf(!gpu)("flash attention (prefill) equals the reference", () => {
     const want = reference(c, x);
     expect(want.subarray(0, c.seq * c.heads * c.headDim).every((v) => v === 0)).toBe(true);
     expectClose(await runPrefill(c, x), want);
+  });
+});
+
+describe.skipIf(!gpu)("unrolled attention (CPU adapters) equals the reference", () => {
+  [...prefillCases, ...decodeCases].forEach((c, n) => {
+    it(label({ ...c, tile: undefined }), async () => {
+      const x = makeInputs(c, 300 + n);
+      expectClose(await runPrefill(c, x, true), reference(c, x));
+    });
+  });
+
+  it("gives 0 for a query whose keys are all masked", async () => {
+    const c: Case = { ...base, heads: 4, kvHeads: 2, headDim: 16, seq: 5, past: 3, padding: true };
+    const x = makeInputs(c, 8);
+    x.mask.fill(0, 0, keyCount(c));
+    expectClose(await runPrefill(c, x, true), reference(c, x));
+  });
+
+  it("walks several workgroups of query slots with a GQA group", async () => {
+    const c: Case = { ...base, heads: 6, kvHeads: 2, headDim: 8, seq: 50, past: 7, rope: true };
+    const x = makeInputs(c, 9);
+    expectClose(await runPrefill(c, x, true), reference(c, x));
   });
 });
 
@@ -629,6 +654,7 @@ describe("attention kernels (no device needed)", () => {
       expect(large.workgroupStorageBytes).toBe(small.workgroupStorageBytes);
       expect(large.workgroupStorageBytes).toBeLessThanOrEqual(16384);
     }
+    expect(unrolledAttentionKernel({ ...o, maxLen: 8192 }).workgroupStorageBytes).toBe(0);
   });
 
   it("declare the documented bindings and params", () => {
@@ -649,6 +675,8 @@ describe("attention kernels (no device needed)", () => {
     ]);
     const cross = { ...o, causal: false, ropeTheta: null, cross: true };
     expect(attentionKernel(cross).params.map((p) => p.value)).toEqual(["seq", 0, "src_len"]);
+    expect(unrolledAttentionKernel(withBias).bindings).toEqual(attentionKernel(withBias).bindings);
+    expect(unrolledAttentionKernel(cross).params).toEqual(attentionKernel(cross).params);
     expect(decodeAttentionKernel({ ...o, chunk: 16 }).bindings.at(-1)!.name).toBe("partials");
     expect(decodeAttentionKernel(o).bindings.at(-1)!.name).toBe("out");
     expect(decodeCombineKernel({ ...o, chunk: 16 }).bindings.map((b) => b.name)).toEqual([
@@ -664,6 +692,8 @@ describe("attention kernels (no device needed)", () => {
     expect(() => attentionKernel({ ...o, kvHeads: 3 })).toThrow(/multiple of kvHeads/);
     expect(() => attentionKernel({ ...o, tile: { keysPerLane: 64 } })).toThrow(/workgroup memory/);
     expect(() => decodeCombineKernel(o)).toThrow(/unsplit/);
+    expect(() => unrolledAttentionKernel({ ...o, kvHeads: 3 })).toThrow(/multiple of kvHeads/);
+    expect(() => unrolledAttentionKernel(o, { rows: 9, threads: 16 })).toThrow(/tile.rows/);
   });
 
   it.runIf(gpu)("stay within the tolerance (worst error so far is reported)", () => {

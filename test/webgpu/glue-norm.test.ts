@@ -26,6 +26,9 @@ const NORMS: NormOptions[] = [
   { kind: "layernorm", d: 0, eps: 1e-5 },
   { kind: "layernorm", d: 0, eps: 1e-6, bias: false },
   { kind: "rmsnorm", d: 0, eps: 1e-5 },
+  { kind: "layernorm", d: 0, eps: 1e-5, threadPerRow: 16 },
+  { kind: "layernorm", d: 0, eps: 1e-6, bias: false, threadPerRow: 4 },
+  { kind: "rmsnorm", d: 0, eps: 1e-5, threadPerRow: 16 },
 ];
 
 /** The reference norm of [rows, d] values. */
@@ -48,7 +51,10 @@ describe.skipIf(!device)("norm kernels vs the reference", () => {
   afterAll(() => log.report("norms"));
 
   for (const base of NORMS) {
-    const label = `${base.kind}${base.bias === false ? " (no bias)" : ""}`;
+    const layout = base.threadPerRow
+      ? `, one thread per row (${base.threadPerRow} a workgroup)`
+      : "";
+    const label = `${base.kind}${base.bias === false ? " (no bias)" : ""}${layout}`;
     it(`${label} at widths ${WIDTHS.join(", ")} and rows ${ROWS.join(", ")}`, async () => {
       const next = uniform(11);
       for (const d of WIDTHS) {
@@ -69,7 +75,7 @@ describe.skipIf(!device)("norm kernels vs the reference", () => {
   }
 
   const SUMS: ResidualSum[] = ["separate", "in-place", "none"];
-  for (const base of NORMS) {
+  for (const base of NORMS.filter((norm) => norm.threadPerRow === undefined)) {
     for (const sum of SUMS) {
       const label = `residual + ${base.kind}${base.bias === false ? " (no bias)" : ""}, sum ${sum}`;
       it(label, async () => {

@@ -14,7 +14,10 @@ import {
   type ActivationName,
 } from "../../src/runtime/webgpu/kernels/activations.wgsl.ts";
 import {
+  CPU_DECODE_MATMUL_TILE,
+  CPU_GATED_MATMUL_TILE,
   CPU_MATMUL_TILE,
+  CPU_SMALL_MATMUL_TILE,
   chooseMatmulTile,
   DEFAULT_MATMUL_TILE,
   defaultMatmulTile,
@@ -118,15 +121,24 @@ afterAll(() => {
 });
 
 /**
- * The tiles the correctness tests run. On SwiftShader a kernel's first dispatch compiles it, and
- * the default tile (128 invocations of 8×4 outputs, staged) takes ~2–4 s to compile there against ~0.2 s for the
- * small ones, so the default tile runs a few cases and the small staged tile (same code paths)
- * and the unstaged CPU tile run the rest.
+ * The tiles the correctness tests run. On SwiftShader a kernel's first dispatch compiles it, in
+ * time that grows with the tile's unrolled code: the default tile (128 invocations of 8×4 outputs,
+ * staged) takes ~2–4 s and the large CPU tiles 1–2 s, against ~0.2 s for the small ones. So the
+ * small tiles run every shape, and the default and large CPU tiles a sample.
  */
 const TILES: [string, MatmulTile][] = [
   ["small staged tile", SMALL_TILE],
-  ["unstaged CPU tile", CPU_MATMUL_TILE],
+  ["CPU tile for small matmuls", CPU_SMALL_MATMUL_TILE],
+  ["CPU decode tile", CPU_DECODE_MATMUL_TILE],
 ];
+
+/** (k, n) pairs for the large tiles: scalar loads, ragged n, one column, a full tile. */
+const LARGE_TILE_PAIRS = [
+  [13, 7],
+  [5, 33],
+  [64, 1],
+  [96, 128],
+] as const;
 
 describe.skipIf(!gpu)("matmulKernel on WebGPU", () => {
   // Every (k, n) pair at every rows count; activation and bias rotate across the pairs.
@@ -146,6 +158,16 @@ describe.skipIf(!gpu)("matmulKernel on WebGPU", () => {
       }
     });
   }
+
+  it("shapes with the large CPU tiles, plain and gated", async () => {
+    for (const [i, [k, n]] of LARGE_TILE_PAIRS.entries()) {
+      const activation = ACTIVATION_NAMES[i % ACTIVATION_NAMES.length]!;
+      const plain = { name: `large_${k}_${n}`, k, n, bias: i % 2 === 0, activation };
+      await check({ ...plain, tile: CPU_MATMUL_TILE }, [...ROWS, 65], i);
+      const gated = { ...plain, name: `large_gated_${k}_${n}`, gated: "swiglu" as const };
+      await check({ ...gated, activation: "none", tile: CPU_GATED_MATMUL_TILE }, [3, 40], i);
+    }
+  });
 
   it("shapes with the default tile", async () => {
     // Scalar loads with a ragged n; vec4 loads with a ragged last k step (72 % 16 = 8).
@@ -192,7 +214,7 @@ describe.skipIf(!gpu)("matmulKernel on WebGPU", () => {
   });
 
   it("residual add and scale in the epilogue", async () => {
-    const [[, small], [, cpu]] = TILES as [[string, MatmulTile], [string, MatmulTile]];
+    const [small, cpu] = [SMALL_TILE, CPU_MATMUL_TILE];
     await check(
       { name: "res", k: 64, n: 128, bias: true, activation: "none", residual: true, tile: small },
       [1, 17],
@@ -356,13 +378,24 @@ describe("matmulKernel output", () => {
   });
 
   it("every candidate and default tile fits WebGPU's baseline limits, plain and gated", () => {
-    for (const tile of [...MATMUL_TILE_CANDIDATES, DEFAULT_MATMUL_TILE, CPU_MATMUL_TILE]) {
+    const cpuTiles = [
+      CPU_MATMUL_TILE,
+      CPU_GATED_MATMUL_TILE,
+      CPU_DECODE_MATMUL_TILE,
+      CPU_SMALL_MATMUL_TILE,
+    ];
+    for (const tile of [...MATMUL_TILE_CANDIDATES, DEFAULT_MATMUL_TILE, ...cpuTiles]) {
       expect(matmulTileProblem(tile, 1)).toBeUndefined();
       expect(matmulTileProblem(tile, 2)).toBeUndefined();
       expect(matmulWorkgroupBytes(tile, 2)).toBeLessThanOrEqual(16384);
     }
     expect(defaultMatmulTile("gpu")).toBe(DEFAULT_MATMUL_TILE);
     expect(defaultMatmulTile("cpu")).toBe(CPU_MATMUL_TILE);
+    expect(defaultMatmulTile("cpu", { weights: 128 * 384 })).toBe(CPU_SMALL_MATMUL_TILE);
+    expect(defaultMatmulTile("cpu", { weights: 256 * 256 })).toBe(CPU_MATMUL_TILE);
+    expect(defaultMatmulTile("cpu", { gated: true })).toBe(CPU_GATED_MATMUL_TILE);
+    expect(defaultMatmulTile("cpu", { gated: true, decode: true })).toBe(CPU_DECODE_MATMUL_TILE);
+    expect(defaultMatmulTile("gpu", { decode: true })).toBe(DEFAULT_MATMUL_TILE);
   });
 
   it("refuses bad options with a RangeError that says why", () => {

@@ -1,5 +1,6 @@
 import { dimFromJson, formatDim } from "../dims.ts";
 import type { TypedNode } from "../ir/schema.ts";
+import { unrolledAttentionKernel } from "../../runtime/webgpu/kernels/attention-unrolled.ts";
 import {
   attentionKernel,
   decodeAttentionKernel,
@@ -83,7 +84,7 @@ export function lowerAttention(
   const appendSizes = { seq: sourceSeq, past, rows: sourceRows, batch: "batch" };
   let q: number;
   let qRowStride: number | undefined;
-  const before = b.steps.length;
+  let memoryStepsFrom = b.steps.length;
   if (!cross) {
     // Self-attention: one matmul computes q | k | v side by side ([rows, (H + 2·KV)·hd]), with the
     // three weight matrices (and biases) concatenated into one buffer at load.
@@ -118,6 +119,7 @@ export function lowerAttention(
     qRowStride = width;
   } else {
     q = project("q", xBuffer, rows, d, heads * headDim);
+    memoryStepsFrom = b.steps.length; // q's projection (one or two dispatches) runs every step
     const kNew = project("k", sourceBuffer, sourceRows, sourceWidth, kvHeads * headDim);
     const vNew = project("v", sourceBuffer, sourceRows, sourceWidth, kvHeads * headDim);
     b.dispatch(
@@ -128,7 +130,7 @@ export function lowerAttention(
     );
   }
   // Cross-attention's memory K/V depend only on the encoder: compute them once (q is per step).
-  if (cross) for (let i = before + 1; i < b.steps.length; i++) b.steps[i]!.phase = "encoder";
+  if (cross) for (let i = memoryStepsFrom; i < b.steps.length; i++) b.steps[i]!.phase = "encoder";
 
   const options: AttentionOptions = {
     heads,
@@ -158,7 +160,11 @@ export function lowerAttention(
     batch: "batch",
     ...(cross ? { src_len: sourceSeq } : {}),
   };
-  const prefill = attentionKernel({ ...options, tile: defaultAttentionTile(b.target, headDim) });
+  // CPU adapters get the unrolled kernel (attention-unrolled.ts says why); GPUs the tiled one.
+  const prefill =
+    b.target === "cpu"
+      ? unrolledAttentionKernel(options)
+      : attentionKernel({ ...options, tile: defaultAttentionTile(b.target, headDim) });
   if (!cached) {
     b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node]);
   } else {

@@ -37,6 +37,8 @@ export class PlanBuilder {
     readonly encoderValues: ReadonlySet<number>,
     /** The adapter kind whose measured tiles the kernels use. */
     readonly target: "gpu" | "cpu" = "gpu",
+    /** The symbol of the positions a generation step feeds (1 while decoding), if the model generates. */
+    readonly step: string | null = null,
   ) {
     this.values = new Map(ir.values.map((v) => [v.id, v]));
     for (const node of ir.nodes) {

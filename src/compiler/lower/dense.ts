@@ -1,30 +1,77 @@
 import type { TypedNode } from "../ir/schema.ts";
 import type { ActivationName } from "../../runtime/webgpu/kernels/activations.wgsl.ts";
-import { matmulKernel, type MatmulGate } from "../../runtime/webgpu/kernels/matmul.ts";
-import { defaultMatmulTile } from "../../runtime/webgpu/kernels/matmul-tile.ts";
+import {
+  matmulKernel,
+  type MatmulGate,
+  type MatmulOptions,
+} from "../../runtime/webgpu/kernels/matmul.ts";
+import { defaultMatmulTile, type MatmulTile } from "../../runtime/webgpu/kernels/matmul-tile.ts";
 import { LoweringError, type PlanBuilder } from "./builder.ts";
 import type { Fusions } from "./fusions.ts";
 
-/** y = x Wᵀ (+ b) (act) (+ residual): one matmul dispatch; returns the buffer written. */
-export function matmul(
+/** One matmul of the plan: its operands (buffer ids), dims and epilogue. */
+interface MatmulDispatch {
+  x: number;
+  rows: string | number;
+  k: number;
+  n: number;
+  weights: number[];
+  biases: number[];
+  activation?: ActivationName;
+  gated?: MatmulGate;
+  residual?: number;
+  scale?: number;
+  out: number;
+}
+
+/**
+ * y = x Wᵀ (+ b) (act) (+ residual): one matmul dispatch (on CPU adapters, for a generating model,
+ * one for the prefill and one for decode steps); returns the buffer written.
+ */
+export function matmul(b: PlanBuilder, node: TypedNode, o: MatmulDispatch): number {
+  const buffers = [
+    o.x,
+    ...o.weights,
+    ...o.biases,
+    ...(o.residual !== undefined ? [o.residual] : []),
+    o.out,
+  ];
+  const use = { gated: o.gated !== undefined, weights: o.k * o.n };
+  // On CPU adapters a decode step (one row per sequence) gets its own small-rows tile.
+  const decodes = b.target === "cpu" && b.step !== null && mentions(o.rows, b.step);
+  if (!decodes) {
+    const kernel = matmulKernel(matmulOptions(b, o, defaultMatmulTile(b.target, use), ""));
+    b.dispatch(kernel, buffers, { rows: o.rows }, [node]);
+    return o.out;
+  }
+  for (const phase of ["prefill", "decode"] as const) {
+    const tile = defaultMatmulTile(b.target, { ...use, decode: phase === "decode" });
+    const suffix = phase === "decode" ? "_decode" : "";
+    b.dispatch(
+      matmulKernel(matmulOptions(b, o, tile, suffix)),
+      buffers,
+      { rows: o.rows },
+      [node],
+      phase,
+    );
+  }
+  return o.out;
+}
+
+/** Whether a size expression uses a symbol. */
+function mentions(expr: string | number, symbol: string): boolean {
+  return typeof expr === "string" && new RegExp(`\\b${symbol}\\b`).test(expr);
+}
+
+/** The matmul kernel options of one dispatch; the name tells the epilogue and the tile apart. */
+function matmulOptions(
   b: PlanBuilder,
-  node: TypedNode,
-  o: {
-    x: number;
-    rows: string | number;
-    k: number;
-    n: number;
-    weights: number[];
-    biases: number[];
-    activation?: ActivationName;
-    gated?: MatmulGate;
-    residual?: number;
-    scale?: number;
-    out: number;
-  },
-): number {
-  const kernel = matmulKernel({
-    name: `matmul_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}${b.target === "cpu" ? "_cpu" : ""}`,
+  o: MatmulDispatch,
+  tile: Readonly<MatmulTile>,
+  suffix: string,
+): MatmulOptions {
+  return {
+    name: `matmul_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}${b.target === "cpu" ? "_cpu" : ""}${suffix}`,
     k: o.k,
     n: o.n,
     bias: o.biases.length > 0,
@@ -32,15 +79,8 @@ export function matmul(
     ...(o.gated ? { gated: o.gated } : {}),
     ...(o.residual !== undefined ? { residual: true } : {}),
     ...(o.scale !== undefined ? { scale: o.scale } : {}),
-    tile: defaultMatmulTile(b.target),
-  });
-  b.dispatch(
-    kernel,
-    [o.x, ...o.weights, ...o.biases, ...(o.residual !== undefined ? [o.residual] : []), o.out],
-    { rows: o.rows },
-    [node],
-  );
-  return o.out;
+    tile,
+  };
 }
 
 /** The residual a node's output is added to, when that add can be folded into its last matmul. */

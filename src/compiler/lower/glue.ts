@@ -95,6 +95,9 @@ function singleNonPositionConsumer(b: PlanBuilder, id: number): TypedNode | unde
   return list.length === 1 ? list[0] : undefined;
 }
 
+/** Rows per workgroup of the one-thread-per-row norms on CPU adapters (see norm.ts). */
+const CPU_NORM_ROWS_PER_WORKGROUP = 16;
+
 export function lowerNorm(b: PlanBuilder, node: TypedNode): void {
   const x = node.inputs["x"]!;
   const d = b.width(x);
@@ -105,6 +108,7 @@ export function lowerNorm(b: PlanBuilder, node: TypedNode): void {
       d,
       eps: node.attrs["eps"] as number,
       ...(node.op === "layernorm" ? { bias } : {}),
+      ...(b.target === "cpu" ? { threadPerRow: CPU_NORM_ROWS_PER_WORKGROUP } : {}),
     }),
     [
       b.value(x, `value.${x}`),

@@ -95,6 +95,7 @@ export function lowerToPlan(
     max,
     independentOf(ir, stepInput?.name),
     options.target ?? "gpu",
+    step,
   );
   for (const input of ir.inputs) builder.value(input.value, input.name);
   const fusions: Fusions = { absorbed: new Set() };

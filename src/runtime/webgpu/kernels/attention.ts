@@ -159,7 +159,8 @@ interface Plan {
   output: "out" | "partials";
 }
 
-function checkOptions(fn: string, o: AttentionOptions): void {
+/** Throws RangeError when the options cannot be generated (shared by every attention kernel). */
+export function checkAttentionOptions(fn: string, o: AttentionOptions): void {
   for (const [name, value] of Object.entries({
     heads: o.heads,
     kvHeads: o.kvHeads,
@@ -193,12 +194,45 @@ function keysExpr(o: AttentionOptions): string {
   return o.cross ? "src_len" : "past + seq";
 }
 
-function attentionParams(o: AttentionOptions): Kernel["params"] {
+/** The params uniform of every attention kernel: seq, past, keys. */
+export function attentionParams(o: AttentionOptions): Kernel["params"] {
   return [
     { name: "seq", value: "seq" },
     { name: "past", value: o.cross ? 0 : "past" },
     { name: "keys", value: keysExpr(o) },
   ];
+}
+
+/** The RoPE prelude of a kernel that rotates q: HALF4, the inverse frequencies, sin/cos. */
+export function ropePrelude(o: AttentionOptions): string[] {
+  const hd4 = o.headDim / 4;
+  const inv = ropeInverseFrequencies(o.headDim, o.ropeTheta!);
+  const vecs = Array.from(
+    { length: hd4 / 2 },
+    (_, j) =>
+      `vec4<f32>(${inv
+        .slice(4 * j, 4 * j + 4)
+        .map(f32Literal)
+        .join(", ")})`,
+  );
+  return [
+    `const HALF4: u32 = ${hd4 / 2}u; // HD4 / 2: vec4 j rotates with vec4 j + HALF4`,
+    `// ROPE_INV_FREQ[j][c] = theta^(-2(4j + c) / HEAD_DIM), theta = ${o.ropeTheta}, computed in float64`,
+    `const ROPE_INV_FREQ = array<vec4<f32>, ${hd4 / 2}>(${vecs.join(", ")});`,
+    "",
+    SINCOS_WGSL,
+  ];
+}
+
+/** The storage declarations of an attention kernel, in attentionBindings order. */
+export function attentionStorageWgsl(o: AttentionOptions, output: "out" | "partials"): string[] {
+  return attentionBindings(o, output)
+    .filter((b) => b.access !== "uniform")
+    .map((b, i) => {
+      const type = b.name === "mask" ? "u32" : b.name === "bias_table" ? "f32" : "vec4<f32>";
+      const access = b.access === "read" ? "read" : "read_write";
+      return `@group(0) @binding(${i + 1}) var<storage, ${access}> ${b.name}: array<${type}>;`;
+    });
 }
 
 /** The kernel's WGSL and its workgroup memory in bytes. */
@@ -261,37 +295,10 @@ function generate(o: AttentionOptions, plan: Plan): { wgsl: string; workgroupByt
       `const PER_PASS: u32 = ${perPass}u; // vec4 channels merged across lanes per pass`,
       `const PASSES: u32 = ${passes}u; // ceil(HD4 / PER_PASS)`,
     );
-  if (rope) {
-    const inv = ropeInverseFrequencies(headDim, o.ropeTheta!);
-    const vecs = Array.from(
-      { length: hd4 / 2 },
-      (_, j) =>
-        `vec4<f32>(${inv
-          .slice(4 * j, 4 * j + 4)
-          .map(f32Literal)
-          .join(", ")})`,
-    );
-    prelude.push(
-      `const HALF4: u32 = ${hd4 / 2}u; // HD4 / 2: vec4 j rotates with vec4 j + HALF4`,
-      `// ROPE_INV_FREQ[j][c] = theta^(-2(4j + c) / HEAD_DIM), theta = ${o.ropeTheta}, computed in float64`,
-      `const ROPE_INV_FREQ = array<vec4<f32>, ${hd4 / 2}>(${vecs.join(", ")});`,
-      "",
-      SINCOS_WGSL,
-    );
-  }
+  if (rope) prelude.push(...ropePrelude(o));
   if (positionBias) prelude.push("", bucketWgsl(positionBias, maxLen));
 
-  let binding = 1;
-  const declare = (access: string, name: string, type: string) =>
-    `@group(0) @binding(${binding++}) var<storage, ${access}> ${name}: ${type};`;
-  const bindings = [
-    declare("read", "q", "array<vec4<f32>>"),
-    declare("read", "k_cache", "array<vec4<f32>>"),
-    declare("read", "v_cache", "array<vec4<f32>>"),
-  ];
-  if (padding) bindings.push(declare("read", "mask", "array<u32>"));
-  if (positionBias) bindings.push(declare("read", "bias_table", "array<f32>"));
-  bindings.push(declare("read_write", plan.output, "array<vec4<f32>>"));
+  const bindings = attentionStorageWgsl(o, plan.output);
 
   const shared: string[] = [];
   if (plan.tiled) {
@@ -551,7 +558,10 @@ ${merge}
 }
 
 /** Bindings in binding order. */
-function bindingList(o: AttentionOptions, output: "out" | "partials"): Kernel["bindings"] {
+export function attentionBindings(
+  o: AttentionOptions,
+  output: "out" | "partials",
+): Kernel["bindings"] {
   const list: Kernel["bindings"] = [
     { name: "params", access: "uniform" },
     { name: "q", access: "read" },
@@ -574,6 +584,14 @@ function checkWorkgroup(fn: string, workgroup: number, bytes: number): void {
 }
 
 function nameOf(prefix: string, o: AttentionOptions, plan: Plan): string {
+  return attentionKernelName(prefix, o, [
+    `b${plan.block}r${plan.rows}x${plan.lanes}x${plan.keysPerLane}`,
+    plan.kind === "decode" ? `chunk${plan.chunk}` : "",
+  ]);
+}
+
+/** A kernel name that tells every option apart: prefix, dims, masks, then the tiling parts. */
+export function attentionKernelName(prefix: string, o: AttentionOptions, tiling: string[]): string {
   return [
     prefix,
     `h${o.heads}`,
@@ -588,8 +606,7 @@ function nameOf(prefix: string, o: AttentionOptions, plan: Plan): string {
     o.qRowStride !== undefined && o.qRowStride !== o.heads * o.headDim
       ? `qstride${o.qRowStride}`
       : "",
-    `b${plan.block}r${plan.rows}x${plan.lanes}x${plan.keysPerLane}`,
-    plan.kind === "decode" ? `chunk${plan.chunk}` : "",
+    ...tiling,
   ]
     .filter(Boolean)
     .join("_");
@@ -607,7 +624,7 @@ function nameOf(prefix: string, o: AttentionOptions, plan: Plan): string {
  * Dispatch: [ceil(seq · group / queries), kv_heads, batch].
  */
 export function attentionKernel(o: PrefillOptions): Kernel {
-  checkOptions("attentionKernel", o);
+  checkAttentionOptions("attentionKernel", o);
   const group = o.heads / o.kvHeads;
   const fallback = defaultAttentionTile("gpu", o.headDim);
   const lanes = o.tile?.lanes ?? fallback.lanes;
@@ -644,7 +661,7 @@ export function attentionKernel(o: PrefillOptions): Kernel {
     name: nameOf("attention", o, plan),
     wgsl,
     entryPoint: "main",
-    bindings: bindingList(o, "out"),
+    bindings: attentionBindings(o, "out"),
     workgroupSize: [threads, 1, 1],
     workgroupStorageBytes: workgroupBytes,
     dispatch: [{ expr: slots, divisor: block }, o.kvHeads, { expr: "batch", divisor: 1 }],
@@ -694,7 +711,7 @@ function decodePlan(o: DecodeOptions): Plan {
  * Dispatch: [ceil(keys / chunk) when split else 1, kv_heads, batch].
  */
 export function decodeAttentionKernel(o: DecodeOptions): Kernel {
-  checkOptions("decodeAttentionKernel", o);
+  checkAttentionOptions("decodeAttentionKernel", o);
   const plan = decodePlan(o);
   const { wgsl, workgroupBytes } = generate(o, plan);
   const threads = (plan.block / plan.rows) * plan.lanes;
@@ -705,7 +722,7 @@ export function decodeAttentionKernel(o: DecodeOptions): Kernel {
     name: nameOf("decode_attention", o, plan),
     wgsl,
     entryPoint: "main",
-    bindings: bindingList(o, plan.output),
+    bindings: attentionBindings(o, plan.output),
     workgroupSize: [threads, 1, 1],
     workgroupStorageBytes: workgroupBytes,
     dispatch: [splitAxis, o.kvHeads, { expr: "batch", divisor: 1 }],
@@ -729,7 +746,7 @@ export function decodePartialSize(o: DecodeOptions): number {
  * Bindings: params {keys}, partials, out (read_write). Dispatch: [heads, batch, 1].
  */
 export function decodeCombineKernel(o: DecodeOptions): Kernel {
-  checkOptions("decodeCombineKernel", o);
+  checkAttentionOptions("decodeCombineKernel", o);
   const { chunk, splits, split } = decodeSplit(o);
   if (!split)
     throw new RangeError(

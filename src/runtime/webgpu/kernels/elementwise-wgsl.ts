@@ -148,6 +148,20 @@ export function rowKernel(
   };
 }
 
+/**
+ * The entry point of a one-thread-per-row kernel over params.rows rows of `width` values: `row`
+ * and `base` (the row's first element) are set, and threads past the last row return.
+ */
+export function threadPerRowEntry(width: string): string {
+  return `@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let row = id.x;
+  if (row >= params.rows) {
+    return;
+  }
+  let base = row * ${width};`;
+}
+
 /** The activations the kernels can apply elementwise (the reference's `activations`). */
 export type Activation = "gelu" | "gelu_tanh" | "relu" | "silu" | "tanh";
 

@@ -10,9 +10,9 @@
  * portable choice for GPUs. CPU adapters differ: SwiftShader runs a workgroup's invocations as
  * coroutines that all yield at each barrier and gathers every lane's workgroup-memory load, so
  * staging costs more than it saves there; the register-blocked tiles without staging
- * (CPU_MATMUL_TILE) beat every staged tile at 512³ in most runs (by 1.3–2×; SwiftShader timings
- * on a shared 2-core machine are noisy, so measure before trusting a ranking).
- * `defaultMatmulTile(kind)` encodes that; `chooseMatmulTile(measure)` replaces the guess with a
+ * (CPU_MATMUL_TILE and its gated and decode forms) beat every staged tile at 512³ in most runs
+ * (SwiftShader timings on a shared 2-core machine are noisy, so measure before trusting a
+ * ranking). `defaultMatmulTile(kind, use)` encodes that; `chooseMatmulTile(measure)` replaces the guess with a
  * measurement over MATMUL_TILE_CANDIDATES (bench/matmul.ts does exactly that and prints it).
  */
 
@@ -67,11 +67,29 @@ export const DEFAULT_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
 });
 
 /**
- * The tile for CPU adapters (SwiftShader): 8×4 outputs per invocation, 4×8 invocations, read
- * straight from the storage buffers (no workgroup memory, no barriers). The fastest candidate at
- * 512³ on SwiftShader, on 2 cores (2.9 GFLOP/s) and on 16 (8.8 GFLOP/s).
+ * The tiles for CPU adapters (SwiftShader), read straight from the storage buffers (no workgroup
+ * memory, no barriers). SwiftShader gathers every vec4 a lane loads one component and one lane at
+ * a time, so what matters is multiply-adds per load: an invocation computing PR × PC outputs loads
+ * PR + PC vec4s per step along k for PR · PC dot products. 16 × 16 outputs (256 accumulators,
+ * spilled to the stack, which costs less than a gather) ran 512³ at 3.9 GFLOP/s against 2.0–2.9
+ * for 8 × 8 and 8 × 4 in the same runs on 2 cores (minimum of 7 calls; bench/matmul.ts).
  */
 export const CPU_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
+  rows: 32,
+  cols: 32,
+  k: 16,
+  perThreadRows: 16,
+  perThreadCols: 16,
+  staged: false,
+});
+
+/**
+ * The CPU tile for small matmuls: 8 × 4 outputs per invocation. SwiftShader compiles a kernel on
+ * its first dispatch, in time that grows with the unrolled code: about 0.2 s for this tile against
+ * 1–2 s for CPU_MATMUL_TILE, which a matmul of fewer than CPU_LARGE_MATMUL weights (k · n) would
+ * not win back.
+ */
+export const CPU_SMALL_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
   rows: 32,
   cols: 32,
   k: 16,
@@ -80,9 +98,48 @@ export const CPU_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
   staged: false,
 });
 
-/** The tile to use before anything is measured, by adapter kind (see the header). */
-export function defaultMatmulTile(kind: "gpu" | "cpu"): Readonly<MatmulTile> {
-  return kind === "cpu" ? CPU_MATMUL_TILE : DEFAULT_MATMUL_TILE;
+/** Weights (k · n) from which a matmul gets the large CPU tiles. */
+export const CPU_LARGE_MATMUL = 65536;
+
+/** The CPU tile for gated matmuls (gate and up): half the columns, the same 256 accumulators. */
+export const CPU_GATED_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
+  rows: 32,
+  cols: 16,
+  k: 16,
+  perThreadRows: 16,
+  perThreadCols: 8,
+  staged: false,
+});
+
+/**
+ * The CPU tile for decode steps (one row per sequence): one row per invocation, 16 columns, so no
+ * invocation computes rows that do not exist (a 16-row tile would waste 15/16 of its work).
+ */
+export const CPU_DECODE_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
+  rows: 1,
+  cols: 64,
+  k: 16,
+  perThreadRows: 1,
+  perThreadCols: 16,
+  staged: false,
+});
+
+/** What a matmul is used for, when choosing its tile. */
+export interface MatmulUse {
+  /** Two weight matrices (a gated MLP's gate and up). */
+  gated?: boolean;
+  /** A decode step: one row per sequence. */
+  decode?: boolean;
+  /** Elements of one weight matrix, k · n (absent: large). */
+  weights?: number;
+}
+
+/** The tile to use before anything is measured, by adapter kind and use (see the header). */
+export function defaultMatmulTile(kind: "gpu" | "cpu", use: MatmulUse = {}): Readonly<MatmulTile> {
+  if (kind === "gpu") return DEFAULT_MATMUL_TILE;
+  if (use.decode) return CPU_DECODE_MATMUL_TILE;
+  if (use.weights !== undefined && use.weights < CPU_LARGE_MATMUL) return CPU_SMALL_MATMUL_TILE;
+  return use.gated ? CPU_GATED_MATMUL_TILE : CPU_MATMUL_TILE;
 }
 
 /** Tiles worth measuring on a new device: all fit the baseline limits, plain and gated. */
@@ -94,7 +151,9 @@ export const MATMUL_TILE_CANDIDATES: readonly Readonly<MatmulTile>[] = Object.fr
   { rows: 128, cols: 64, k: 8, perThreadRows: 8, perThreadCols: 8 },
   { rows: 32, cols: 32, k: 32, perThreadRows: 8, perThreadCols: 8 },
   { rows: 32, cols: 32, k: 16, perThreadRows: 4, perThreadCols: 4, staged: false },
+  CPU_SMALL_MATMUL_TILE,
   CPU_MATMUL_TILE,
+  CPU_GATED_MATMUL_TILE,
 ]);
 
 const TILE_KEYS = new Set(["rows", "cols", "k", "perThreadRows", "perThreadCols", "staged"]);

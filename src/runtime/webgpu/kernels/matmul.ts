@@ -47,7 +47,10 @@ import {
 } from "./matmul-tile.ts";
 
 export {
+  CPU_DECODE_MATMUL_TILE,
+  CPU_GATED_MATMUL_TILE,
   CPU_MATMUL_TILE,
+  CPU_SMALL_MATMUL_TILE,
   chooseMatmulTile,
   DEFAULT_MATMUL_TILE,
   defaultMatmulTile,

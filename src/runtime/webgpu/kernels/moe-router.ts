@@ -5,7 +5,7 @@
  */
 
 import type { Kernel } from "../kernel.ts";
-import { constU32, declareBindings } from "./elementwise-wgsl.ts";
+import { constU32, declareBindings, threadPerRowEntry } from "./elementwise-wgsl.ts";
 
 export interface MoeRouterOptions {
   /** Experts E: the width of the router logits. */
@@ -52,13 +52,7 @@ ${constU32("K", topK, "experts chosen per row")}
 ${constU32("WG", ROUTER_WORKGROUP, "threads per workgroup; one thread per row")}
 
 ${decls}
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-  let row = id.x;
-  if (row >= params.rows) {
-    return;
-  }
-  let base = row * E;
+${threadPerRowEntry("E")}
   var chosen: array<f32, K>;
   // Pass k picks the best logit ordered after pass k-1's pick in (value desc, index asc) order.
   var prev_value = 0.0;

@@ -1,6 +1,10 @@
 /**
- * LayerNorm and RMSNorm over the last axis of [rows, d] activations: one workgroup per row, the
- * row held in registers (PER values per thread), statistics by workgroup tree reductions.
+ * LayerNorm and RMSNorm over the last axis of [rows, d] activations. Two layouts:
+ * - one workgroup per row (GPUs): the row held in registers (PER values per thread), statistics by
+ *   workgroup tree reductions;
+ * - one thread per row (`threadPerRow`, CPU adapters): each invocation walks its row serially, with
+ *   no workgroup memory and no barriers. SwiftShader runs a workgroup's invocations as coroutines
+ *   that all stop at every barrier, so the tree reductions cost more than the arithmetic there.
  */
 
 import type { Kernel } from "../kernel.ts";
@@ -12,6 +16,7 @@ import {
   rowWorkgroupSize,
   type StorageDecl,
   rowKernel,
+  threadPerRowEntry,
 } from "./elementwise-wgsl.ts";
 import { reductionStorageBytes, workgroupReductionsWgsl } from "./norm-reduction.ts";
 
@@ -26,6 +31,8 @@ export interface NormOptions {
   eps: number;
   /** LayerNorm only: whether there is a `bias` [d] (default true). RMSNorm has none. */
   bias?: boolean;
+  /** One thread per row, this many rows per workgroup (CPU adapters); absent: a workgroup per row. */
+  threadPerRow?: number;
 }
 
 /** Whether the norm reads a bias. */
@@ -39,6 +46,9 @@ export function checkNormOptions(options: NormOptions): void {
   if (!(options.eps >= 0)) throw new RangeError(`norm eps must be ≥ 0, got ${options.eps}`);
   if (options.kind === "rmsnorm" && options.bias === true)
     throw new RangeError("rmsnorm has no bias");
+  const perGroup = options.threadPerRow;
+  if (perGroup !== undefined && (!Number.isInteger(perGroup) || perGroup < 1 || perGroup > 256))
+    throw new RangeError(`norm threadPerRow must be an integer in 1..256, got ${perGroup}`);
 }
 
 /** The commented const prelude of a row norm. */
@@ -139,11 +149,11 @@ ${normalizeRowWgsl(options, "out")}
 /**
  * A LayerNorm or RMSNorm kernel over [rows, d].
  * Bindings: params {rows}, x [rows, d] (read), weight [d], bias [d] (LayerNorm with bias only),
- * out [rows, d] (read_write). Dispatch: one workgroup per row (rows ≤ 65535).
+ * out [rows, d] (read_write). Dispatch: one workgroup per row (rows ≤ 65535), or with
+ * `threadPerRow` ceil(rows / threadPerRow) workgroups.
  */
 export function normKernel(options: NormOptions): Kernel {
   checkNormOptions(options);
-  const wg = rowWorkgroupSize(options.d);
   const params = [{ name: "rows", value: "rows" }];
   const { bindings, wgsl: decls } = declareBindings(params, [
     { name: "x", access: "read", type: "f32", doc: "[rows, D] input" },
@@ -151,13 +161,82 @@ export function normKernel(options: NormOptions): Kernel {
     { name: "out", access: "read_write", type: "f32", doc: "[rows, D] normalised output" },
   ]);
   const bias = options.kind === "layernorm" && options.bias === false ? "_nobias" : "";
-  const name = `${options.kind}${bias}_d${options.d}_eps${f32Literal(options.eps)}`;
+  const perRow = options.threadPerRow;
+  const name = `${options.kind}${bias}_d${options.d}_eps${f32Literal(options.eps)}${perRow ? `_t${perRow}` : ""}`;
+  const what = `${options.kind === "layernorm" ? "LayerNorm" : "RMSNorm"} over the last axis of [rows, D]`;
+  if (perRow !== undefined)
+    return threadPerRowKernel(
+      name,
+      `${name}: ${what}, one thread per row.`,
+      { ...options, threadPerRow: perRow },
+      decls,
+      bindings,
+      params,
+    );
+  const wg = rowWorkgroupSize(options.d);
   const wgsl = rowNormModule(
-    `${name}: ${options.kind === "layernorm" ? "LayerNorm" : "RMSNorm"} over the last axis of [rows, D], one workgroup per row.`,
+    `${name}: ${what}, one workgroup per row.`,
     options,
     wg,
     decls,
     "v[i] = x[base + c];",
   );
   return rowKernel(name, wgsl, bindings, params, wg, reductionStorageBytes(wg), "rows");
+}
+
+/** The one-thread-per-row norm: three serial passes over the row (mean, centred variance, write). */
+function threadPerRowKernel(
+  name: string,
+  header: string,
+  options: NormOptions & { threadPerRow: number },
+  decls: string,
+  bindings: Kernel["bindings"],
+  params: Kernel["params"],
+): Kernel {
+  const layer = options.kind === "layernorm";
+  const shift = normHasBias(options) ? " + bias[c]" : "";
+  const wgsl = `// ${header}
+${constU32("D", options.d, "d: width of the normalised axis")}
+${constU32("WG", options.threadPerRow, "rows per workgroup, one thread each")}
+${constF32("INV_D", 1 / options.d, "1 / D")}
+${constF32("EPS", options.eps, "eps, inside the square root")}
+
+${decls}
+${threadPerRowEntry("D")}
+${
+  layer
+    ? `  var total = 0.0;
+  for (var c = 0u; c < D; c++) {
+    total += x[base + c];
+  }
+  let mean = total * INV_D;
+  var squares = 0.0;
+  for (var c = 0u; c < D; c++) {
+    let centred = x[base + c] - mean;
+    squares += centred * centred;
+  }
+  // biased variance, eps inside the square root`
+    : `  let mean = 0.0;
+  var squares = 0.0;
+  for (var c = 0u; c < D; c++) {
+    squares += x[base + c] * x[base + c];
+  }
+  // root of the mean square, eps inside the square root`
+}
+  let inv = inverseSqrt(squares * INV_D + EPS);
+  for (var c = 0u; c < D; c++) {
+    out[base + c] = (x[base + c] - mean) * inv * weight[c]${shift};
+  }
+}
+`;
+  return {
+    name,
+    wgsl,
+    entryPoint: "main",
+    bindings,
+    workgroupSize: [options.threadPerRow, 1, 1],
+    workgroupStorageBytes: 0,
+    dispatch: [{ expr: "rows", divisor: options.threadPerRow }, 1, 1],
+    params,
+  };
 }
