@@ -413,7 +413,7 @@ function bytes(elements: number): number {
 }
 
 /** A weight buffer's contents: its tensors concatenated, as f32. */
-function weightData(buffer: PlanBuffer, weights: WeightMap): Float32Array {
+function weightData(buffer: PlanBuffer, weights: WeightMap): Float32Array<ArrayBuffer> {
   const out = new Float32Array(buffer.maxElements);
   let offset = 0;
   for (const name of buffer.weights ?? []) {
