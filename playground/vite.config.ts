@@ -8,6 +8,4 @@ const repository = fileURLToPath(new URL("..", import.meta.url));
 export default defineConfig({
   root: here,
   server: { fs: { allow: [repository] } },
-  // The runtime's top-level await and BigInt need a recent browser, as WebGPU does.
-  build: { target: "es2022", outDir: fileURLToPath(new URL("../tmp/playground", import.meta.url)) },
 });
