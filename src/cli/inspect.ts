@@ -5,7 +5,7 @@
  * invalid (the diagnostics say what), 2 when DIR is not a directory.
  */
 import { statSync } from "node:fs";
-import { readBundle } from "../compiler/bundle/read.ts";
+import { readBundle } from "../compiler/bundle/directory.ts";
 import type { BundleKernel, BundleManifest } from "../compiler/bundle/manifest.ts";
 import { groupDigits } from "../compiler/device-profile/check.ts";
 import { bindingCounts, bufferBytes } from "../compiler/device-profile/requirements.ts";

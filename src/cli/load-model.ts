@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { readBundle } from "../compiler/bundle/read.ts";
+import { readBundle } from "../compiler/bundle/directory.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
 import type { KernelPlan } from "../compiler/plan/schema.ts";
 import { checkSpec } from "../compiler/compile.ts";

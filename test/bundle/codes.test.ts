@@ -5,7 +5,7 @@
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { readBundle } from "../../src/compiler/bundle/read.ts";
+import { readBundle } from "../../src/compiler/bundle/directory.ts";
 import { writeBundle } from "../../src/compiler/bundle/write.ts";
 import { BUILTIN_PROFILES } from "../../src/compiler/device-profile/builtins.ts";
 import { checkPlanAgainstProfile } from "../../src/compiler/device-profile/check.ts";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeBundle, kernelFileNames } from "../../src/compiler/bundle/encode.ts";
 import { BundleManifest } from "../../src/compiler/bundle/manifest.ts";
-import { readBundle } from "../../src/compiler/bundle/read.ts";
+import { readBundle } from "../../src/compiler/bundle/directory.ts";
 import { COMPILER_VERSION, FORMAT_VERSION } from "../../src/compiler/bundle/version.ts";
 import { nodeWriteOps, writeBundle, type WriteOps } from "../../src/compiler/bundle/write.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";

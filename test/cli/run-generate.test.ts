@@ -2,20 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
 import { encodeNpy } from "../../src/cli/npy.ts";
+import { runLoom } from "./run-loom.ts";
 
-async function loom(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    isTty: false,
-  });
-  expect(stderr + stdout).not.toMatch(/\n\s+at /);
-  return { code, stdout, stderr };
-}
+const loom = runLoom;
 
 const dir = mkdtempSync(join(tmpdir(), "loom-cli-"));
 

@@ -2,7 +2,6 @@
  * Building a bundle in memory: the manifest and every file's bytes, ready to be written. Pure
  * (no file system), so writing, reading and tests share it.
  */
-import { createHash } from "node:crypto";
 import type { DeviceProfile } from "../device-profile/schema.ts";
 import { planRequirements } from "../device-profile/requirements.ts";
 import type { TypedIr } from "../ir/schema.ts";
@@ -12,6 +11,7 @@ import { declaredWeights } from "../../runtime/weights/declared.ts";
 import { LAYOUT_METADATA_KEY } from "../../runtime/weights/layouts/index.ts";
 import { writeSafetensors } from "../../runtime/weights/safetensors.ts";
 import { MANIFEST_FILE, WEIGHTS_FILE, type BundleKernel, type BundleManifest } from "./manifest.ts";
+import { sha256 } from "./hash.ts";
 import { COMPILER_VERSION, FORMAT_NAME, FORMAT_VERSION } from "./version.ts";
 
 /** Everything a bundle is made from. */
@@ -36,11 +36,6 @@ export interface EncodedBundle {
   manifest: BundleManifest;
   /** manifest.json last, so a reader of a half-copied bundle finds no manifest. */
   files: { path: string; bytes: Uint8Array }[];
-}
-
-/** Lower-case hex SHA-256 of bytes or of a string's UTF-8. */
-export function sha256(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 /** Kernel names as file names: unsafe characters become `_`; names that collide (ignoring case) get `-2`, `-3`. */

@@ -2,11 +2,9 @@
  * Reading a bundle: the manifest validated with zod (every issue with its JSON path), the format
  * version, the hashes of the spec text, every WGSL file and the weights, the manifest's internal
  * consistency, then the weights bound to the IR. A bundle is untrusted input: reading never
- * throws; every problem is a diagnostic (E0610–E0614, and E05xx from the weights).
+ * throws; every problem is a diagnostic (E0610–E0614, and E05xx from the weights). No Node
+ * modules: a browser decodes bundles with this file too (directory.ts reads them from disk).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { describeIssue } from "../device-profile/json-issues.ts";
 import { bindingCounts, planRequirements } from "../device-profile/requirements.ts";
@@ -16,7 +14,7 @@ import type { Span } from "../source.ts";
 import type { Tensor } from "../../runtime/tensor.ts";
 import { declaredWeights } from "../../runtime/weights/declared.ts";
 import { loadWeights } from "../../runtime/weights/load.ts";
-import { sha256 } from "./encode.ts";
+import { sha256 } from "./hash.ts";
 import { BundleManifest, MANIFEST_FILE } from "./manifest.ts";
 import { COMPILER_VERSION, FORMAT_NAME, FORMAT_VERSION } from "./version.ts";
 
@@ -53,23 +51,6 @@ const LISTED = 20;
 
 const RECOMPILE =
   "recompile the bundle with `loom compile SPEC --out DIR` (the manifest holds the spec's text as source.text)";
-
-/** A bundle directory on disk. */
-export function directorySource(dir: string): BundleSource {
-  return {
-    location: dir,
-    pathOf: (file) => join(dir, file),
-    read: (file) => {
-      const buffer = readFileSync(join(dir, file));
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
-    },
-  };
-}
-
-/** Reads and checks the bundle directory `dir`. Never throws. */
-export function readBundle(dir: string): ReadBundleResult {
-  return decodeBundle(directorySource(dir));
-}
 
 /** Reads and checks a bundle from any source. Never throws. */
 export function decodeBundle(source: BundleSource): ReadBundleResult {
@@ -254,7 +235,7 @@ function decode(source: BundleSource): ReadBundleResult {
         (n) =>
           `${n}: recorded ${manifest.requirements.limits[n]}, the plan needs ${recomputed.limits[n]}`,
       ),
-      ...(isDeepStrictEqual(recomputed.features, manifest.requirements.features)
+      ...(sameList(recomputed.features, manifest.requirements.features)
         ? []
         : [
             `features: recorded [${manifest.requirements.features.join(", ")}], the WGSL enables [${recomputed.features.join(", ")}]`,
@@ -295,6 +276,10 @@ function decode(source: BundleSource): ReadBundleResult {
     manifest,
     diagnostics: bag.items,
   };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A file of the bundle, or undefined after reporting E0610. */

@@ -18,7 +18,17 @@ export interface AttentionConfig {
   scale: number;
   /** RoPE base, or null for none (rotate-half convention, as Hugging Face Llama). */
   ropeTheta: number | null;
+  /** Told each query's attention probabilities over the keys (attention maps). */
+  probe?: AttentionProbe;
 }
+
+/** Hears one query's softmax over the keys: batch row, query position, head, probabilities. */
+export type AttentionProbe = (
+  batch: number,
+  queryPosition: number,
+  head: number,
+  probabilities: Float64Array,
+) => void;
 
 export interface AttentionWeights {
   q: Tensor;
@@ -142,6 +152,7 @@ export function attention(
           scores[t] = dot * config.scale + (scoreBias ? scoreBias(h, queryPosition, t) : 0);
         }
         softmaxInPlace(scores, 0, keyCount);
+        config.probe?.(b, queryPosition, h, scores.slice(0, keyCount));
         for (let t = 0; t < keyCount; t++) {
           const p = scores[t]!;
           if (p === 0) continue;

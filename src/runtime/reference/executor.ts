@@ -1,6 +1,6 @@
 import type { TypedIr, TypedNode } from "../../compiler/ir/schema.ts";
 import type { Tensor } from "../tensor.ts";
-import type { KvCache } from "./attention.ts";
+import type { AttentionProbe, KvCache } from "./attention.ts";
 import { isTensor, OPS, type OpContext, type PositionBias, type Value } from "./ops.ts";
 
 /** Weights by full name (`h.0.attention.q.weight`), as float64 tensors. */
@@ -27,6 +27,8 @@ export function newDecodeState(): DecodeState {
 export class ReferenceExecutor {
   /** Value ids that change from one decode step to the next (they depend on the step input). */
   private readonly stepDependent = new Set<number>();
+  /** Hears every attention node's probabilities (by node name) while set: attention maps. */
+  attentionProbe?: (node: string, ...args: Parameters<AttentionProbe>) => void;
 
   constructor(
     readonly ir: TypedIr,
@@ -115,6 +117,9 @@ export class ReferenceExecutor {
       offset: this.stepDependent.has(node.output) ? state.offset : 0,
       cache,
       cacheFull,
+      ...(this.attentionProbe
+        ? { attentionProbe: this.attentionProbe.bind(undefined, node.name) }
+        : {}),
     };
   }
 }

@@ -3,6 +3,7 @@ import { sizeOf, zeros, type Tensor } from "../tensor.ts";
 import {
   attention,
   relativePositionBucket,
+  type AttentionProbe,
   type AttentionWeights,
   type KvCache,
   type ScoreBias,
@@ -39,6 +40,8 @@ export interface OpContext {
   cache: KvCache;
   /** Whether the cache already holds this cross-attention's keys (the encoder ran before). */
   cacheFull: boolean;
+  /** Hears this attention node's probabilities, when someone asked for them. */
+  attentionProbe?: AttentionProbe;
 }
 
 const attr = (ctx: OpContext, name: string) => ctx.node.attrs[name];
@@ -110,6 +113,7 @@ function runAttention(ctx: OpContext): Tensor {
       causal: attr(ctx, "causal") === true,
       scale: numberAttr(ctx, "scale"),
       ropeTheta: cross || typeof rope !== "number" ? null : rope,
+      ...(ctx.attentionProbe ? { probe: ctx.attentionProbe } : {}),
     },
     ctx.cache,
     cross ? 0 : ctx.offset,

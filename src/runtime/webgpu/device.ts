@@ -1,5 +1,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { NoAdapterError, openDevice, type AcquiredDevice } from "./adapter.ts";
+
+export { NoAdapterError, type AcquiredDevice } from "./adapter.ts";
 
 /** Where Debian's chromium package puts SwiftShader, a CPU Vulkan driver Dawn can use. */
 const SWIFTSHADER_ICDS = ["/usr/lib/chromium/vk_swiftshader_icd.json"];
@@ -12,16 +15,6 @@ function hasGpuDevice(): boolean {
   } catch {
     return false;
   }
-}
-
-export class NoAdapterError extends Error {}
-
-export interface AcquiredDevice {
-  device: GPUDevice;
-  adapter: GPUAdapter;
-  /** "gpu" for a hardware adapter, "cpu" for SwiftShader. */
-  kind: "gpu" | "cpu";
-  description: string;
 }
 
 let navigatorGpu: GPU | undefined;
@@ -70,30 +63,5 @@ export async function acquireNodeDevice(
       ].join("\n"),
     );
   }
-  const wanted: GPUFeatureName[] = ["timestamp-query", "shader-f16"];
-  const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
-  const limits = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredFeatures,
-    requiredLimits: {
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
-      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
-    },
-  });
-  const info = adapter.info;
-  const cpu =
-    /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`) ||
-    process.env["VK_ICD_FILENAMES"] === swiftshader;
-  return {
-    device,
-    adapter,
-    kind: cpu ? "cpu" : "gpu",
-    description:
-      [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(" / ") ||
-      "unknown adapter",
-  };
+  return openDevice(adapter, process.env["VK_ICD_FILENAMES"] === swiftshader);
 }

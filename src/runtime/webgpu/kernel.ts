@@ -53,7 +53,10 @@ export function workgroupCounts(
 }
 
 /** The `params` uniform's bytes (u32 each, padded to 16 bytes) at the given runtime sizes. */
-export function paramBytes(kernel: Kernel, sizes: Readonly<Record<string, number>>): Uint32Array {
+export function paramBytes(
+  kernel: Kernel,
+  sizes: Readonly<Record<string, number>>,
+): Uint32Array<ArrayBuffer> {
   const words = new Uint32Array(Math.max(4, Math.ceil(kernel.params.length / 4) * 4));
   kernel.params.forEach((p, i) => (words[i] = evaluateSize(p.value, sizes)));
   return words;

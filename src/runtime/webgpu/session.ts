@@ -378,6 +378,24 @@ export class WebGpuModel {
     return result;
   }
 
+  /** A plan buffer's contents now, by name: views of intermediate data such as attention maps. */
+  async readBuffer(name: string): Promise<Float32Array> {
+    const buffer = this.plan.buffers.find((b) => b.name === name);
+    if (!buffer) throw new RangeError(`the plan has no buffer \`${name}\``);
+    const size = bytes(buffer.maxElements);
+    const staging = this.device.createBuffer({
+      size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(this.storage.get(buffer.id)!, 0, staging, 0, size);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const data = new Float32Array(staging.getMappedRange().slice(0, buffer.maxElements * 4));
+    staging.destroy();
+    return data;
+  }
+
   /** Frees every GPU buffer. */
   destroy(): void {
     for (const buffer of new Set(this.storage.values())) buffer.destroy();
@@ -395,7 +413,7 @@ function bytes(elements: number): number {
 }
 
 /** A weight buffer's contents: its tensors concatenated, as f32. */
-function weightData(buffer: PlanBuffer, weights: WeightMap): Float32Array {
+function weightData(buffer: PlanBuffer, weights: WeightMap): Float32Array<ArrayBuffer> {
   const out = new Float32Array(buffer.maxElements);
   let offset = 0;
   for (const name of buffer.weights ?? []) {

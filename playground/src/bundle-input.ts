@@ -1,0 +1,67 @@
+/** Bundles from the user: a URL typed in, or a folder (or its files) dropped on the page. */
+import type { ReadBundleResult } from "../../src/compiler/bundle/read.ts";
+import { bundleFromFiles, fetchBundle } from "../../src/runtime/browser/bundle.ts";
+import type { ByteProgress } from "../../src/runtime/browser/fetch.ts";
+
+/** Every file under a dropped entry, with its path relative to what was dropped. */
+async function entryFiles(entry: FileSystemEntry): Promise<{ path: string; file: File }[]> {
+  if (entry.isFile)
+    return [
+      {
+        path: entry.fullPath.replace(/^\//, ""),
+        file: await new Promise<File>((resolve, reject) =>
+          (entry as FileSystemFileEntry).file(resolve, reject),
+        ),
+      },
+    ];
+  const reader = (entry as FileSystemDirectoryEntry).createReader();
+  const children: FileSystemEntry[] = [];
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) =>
+      reader.readEntries(resolve, reject),
+    );
+    if (batch.length === 0) break;
+    children.push(...batch);
+  }
+  return (await Promise.all(children.map(entryFiles))).flat();
+}
+
+/** Reads a drop: folders walked, files taken as they are. */
+export async function droppedBundle(data: DataTransfer): Promise<ReadBundleResult> {
+  const entries = [...data.items]
+    .map((item) => item.webkitGetAsEntry())
+    .filter((e): e is FileSystemEntry => e !== null);
+  const files =
+    entries.length > 0
+      ? (await Promise.all(entries.map(entryFiles))).flat()
+      : [...data.files].map((file) => ({ path: file.name, file }));
+  return bundleFromFiles(
+    await Promise.all(
+      files.map(async (f) => ({ path: f.path, bytes: new Uint8Array(await f.file.arrayBuffer()) })),
+    ),
+  );
+}
+
+/** Wires the URL field and the drop zone to `open`. */
+export function watchBundleInputs(
+  open: (read: () => Promise<ReadBundleResult>) => void,
+  progress: ByteProgress,
+): void {
+  const url = document.querySelector<HTMLInputElement>("#bundle-url")!;
+  document.querySelector("#bundle-fetch")!.addEventListener("click", () => {
+    if (url.value.trim())
+      open(() => fetchBundle(new URL(url.value.trim(), location.href).href, progress));
+  });
+  const zone = document.querySelector<HTMLElement>("#drop-zone")!;
+  zone.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    const data = e.dataTransfer;
+    if (data) open(() => droppedBundle(data));
+  });
+}

@@ -1,0 +1,32 @@
+/** The spec editor: CodeMirror 6 with Loom highlighting and the checker as its linter. */
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import { linter, lintGutter, type Diagnostic } from "@codemirror/lint";
+import { EditorState } from "@codemirror/state";
+import { EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
+import { loomHighlighting } from "./highlight.ts";
+
+/** An editor in `parent` that calls `check` with its text after each pause in typing. */
+export function createEditor(
+  parent: HTMLElement,
+  check: (text: string) => readonly Diagnostic[],
+): EditorView {
+  return new EditorView({
+    parent,
+    state: EditorState.create({
+      extensions: [
+        lineNumbers(),
+        history(),
+        highlightActiveLine(),
+        keymap.of([...defaultKeymap, ...historyKeymap]),
+        loomHighlighting,
+        lintGutter(),
+        linter((view) => [...check(view.state.doc.toString())], { delay: 300 }),
+      ],
+    }),
+  });
+}
+
+/** Replaces the editor's whole text (a new spec picked). */
+export function setText(view: EditorView, text: string): void {
+  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+}

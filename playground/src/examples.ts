@@ -1,0 +1,33 @@
+/** The specs/ examples, bundled into the page, and the trained weights that go with two of them. */
+import mobyWeights from "../../weights/tiny-gpt-moby.safetensors?url";
+import mnistWeights from "../../weights/tiny-vit-mnist.safetensors?url";
+
+const texts = import.meta.glob<string>("../../specs/**/*.loom", {
+  query: "?raw",
+  import: "default",
+  eager: true,
+});
+
+/** Every spec file by its path in the repository (`specs/tiny-gpt.loom`, `specs/blocks/llama.loom`). */
+export const SPEC_FILES: ReadonlyMap<string, string> = new Map(
+  Object.entries(texts).map(([path, text]) => [path.replace(/^(\.\.\/)+/, ""), text]),
+);
+
+/** Trained weights by spec path (the rest run with seeded weights). */
+export const TRAINED: Readonly<Record<string, string>> = {
+  "specs/tiny-gpt-moby.loom": mobyWeights,
+  "specs/tiny-vit-mnist.loom": mnistWeights,
+};
+
+/** The specs a user can pick: models, not the shared blocks; trained and tiny ones first. */
+export const PICKABLE = [...SPEC_FILES.keys()]
+  .filter((p) => !p.startsWith("specs/blocks/"))
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+
+function rank(path: string): number {
+  if (path in TRAINED) return 0;
+  return path.includes("/tiny-") ? 1 : 2;
+}
+
+/** The spec the page opens with. */
+export const FIRST_SPEC = "specs/tiny-gpt-moby.loom";

@@ -1,0 +1,129 @@
+/**
+ * The Loom playground: pick or edit a spec (checked as you type, with the CLI's diagnostics),
+ * see its architecture, compile it onto the tab's WebGPU device and generate text or classify a
+ * drawn digit, then look at the attention maps the device computed.
+ */
+import type { ReadBundleResult } from "../../src/compiler/bundle/read.ts";
+import { pageDevice } from "../../src/runtime/browser/open.ts";
+import { offerLayers, watchAttentionChoices } from "./attention-view.ts";
+import { watchBundleInputs } from "./bundle-input.ts";
+import { checkText, editorDiagnostics, renderReport } from "./check.ts";
+import { architectureSvg } from "./diagram.ts";
+import { classify, clearPad, enableDrawing, imageInput } from "./digit-pad.ts";
+import { createEditor, setText } from "./editor.ts";
+import { FIRST_SPEC, PICKABLE, SPEC_FILES } from "./examples.ts";
+import { canGenerate, offerGeneration, runGeneration } from "./generate-panel.ts";
+import { bundleReport, loadBundle, loadSpec, type PageModel } from "./load-model.ts";
+
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
+
+let path = FIRST_SPEC;
+let loaded: PageModel | undefined;
+
+/** The run panel's state, also read by the browser tests: loading, ready, running, done, error. */
+function status(state: string, message = ""): void {
+  $("#run").dataset["status"] = state;
+  $("#run-message").textContent = state === "error" ? message : "";
+  if (state !== "error") $("#load-status").textContent = message;
+}
+
+function progress(phase: string, fraction: number): void {
+  const bar = $<HTMLProgressElement>("#load-progress");
+  bar.hidden = false;
+  bar.value = fraction;
+  $("#load-status").textContent = `${phase} ${Math.round(100 * fraction)}%`;
+}
+
+function check(text: string) {
+  const result = checkText(path, text);
+  const report = $("#diagnostics");
+  report.textContent = renderReport(path, result);
+  report.classList.toggle("clean", result.diagnostics.length === 0);
+  const ir = result.models.find((m) => m.ir)?.ir;
+  if (ir) $("#diagram").innerHTML = architectureSvg(ir);
+  return editorDiagnostics(path, result.diagnostics);
+}
+
+/** Shows the panels a newly loaded model can use. */
+function show(model: PageModel): void {
+  loaded?.model.destroy();
+  loaded = model;
+  const generate = canGenerate(model);
+  $("#generate").hidden = generate !== true;
+  $("#digits").hidden = imageInput(model) === undefined;
+  if (generate === true) offerGeneration(model);
+  offerLayers(model);
+  $<HTMLProgressElement>("#load-progress").hidden = true;
+  const can = generate === true ? "" : imageInput(model) ? "" : ` — ${generate}`;
+  status("ready", `${model.ir.model} on ${model.acquired.description}, ${model.weightsNote}${can}`);
+}
+
+async function load(making: () => Promise<PageModel | string>): Promise<void> {
+  status("loading", "loading…");
+  $<HTMLButtonElement>("#compile").disabled = true;
+  try {
+    const made = await making();
+    if (typeof made === "string") status("error", made);
+    else show(made);
+  } catch (error) {
+    status("error", (error as Error).message);
+  } finally {
+    $<HTMLButtonElement>("#compile").disabled = false;
+  }
+}
+
+async function openBundle(read: () => Promise<ReadBundleResult>): Promise<void> {
+  await load(async () => {
+    const result = await read();
+    $("#bundle-diagnostics").textContent = bundleReport(result);
+    return loadBundle(result, progress);
+  });
+}
+
+async function busy(
+  task: (model: PageModel, report: (m: string) => void) => Promise<void>,
+): Promise<void> {
+  if (!loaded) return;
+  status("running");
+  let failed = false;
+  await task(loaded, (message) => {
+    failed = true;
+    status("error", message);
+  });
+  if (!failed) status("done", $("#load-status").textContent ?? "");
+}
+
+function start(): void {
+  const picker = $<HTMLSelectElement>("#spec-picker");
+  picker.replaceChildren(...PICKABLE.map((p) => new Option(p.replace(/^specs\//, ""), p)));
+  picker.value = path;
+  const editor = createEditor($("#editor"), check);
+  setText(editor, SPEC_FILES.get(path)!);
+  check(SPEC_FILES.get(path)!);
+  picker.addEventListener("change", () => {
+    path = picker.value;
+    setText(editor, SPEC_FILES.get(path)!);
+    check(SPEC_FILES.get(path)!);
+  });
+  $("#compile").addEventListener(
+    "click",
+    () => void load(() => loadSpec(path, editor.state.doc.toString(), progress)),
+  );
+  $("#generate-button").addEventListener("click", () => void busy(runGeneration));
+  $("#classify").addEventListener("click", () => void busy(classify));
+  $("#clear-pad").addEventListener("click", clearPad);
+  enableDrawing();
+  watchAttentionChoices();
+  watchBundleInputs(
+    (read) => void openBundle(read),
+    (received, total) => progress("download weights", total > 0 ? received / total : 0),
+  );
+  pageDevice().then(
+    (a) =>
+      ($("#adapter").textContent = `WebGPU: ${a.description}${a.kind === "cpu" ? " (CPU)" : ""}`),
+    (error: Error) => ($("#adapter").textContent = error.message),
+  );
+  status("idle");
+}
+
+start();
