@@ -7,6 +7,7 @@ import { checkSpec } from "../src/compiler/compile.ts";
 import { lowerToPlan } from "../src/compiler/lower/lower.ts";
 import type { Tensor } from "../src/runtime/tensor.ts";
 import { attentionKernel, defaultAttentionTile } from "../src/runtime/webgpu/kernels/attention.ts";
+import { unrolledAttentionKernel } from "../src/runtime/webgpu/kernels/attention-unrolled.ts";
 import { defaultMatmulTile } from "../src/runtime/webgpu/kernels/matmul-tile.ts";
 import { matmulKernel } from "../src/runtime/webgpu/kernels/matmul.ts";
 import { WebGpuModel } from "../src/runtime/webgpu/session.ts";
@@ -143,19 +144,22 @@ export async function runLoomWorkloads(
         out.set(a.subarray((h * S + s) * HD, (h * S + s + 1) * HD), (s * H + h) * HD);
     return out;
   };
+  const attentionOptions = {
+    heads: H,
+    kvHeads: H,
+    headDim: HD,
+    maxLen: S,
+    causal: false,
+    scale: 1 / Math.sqrt(HD),
+    ropeTheta: null,
+    padding: false,
+  };
+  // The kernel the compiler picks for this adapter kind (src/compiler/lower/attention.ts).
   const attention = await ResidentKernel.create(
     device,
-    attentionKernel({
-      heads: H,
-      kvHeads: H,
-      headDim: HD,
-      maxLen: S,
-      causal: false,
-      scale: 1 / Math.sqrt(HD),
-      ropeTheta: null,
-      padding: false,
-      tile: defaultAttentionTile(kind, HD),
-    }),
+    kind === "cpu"
+      ? unrolledAttentionKernel(attentionOptions)
+      : attentionKernel({ ...attentionOptions, tile: defaultAttentionTile(kind, HD) }),
     {
       q: rowsByHead(t["Q"]!),
       k_cache: rowsByHead(t["K"]!),
