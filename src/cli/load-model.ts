@@ -35,6 +35,8 @@ export interface LoadedModel {
   tokenizer?: Tokenizer;
   /** The kernel plan of a compiled bundle (a spec is lowered once the adapter is known). */
   plan?: KernelPlan;
+  /** The device profile the bundle's plan was compiled for. */
+  planProfile?: string;
   /** The spec's sources, for rendering diagnostics of later stages. */
   sources?: SourceSet;
 }
@@ -78,6 +80,7 @@ function loadBundle(dir: string, io: Io): LoadedModel | number {
     weights,
     metadata: manifest.tokenizer?.metadata ?? {},
     plan,
+    planProfile: manifest.deviceProfile,
     ...(tokenizer ? { tokenizer } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { profileTarget } from "../compiler/device-profile/builtins.ts";
 import type { WriteDtype } from "../runtime/weights/dtypes.ts";
 import { LAYOUTS, type LayoutOption } from "../runtime/weights/layouts/map.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
@@ -300,8 +301,7 @@ function program(io: Io, status: { code: number }): Command {
           ...(o.model ? { model: o.model } : {}),
         },
         io,
-        (ir, profile) =>
-          lowerToPlan(ir, { target: profile.name === "swiftshader" ? "cpu" : "gpu" }),
+        (ir, profile) => lowerToPlan(ir, { target: profileTarget(profile.name) }),
       );
     });
 

@@ -1,6 +1,7 @@
 import { acquireNodeDevice, NoAdapterError } from "../runtime/webgpu/device.ts";
 import { WebGpuModel } from "../runtime/webgpu/session.ts";
 import { EXIT, type Io } from "./io.ts";
+import { profileTarget } from "../compiler/device-profile/builtins.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
 import { SourceSet } from "../compiler/source.ts";
 import { report, type LoadedModel } from "./load-model.ts";
@@ -27,6 +28,13 @@ export async function openOnWebGpu(model: LoadedModel, io: Io): Promise<WebGpuMo
     `webgpu: ${acquired.description} (${acquired.kind === "cpu" ? "CPU, SwiftShader" : "GPU"})\n`,
   );
   let plan = model.plan;
+  if (plan && model.planProfile && profileTarget(model.planProfile) !== acquired.kind) {
+    // The IR travels in the bundle: kernels for this kind of adapter are a lowering away.
+    io.stderr(
+      `webgpu: the bundle's kernels were compiled for ${acquired.kind === "cpu" ? "GPUs" : "CPU adapters"} (device profile ${model.planProfile}); running kernels generated for this adapter instead (store them with \`loom compile --device-profile ${acquired.kind === "cpu" ? "swiftshader" : "webgpu-default"}\`)\n`,
+    );
+    plan = undefined;
+  }
   if (!plan) {
     const lowered = lowerToPlan(model.ir, { target: acquired.kind });
     report(lowered.diagnostics, model.sources ?? new SourceSet(), io);

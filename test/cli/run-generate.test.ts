@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
 import { encodeNpy } from "../../src/cli/npy.ts";
 import { runLoom } from "./run-loom.ts";
 
@@ -134,6 +135,31 @@ describe("loom run on WebGPU", () => {
     );
     expect(fromBundle.code).toBe(0);
     expect(fromBundle.stdout).toBe(reference.stdout);
+  });
+
+  it("runs a bundle compiled for the other kind of adapter with kernels lowered for this one, and says so", async () => {
+    const { kind } = await acquireNodeDevice();
+    const generated = /running kernels generated for this adapter instead/;
+    const reference = await loom(
+      "generate",
+      ..."specs/tiny-gpt.loom --init-seed 4 --backend cpu --tokens 1,2 --max-tokens 5".split(" "),
+    );
+    for (const profile of ["webgpu-default", "swiftshader"]) {
+      const bundle = join(dir, `bundle-${profile}`);
+      const compiled = await loom(
+        ..."compile specs/tiny-gpt.loom --init-seed 4 --device-profile".split(" "),
+        profile,
+        "-o",
+        bundle,
+      );
+      expect(compiled.code).toBe(0);
+      const run = await loom("generate", bundle, "--tokens", "1,2", "--max-tokens", "5");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(reference.stdout);
+      const matches = (profile === "swiftshader") === (kind === "cpu");
+      if (matches) expect(run.stderr).not.toMatch(generated);
+      else expect(run.stderr).toMatch(generated);
+    }
   });
 });
 

@@ -44,3 +44,11 @@ export const BUILTIN_PROFILES: Readonly<Record<string, DeviceProfile>> = {
 
 /** The profile used when none is given. */
 export const DEFAULT_PROFILE = "webgpu-default";
+
+/**
+ * The adapter kind whose kernels a plan checked against this profile uses: SwiftShader's profile
+ * gets the CPU kernels, every other profile the GPU ones.
+ */
+export function profileTarget(profileName: string): "gpu" | "cpu" {
+  return profileName === "swiftshader" ? "cpu" : "gpu";
+}

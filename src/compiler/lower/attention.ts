@@ -165,12 +165,13 @@ export function lowerAttention(
     b.target === "cpu"
       ? unrolledAttentionKernel(options)
       : attentionKernel({ ...options, tile: defaultAttentionTile(b.target, headDim) });
-  if (!cached) {
+  // The unrolled kernel also serves decode steps: one invocation walks the keys for the group's
+  // heads, and on SwiftShader that beats the split decode kernel's merge through workgroup memory.
+  if (!cached || b.target === "cpu") {
     b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node]);
   } else {
     b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node], "prefill");
-    // On SwiftShader one workgroup over every key beats splitting them (measured; see the kernel).
-    const decodeOptions = b.target === "cpu" ? { ...options, chunk: maxLen } : options;
+    const decodeOptions = options;
     const decode = decodeAttentionKernel(decodeOptions);
     if (decodeSplit(decodeOptions).split) {
       const partials = b.scratch(
