@@ -16,6 +16,7 @@ import { acquireNodeDevice } from "../src/runtime/webgpu/device.ts";
 import { type Kernel, paramBytes, workgroupCounts } from "../src/runtime/webgpu/kernel.ts";
 import {
   chooseMatmulTile,
+  describeTile,
   MATMUL_TILE_CANDIDATES,
   type MatmulTile,
 } from "../src/runtime/webgpu/kernels/matmul-tile.ts";
@@ -183,8 +184,7 @@ function maxRelError(got: Float32Array, reference: Float64Array): number {
 }
 
 const gflops = (ms: number) => FLOP / (ms * 1e6);
-const tileName = (t: MatmulTile) =>
-  `${t.rows}x${t.cols}${t.staged === false ? " unstaged" : `x${t.k}`} per-thread ${t.perThreadRows}x${t.perThreadCols}`;
+const tileName = describeTile;
 
 const { device, description, kind } = await acquireNodeDevice();
 console.log(`adapter: ${description} (${kind})`);

@@ -11,7 +11,7 @@ import { unrolledAttentionKernel } from "../src/runtime/webgpu/kernels/attention
 import { defaultMatmulTile } from "../src/runtime/webgpu/kernels/matmul-tile.ts";
 import { matmulKernel } from "../src/runtime/webgpu/kernels/matmul.ts";
 import { WebGpuModel } from "../src/runtime/webgpu/session.ts";
-import { ResidentKernel } from "./resident-kernel.ts";
+import { ResidentKernel } from "../src/runtime/webgpu/resident-kernel.ts";
 
 /** The peers' shared module: data generators, references, timing, FLOP counts. */
 export interface PeerCommon {

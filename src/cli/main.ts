@@ -7,6 +7,7 @@ import { runCheck, type DiagnosticFormat } from "./check.ts";
 import { runBench } from "./bench.ts";
 import { runCompile } from "./compile.ts";
 import { runInspect } from "./inspect.ts";
+import { runTune } from "./tune.ts";
 import { runFmt } from "./fmt.ts";
 import { runGenerate } from "./generate.ts";
 import { EXIT, processIo, type Io } from "./io.ts";
@@ -334,6 +335,17 @@ function program(io: Io, status: { code: number }): Command {
         },
         io,
       );
+    });
+
+  loom
+    .command("tune")
+    .description(
+      "measure the matmul tiles on this machine's WebGPU adapter and record the fastest for run, generate and bench",
+    )
+    .option("--runs <n>", "timed calls per tile (median)", positiveInteger("--runs"), 3)
+    .option("--json", "print JSON")
+    .action(async (o: { runs: number; json?: boolean }) => {
+      status.code = await runTune({ runs: o.runs, json: Boolean(o.json) }, io);
     });
 
   loom

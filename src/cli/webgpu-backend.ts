@@ -6,6 +6,7 @@ import { lowerToPlan } from "../compiler/lower/lower.ts";
 import { SourceSet } from "../compiler/source.ts";
 import { report, type LoadedModel } from "./load-model.ts";
 import { loadProgressBar } from "./progress.ts";
+import { recordedTiles } from "./tile-cache.ts";
 
 /**
  * Puts a loaded model on a WebGPU device (the machine's GPU, else SwiftShader). Says what to
@@ -36,7 +37,17 @@ export async function openOnWebGpu(model: LoadedModel, io: Io): Promise<WebGpuMo
     plan = undefined;
   }
   if (!plan) {
-    const lowered = lowerToPlan(model.ir, { target: acquired.kind });
+    const recorded = recordedTiles(acquired.description);
+    if (recorded && "problem" in recorded)
+      io.stderr(
+        `warning: the tile cache is ignored: ${recorded.problem}; run \`loom tune\` again\n`,
+      );
+    else if (recorded)
+      io.stderr(
+        `webgpu: matmul tiles measured on this adapter by \`loom tune\` (${recorded.measured})\n`,
+      );
+    const tiles = recorded && "tiles" in recorded ? { tiles: recorded.tiles } : {};
+    const lowered = lowerToPlan(model.ir, { target: acquired.kind, ...tiles });
     report(lowered.diagnostics, model.sources ?? new SourceSet(), io);
     if (!lowered.plan) return EXIT.errors;
     plan = lowered.plan;

@@ -2,6 +2,7 @@ import { type Dim, dimEvaluate, dimFromJson, dimMul, dimConst, formatDim } from 
 import type { TypedIr, TypedNode, ValueType } from "../ir/schema.ts";
 import type { KernelPlan } from "../plan/schema.ts";
 import type { Kernel, SizeExpr } from "../../runtime/webgpu/kernel.ts";
+import type { MatmulTiles } from "../../runtime/webgpu/kernels/matmul-tile.ts";
 
 type PlanBuffer = KernelPlan["buffers"][number];
 type PlanStep = KernelPlan["steps"][number];
@@ -39,6 +40,8 @@ export class PlanBuilder {
     readonly target: "gpu" | "cpu" = "gpu",
     /** The symbol of the positions a generation step feeds (1 while decoding), if the model generates. */
     readonly step: string | null = null,
+    /** Matmul tiles measured on the target device (`loom tune`), replacing the defaults by kind. */
+    readonly tiles?: MatmulTiles,
   ) {
     this.values = new Map(ir.values.map((v) => [v.id, v]));
     for (const node of ir.nodes) {

@@ -5,7 +5,7 @@ import {
   type MatmulGate,
   type MatmulOptions,
 } from "../../runtime/webgpu/kernels/matmul.ts";
-import { defaultMatmulTile, type MatmulTile } from "../../runtime/webgpu/kernels/matmul-tile.ts";
+import { matmulTileFor, type MatmulTile } from "../../runtime/webgpu/kernels/matmul-tile.ts";
 import { LoweringError, type PlanBuilder } from "./builder.ts";
 import type { Fusions } from "./fusions.ts";
 
@@ -37,15 +37,16 @@ export function matmul(b: PlanBuilder, node: TypedNode, o: MatmulDispatch): numb
     o.out,
   ];
   const use = { gated: o.gated !== undefined, weights: o.k * o.n };
-  // On CPU adapters a decode step (one row per sequence) gets its own small-rows tile.
-  const decodes = b.target === "cpu" && b.step !== null && mentions(o.rows, b.step);
+  // On CPU adapters, or with measured tiles, a decode step (one row per sequence) gets its own.
+  const decodes =
+    (b.target === "cpu" || b.tiles !== undefined) && b.step !== null && mentions(o.rows, b.step);
   if (!decodes) {
-    const kernel = matmulKernel(matmulOptions(b, o, defaultMatmulTile(b.target, use), ""));
+    const kernel = matmulKernel(matmulOptions(b, o, matmulTileFor(b.target, use, b.tiles), ""));
     b.dispatch(kernel, buffers, { rows: o.rows }, [node]);
     return o.out;
   }
   for (const phase of ["prefill", "decode"] as const) {
-    const tile = defaultMatmulTile(b.target, { ...use, decode: phase === "decode" });
+    const tile = matmulTileFor(b.target, { ...use, decode: phase === "decode" }, b.tiles);
     const suffix = phase === "decode" ? "_decode" : "";
     b.dispatch(
       matmulKernel(matmulOptions(b, o, tile, suffix)),
@@ -71,7 +72,7 @@ function matmulOptions(
   suffix: string,
 ): MatmulOptions {
   return {
-    name: `matmul_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}${b.target === "cpu" ? "_cpu" : ""}${suffix}`,
+    name: `matmul_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}${b.target === "cpu" ? "_cpu" : ""}${b.tiles ? "_tuned" : ""}${suffix}`,
     k: o.k,
     n: o.n,
     bias: o.biases.length > 0,

@@ -1,4 +1,5 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
+import type { MatmulTiles } from "../../runtime/webgpu/kernels/matmul-tile.ts";
 import type { TypedIr } from "../ir/schema.ts";
 import { KernelPlan } from "../plan/schema.ts";
 import { generationPlan } from "../../runtime/generation-plan.ts";
@@ -26,6 +27,8 @@ export interface LowerOptions {
    * measured fastest on GPUs, or on SwiftShader's CPU rasteriser (see the kernels' tile notes).
    */
   target?: "gpu" | "cpu";
+  /** Matmul tiles measured on the device (`loom tune`); the defaults of `target` when absent. */
+  tiles?: MatmulTiles;
 }
 
 /** Value ids that do not depend on `input` (an encoder's work, done once per sequence). */
@@ -96,6 +99,7 @@ export function lowerToPlan(
     independentOf(ir, stepInput?.name),
     options.target ?? "gpu",
     step,
+    options.tiles,
   );
   for (const input of ir.inputs) builder.value(input.value, input.name);
   const fusions: Fusions = { absorbed: new Set() };

@@ -222,3 +222,35 @@ export async function chooseMatmulTile(
   }
   return best?.tile ?? DEFAULT_MATMUL_TILE;
 }
+
+/** What a tile is chosen for: plain matmuls, gated (gate and up) ones, and decode steps. */
+export const MATMUL_USES = ["plain", "gated", "decode"] as const;
+export type MatmulUseName = (typeof MATMUL_USES)[number];
+
+/** One tile per use, measured on a device (`loom tune`) to replace the defaults by kind. */
+export type MatmulTiles = Readonly<Record<MatmulUseName, Readonly<MatmulTile>>>;
+
+/** The use a matmul falls under. */
+export function matmulUseName(use: MatmulUse): MatmulUseName {
+  return use.decode ? "decode" : use.gated ? "gated" : "plain";
+}
+
+/**
+ * The tile of one matmul: the measured tile of its use when there is one (`loom tune`), except
+ * that small matmuls on CPU adapters keep the small tile (see CPU_SMALL_MATMUL_TILE); otherwise
+ * the default by adapter kind.
+ */
+export function matmulTileFor(
+  kind: "gpu" | "cpu",
+  use: MatmulUse,
+  tuned?: MatmulTiles,
+): Readonly<MatmulTile> {
+  const small =
+    kind === "cpu" && !use.decode && use.weights !== undefined && use.weights < CPU_LARGE_MATMUL;
+  return tuned && !small ? tuned[matmulUseName(use)] : defaultMatmulTile(kind, use);
+}
+
+/** A tile in a few words: "64x64x16 per-thread 8x4", "32x32 unstaged per-thread 16x16". */
+export function describeTile(t: Readonly<MatmulTile>): string {
+  return `${t.rows}x${t.cols}${t.staged === false ? " unstaged" : `x${t.k}`} per-thread ${t.perThreadRows}x${t.perThreadCols}`;
+}

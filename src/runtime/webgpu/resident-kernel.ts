@@ -1,9 +1,9 @@
-import { type Kernel, paramBytes, workgroupCounts } from "../src/runtime/webgpu/kernel.ts";
-import { pipelineFor } from "../src/runtime/webgpu/run-kernel.ts";
+import { type Kernel, paramBytes, workgroupCounts } from "./kernel.ts";
+import { pipelineFor } from "./run-kernel.ts";
 
 /**
- * One kernel with its buffers resident on the device, for benchmarks: each run writes only the
- * params uniform, dispatches and reads one binding back.
+ * One kernel with its buffers resident on the device, for benchmarks and tile tuning: each run
+ * writes only the params uniform, dispatches and reads one binding back.
  */
 export class ResidentKernel {
   private constructor(
@@ -60,5 +60,11 @@ export class ResidentKernel {
     const out = new Float32Array(staging.getMappedRange().slice(0));
     staging.destroy();
     return out;
+  }
+
+  /** Frees the kernel's buffers. */
+  destroy(): void {
+    for (const buffer of this.buffers.values()) buffer.destroy();
+    this.uniform.destroy();
   }
 }

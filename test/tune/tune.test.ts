@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { recordTiles } from "../../src/cli/tile-cache.ts";
+import { checkSpec } from "../../src/compiler/compile.ts";
+import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
+import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
+import {
+  CPU_SMALL_MATMUL_TILE,
+  type MatmulTile,
+  type MatmulTiles,
+} from "../../src/runtime/webgpu/kernels/matmul-tile.ts";
+import { tuneMatmulTiles } from "../../src/runtime/webgpu/tune.ts";
+import { runLoom } from "../cli/run-loom.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "loom-tune-"));
+const ir = (spec: string) => checkSpec(spec, (p) => readFileSync(p, "utf8")).models[0]!.ir!;
+
+/** Three tiles no default uses, so the plan shows where each went. */
+const tuned: MatmulTiles = {
+  plain: { rows: 16, cols: 16, k: 8, perThreadRows: 2, perThreadCols: 2 },
+  gated: { rows: 16, cols: 8, k: 8, perThreadRows: 2, perThreadCols: 1 },
+  decode: { rows: 1, cols: 32, k: 16, perThreadRows: 1, perThreadCols: 8, staged: false },
+};
+const wgSize = (t: MatmulTile) => [t.cols / t.perThreadCols, t.rows / t.perThreadRows, 1];
+
+describe("lowering with measured tiles", () => {
+  it("gives plain, gated and decode matmuls their measured tile", () => {
+    const plan = lowerToPlan(ir("specs/tiny-llama.loom"), { target: "gpu", tiles: tuned }).plan!;
+    const matmuls = plan.kernels.filter((k) => k.name.startsWith("matmul_"));
+    expect(matmuls.length).toBeGreaterThan(0);
+    for (const kernel of matmuls) {
+      expect(kernel.name).toContain("_tuned");
+      const use = kernel.name.endsWith("_decode")
+        ? "decode"
+        : kernel.name.includes("_swiglu")
+          ? "gated"
+          : "plain";
+      expect(kernel.workgroupSize, kernel.name).toEqual(wgSize(tuned[use]));
+    }
+    const steps = plan.steps.filter((s) => s.kernel.startsWith("matmul_"));
+    expect(steps.some((s) => s.when === "decode")).toBe(true);
+    expect(steps.some((s) => s.when === "prefill")).toBe(true);
+  });
+
+  it("keeps the small tile for small matmuls on CPU adapters", () => {
+    const plan = lowerToPlan(ir("specs/tiny-gpt.loom"), { target: "cpu", tiles: tuned }).plan!;
+    const prefill = plan.kernels.filter(
+      (k) => k.name.startsWith("matmul_") && !k.name.endsWith("_decode"),
+    );
+    for (const kernel of prefill)
+      expect(kernel.workgroupSize, kernel.name).toEqual(wgSize(CPU_SMALL_MATMUL_TILE));
+  });
+});
+
+describe("tuneMatmulTiles", () => {
+  it("measures every candidate of every use and keeps the fastest of each", async () => {
+    const { device } = await acquireNodeDevice();
+    const candidates = [tuned.plain, tuned.decode];
+    const { tiles, timings } = await tuneMatmulTiles(device, {
+      runs: 1,
+      candidates: () => candidates,
+    });
+    for (const use of ["plain", "gated", "decode"] as const) {
+      const mine = timings.filter((t) => t.use === use);
+      expect(mine.map((t) => t.tile)).toEqual(candidates);
+      const fastest = mine.reduce((a, b) => (b.milliseconds < a.milliseconds ? b : a));
+      expect(tiles[use]).toBe(fastest.tile);
+    }
+  });
+});
+
+describe("run and generate with a tile cache", () => {
+  const saved = process.env["LOOM_TILE_CACHE"];
+  afterEach(() => {
+    if (saved === undefined) delete process.env["LOOM_TILE_CACHE"];
+    else process.env["LOOM_TILE_CACHE"] = saved;
+  });
+
+  it("lower with the tiles recorded for the adapter, and ignore a bad cache with a warning", async () => {
+    const { description } = await acquireNodeDevice();
+    const reference = await runLoom(
+      ..."generate specs/tiny-llama.loom --backend cpu --tokens 3,1,4 --max-tokens 5".split(" "),
+    );
+    const path = join(dir, "tiles.json");
+    process.env["LOOM_TILE_CACHE"] = path;
+    recordTiles(description, tuned, path);
+    const withTiles = await runLoom(
+      ..."generate specs/tiny-llama.loom --tokens 3,1,4 --max-tokens 5".split(" "),
+    );
+    expect(withTiles.code).toBe(0);
+    expect(withTiles.stderr).toMatch(/matmul tiles measured on this adapter by `loom tune`/);
+    expect(withTiles.stdout).toBe(reference.stdout);
+
+    writeFileSync(path, "{ not json");
+    const bad = await runLoom(
+      ..."generate specs/tiny-llama.loom --tokens 3,1,4 --max-tokens 5".split(" "),
+    );
+    expect(bad.code).toBe(0);
+    expect(bad.stderr).toMatch(/warning: the tile cache is ignored: .*is not JSON.*loom tune/);
+    expect(bad.stdout).toBe(reference.stdout);
+  });
+});
