@@ -75,9 +75,12 @@ describe.skipIf(!device)("norm kernels vs the reference", () => {
   }
 
   const SUMS: ResidualSum[] = ["separate", "in-place", "none"];
-  for (const base of NORMS.filter((norm) => norm.threadPerRow === undefined)) {
+  for (const base of NORMS) {
     for (const sum of SUMS) {
-      const label = `residual + ${base.kind}${base.bias === false ? " (no bias)" : ""}, sum ${sum}`;
+      const layout = base.threadPerRow
+        ? `, one thread per row (${base.threadPerRow} a workgroup)`
+        : "";
+      const label = `residual + ${base.kind}${base.bias === false ? " (no bias)" : ""}, sum ${sum}${layout}`;
       it(label, async () => {
         const next = uniform(23);
         for (const d of WIDTHS) {

@@ -13,6 +13,7 @@ import {
 import { moeExpertsKernel, sharedExpertKernel } from "../../runtime/webgpu/kernels/moe-experts.ts";
 import { moeRouterKernel } from "../../runtime/webgpu/kernels/moe-router.ts";
 import { normKernel, type NormKind } from "../../runtime/webgpu/kernels/norm.ts";
+import { residualNormKernel } from "../../runtime/webgpu/kernels/residual-norm.ts";
 import { clsTokenKernel, patchEmbedKernel } from "../../runtime/webgpu/kernels/patch.ts";
 import { clsPoolKernel, meanPoolKernel } from "../../runtime/webgpu/kernels/pool.ts";
 import { softmaxKernel } from "../../runtime/webgpu/kernels/softmax.ts";
@@ -119,6 +120,48 @@ export function lowerNorm(b: PlanBuilder, node: TypedNode): void {
     { rows: b.rows(x) },
     [node],
   );
+}
+
+/**
+ * x + branch read by a norm: one residual-norm kernel computes the sum and the norm of it (the
+ * sum is stored only when something else reads it, such as the next residual). An add whose
+ * branch comes from a matmul is folded into that matmul instead (dense.ts); this serves the
+ * others (MoE outputs, adds written out in the spec). Returns false when the add is not of this form.
+ */
+export function lowerAddNorm(b: PlanBuilder, node: TypedNode, fusions: Fusions): boolean {
+  const [a, c] = [node.inputs["a"]!, node.inputs["b"]!];
+  if (node.op !== "add" || [a, c].some((v) => operandShape(b, v, node.output) !== "full"))
+    return false;
+  const consumers = b.consumers.get(node.output) ?? [];
+  const norm = consumers.find(
+    (n) => (n.op === "layernorm" || n.op === "rmsnorm") && n.inputs["x"] === node.output,
+  );
+  if (!norm) return false;
+  const keepSum = consumers.length > 1 || b.outputs.has(node.output);
+  const bias = b.hasWeight(norm, "bias");
+  const kernel = residualNormKernel({
+    kind: norm.op as NormKind,
+    d: b.width(node.output),
+    eps: norm.attrs["eps"] as number,
+    ...(norm.op === "layernorm" ? { bias } : {}),
+    sum: keepSum ? "separate" : "none",
+    ...(b.target === "cpu" ? { threadPerRow: CPU_NORM_ROWS_PER_WORKGROUP } : {}),
+  });
+  b.dispatch(
+    kernel,
+    [
+      b.value(a, `value.${a}`),
+      b.value(c, `value.${c}`),
+      b.weightOf(norm, "weight"),
+      ...(bias ? [b.weightOf(norm, "bias")] : []),
+      ...(keepSum ? [b.value(node.output, node.name)] : []),
+      b.value(norm.output, norm.name),
+    ],
+    { rows: b.rows(node.output) },
+    [node, norm],
+  );
+  fusions.absorbed.add(norm.id);
+  return true;
 }
 
 /** How an operand broadcasts to the [rows, d] result. */

@@ -10,6 +10,7 @@ import { LoweringError, PlanBuilder } from "./builder.ts";
 import { lowerDense, lowerMlp } from "./dense.ts";
 import type { Fusions } from "./fusions.ts";
 import {
+  lowerAddNorm,
   lowerElementwise,
   lowerEmbed,
   lowerMoe,
@@ -156,7 +157,7 @@ export function lowerToPlan(
             node,
           );
         default:
-          lowerElementwise(builder, node);
+          if (!lowerAddNorm(builder, node, fusions)) lowerElementwise(builder, node);
       }
     }
   } catch (caught) {

@@ -165,13 +165,12 @@ export function normKernel(options: NormOptions): Kernel {
   const name = `${options.kind}${bias}_d${options.d}_eps${f32Literal(options.eps)}${perRow ? `_t${perRow}` : ""}`;
   const what = `${options.kind === "layernorm" ? "LayerNorm" : "RMSNorm"} over the last axis of [rows, D]`;
   if (perRow !== undefined)
-    return threadPerRowKernel(
+    return threadPerRowNormKernel(
       name,
       `${name}: ${what}, one thread per row.`,
       { ...options, threadPerRow: perRow },
-      decls,
-      bindings,
-      params,
+      { decls, bindings, params },
+      "x[base + c]",
     );
   const wg = rowWorkgroupSize(options.d);
   const wgsl = rowNormModule(
@@ -184,17 +183,25 @@ export function normKernel(options: NormOptions): Kernel {
   return rowKernel(name, wgsl, bindings, params, wg, reductionStorageBytes(wg), "rows");
 }
 
-/** The one-thread-per-row norm: three serial passes over the row (mean, centred variance, write). */
-function threadPerRowKernel(
+/**
+ * The one-thread-per-row norm: three serial passes over the row (mean, centred variance, write;
+ * RMSNorm: mean square, write). `value` is the row's element c in the first pass (an expression
+ * of `base` and `c`); `firstPass`, if given, is a statement run on it (`v`) there, and `later`
+ * reads the element in the passes after it (default `value`: read again).
+ */
+export function threadPerRowNormKernel(
   name: string,
   header: string,
   options: NormOptions & { threadPerRow: number },
-  decls: string,
-  bindings: Kernel["bindings"],
-  params: Kernel["params"],
+  declared: { decls: string; bindings: Kernel["bindings"]; params: Kernel["params"] },
+  value: string,
+  firstPass = "",
+  later = value,
 ): Kernel {
+  const { decls, bindings, params } = declared;
   const layer = options.kind === "layernorm";
   const shift = normHasBias(options) ? " + bias[c]" : "";
+  const extra = firstPass ? `\n    ${firstPass}` : "";
   const wgsl = `// ${header}
 ${constU32("D", options.d, "d: width of the normalised axis")}
 ${constU32("WG", options.threadPerRow, "rows per workgroup, one thread each")}
@@ -207,25 +214,27 @@ ${
   layer
     ? `  var total = 0.0;
   for (var c = 0u; c < D; c++) {
-    total += x[base + c];
+    let v = ${value};${extra}
+    total += v;
   }
   let mean = total * INV_D;
   var squares = 0.0;
   for (var c = 0u; c < D; c++) {
-    let centred = x[base + c] - mean;
+    let centred = ${later} - mean;
     squares += centred * centred;
   }
   // biased variance, eps inside the square root`
     : `  let mean = 0.0;
   var squares = 0.0;
   for (var c = 0u; c < D; c++) {
-    squares += x[base + c] * x[base + c];
+    let v = ${value};${extra}
+    squares += v * v;
   }
   // root of the mean square, eps inside the square root`
 }
   let inv = inverseSqrt(squares * INV_D + EPS);
   for (var c = 0u; c < D; c++) {
-    out[base + c] = (x[base + c] - mean) * inv * weight[c]${shift};
+    out[base + c] = (${later} - mean) * inv * weight[c]${shift};
   }
 }
 `;

@@ -12,7 +12,13 @@ import {
   type StorageDecl,
   rowKernel,
 } from "./elementwise-wgsl.ts";
-import { checkNormOptions, normWeightDecls, rowNormModule, type NormOptions } from "./norm.ts";
+import {
+  checkNormOptions,
+  normWeightDecls,
+  rowNormModule,
+  threadPerRowNormKernel,
+  type NormOptions,
+} from "./norm.ts";
 import { reductionStorageBytes } from "./norm-reduction.ts";
 
 /**
@@ -31,7 +37,8 @@ export interface ResidualNormOptions extends NormOptions {
  * Bindings, in order: params {rows}; x [rows, d] (read, or read_write receiving the sum when
  * sum = "in-place"); branch [rows, d] (read); weight [d]; bias [d] (LayerNorm with bias only);
  * sum [rows, d] (read_write, sum = "separate" only); out [rows, d] (read_write, norm(x + branch)).
- * Dispatch: one workgroup per row (rows ≤ 65535).
+ * Dispatch: one workgroup per row (rows ≤ 65535), or with `threadPerRow` (CPU adapters; see
+ * norm.ts) ceil(rows / threadPerRow) workgroups of one thread per row.
  */
 export function residualNormKernel(options: ResidualNormOptions): Kernel {
   checkNormOptions(options);
@@ -62,9 +69,21 @@ export function residualNormKernel(options: ResidualNormOptions): Kernel {
   const sumTarget = sumMode === "separate" ? "sum" : sumMode === "in-place" ? "x" : undefined;
   const store = sumTarget ? `\n      ${sumTarget}[base + c] = v[i];` : "";
   const bias = options.kind === "layernorm" && options.bias === false ? "_nobias" : "";
-  const name = `residual_${options.kind}${bias}_d${options.d}_eps${f32Literal(options.eps)}_sum_${sumMode.replace("-", "")}`;
+  const perRow = options.threadPerRow;
+  const name = `residual_${options.kind}${bias}_d${options.d}_eps${f32Literal(options.eps)}_sum_${sumMode.replace("-", "")}${perRow ? `_t${perRow}` : ""}`;
+  const what = `sum = x + branch${sumTarget ? ` (written to \`${sumTarget}\`)` : ""}, out = ${options.kind}(sum)`;
+  if (perRow !== undefined)
+    return threadPerRowNormKernel(
+      name,
+      `${name}: ${what}; one thread per row.`,
+      { ...options, threadPerRow: perRow },
+      { decls, bindings, params },
+      "(x[base + c] + branch[base + c])",
+      sumTarget ? `${sumTarget}[base + c] = v;` : "",
+      sumTarget ? `${sumTarget}[base + c]` : "(x[base + c] + branch[base + c])",
+    );
   const wgsl = rowNormModule(
-    `${name}: sum = x + branch${sumTarget ? ` (written to \`${sumTarget}\`)` : ""}, out = ${options.kind}(sum); one workgroup per row.`,
+    `${name}: ${what}; one workgroup per row.`,
     options,
     wg,
     decls,
