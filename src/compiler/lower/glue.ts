@@ -14,6 +14,7 @@ import { moeExpertsKernel, sharedExpertKernel } from "../../runtime/webgpu/kerne
 import { moeRouterKernel } from "../../runtime/webgpu/kernels/moe-router.ts";
 import { normKernel, type NormKind } from "../../runtime/webgpu/kernels/norm.ts";
 import { residualNormKernel } from "../../runtime/webgpu/kernels/residual-norm.ts";
+import { positionRowsKernel, type PositionRows } from "../../runtime/webgpu/kernels/positions.ts";
 import { clsTokenKernel, patchEmbedKernel } from "../../runtime/webgpu/kernels/patch.ts";
 import { clsPoolKernel, meanPoolKernel } from "../../runtime/webgpu/kernels/pool.ts";
 import { softmaxKernel } from "../../runtime/webgpu/kernels/softmax.ts";
@@ -94,6 +95,37 @@ function singleNonPositionConsumer(b: PlanBuilder, id: number): TypedNode | unde
     (n) => n.op !== "learned_positions" && n.op !== "sinusoidal_positions",
   );
   return list.length === 1 ? list[0] : undefined;
+}
+
+/**
+ * Positions not folded into an embedding gather. Learned positions of a sequence that starts at 0
+ * are the table's first rows: the table itself is bound. Otherwise (a decoded sequence, whose
+ * positions start at `past`, or sinusoidal positions) a kernel writes the rows at past + s.
+ */
+export function lowerPositions(b: PlanBuilder, node: TypedNode, step: string | null): void {
+  const seq = formatDim(b.shape(node.output)[0]!);
+  const past = step !== null && seq === step ? "past" : 0;
+  if (node.op === "learned_positions" && past === 0) {
+    b.alias(node.output, b.weightOf(node, "weight"));
+    return;
+  }
+  const d = b.width(node.output);
+  const learned = node.op === "learned_positions";
+  const source = learned
+    ? b.weightOf(node, "weight")
+    : b.constant(
+        `${node.name}.frequencies`,
+        sinusoidalFrequencies(d, node.attrs["base"] as number),
+      );
+  const positions: PositionRows = learned
+    ? { kind: "learned", maxLen: b.weightShape(node, "weight")[0]! }
+    : { kind: "sinusoidal", base: node.attrs["base"] as number };
+  b.dispatch(
+    positionRowsKernel({ d, positions }),
+    [source, b.value(node.output, node.name)],
+    { seq, past },
+    [node],
+  );
 }
 
 /** Rows per workgroup of the one-thread-per-row norms on CPU adapters (see norm.ts). */

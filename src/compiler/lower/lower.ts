@@ -11,6 +11,7 @@ import { lowerDense, lowerMlp } from "./dense.ts";
 import type { Fusions } from "./fusions.ts";
 import {
   lowerAddNorm,
+  lowerPositions,
   lowerElementwise,
   lowerEmbed,
   lowerMoe,
@@ -142,20 +143,9 @@ export function lowerToPlan(
         case "relative_position_bias":
           break;
         case "learned_positions":
-          // Outside a KV cache, positions 0..seq-1 are the table's first rows: bind the table itself.
-          if (step !== null && String(builder.values.get(node.inputs["x"]!)?.shape[1]) === step) {
-            throw new LoweringError(
-              "learned positions of the decoded sequence are compiled only when added straight to its embedding (`x = embed(…) + learned_positions(x, …)`)",
-              node,
-            );
-          }
-          builder.alias(node.output, builder.weightOf(node, "weight"));
-          break;
         case "sinusoidal_positions":
-          throw new LoweringError(
-            "sinusoidal positions are compiled only when added straight to an embedding (`x = embed(…) + sinusoidal_positions(x)`)",
-            node,
-          );
+          lowerPositions(builder, node, step);
+          break;
         default:
           if (!lowerAddNorm(builder, node, fusions)) lowerElementwise(builder, node);
       }

@@ -106,6 +106,26 @@ export function flatPrelude(): string[] {
   ];
 }
 
+/**
+ * The entry point of a flat kernel: each thread walks its PER_THREAD elements i < params.rows · D
+ * (strided by WG), running `body` (WGSL statements over i, row r and column c) on each.
+ */
+export function flatMain(body: string): string {
+  return `@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let count = params.rows * D;
+  for (var k = 0u; k < PER_THREAD; k++) {
+    let i = group.x * BLOCK + k * WG + tid;
+    if (i < count) {
+      let r = i / D; // row: b * seq + s
+      let c = i % D; // column
+${body}
+    }
+  }
+}
+`;
+}
+
 /** A flat elementwise kernel: FLAT_WORKGROUP threads, FLAT_PER_THREAD elements each, over `count`. */
 export function flatKernel(
   name: string,

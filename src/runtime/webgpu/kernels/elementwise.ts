@@ -16,6 +16,7 @@ import {
   type Activation,
   type StorageDecl,
   flatKernel,
+  flatMain,
 } from "./elementwise-wgsl.ts";
 
 export type BinaryOp = "add" | "sub" | "mul";
@@ -67,23 +68,6 @@ const SHAPE_DOCS: Record<OperandShape, string> = {
   vector: "[D], broadcast over rows",
   scalar: "[1], broadcast everywhere",
 };
-
-/** The flat element loop, calling `body` (WGSL statements over i, r, c) for each element. */
-function flatMain(body: string): string {
-  return `@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let count = params.rows * D;
-  for (var k = 0u; k < PER_THREAD; k++) {
-    let i = group.x * BLOCK + k * WG + tid;
-    if (i < count) {
-      let r = i / D; // row: b * seq + s
-      let c = i % D; // column
-${body}
-    }
-  }
-}
-`;
-}
 
 function checkWidth(d: number): void {
   if (!Number.isInteger(d) || d < 1) throw new RangeError(`width d must be ≥ 1, got ${d}`);

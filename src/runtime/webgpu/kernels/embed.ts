@@ -19,6 +19,7 @@ import {
   flatPrelude,
   type StorageDecl,
   flatKernel,
+  flatMain,
 } from "./elementwise-wgsl.ts";
 
 /** How positions are added: none, rows of a learned table, or sin/cos computed in the kernel. */
@@ -79,7 +80,7 @@ export function sinusoidalFrequencies(d: number, base: number): Float32Array {
  * pos. (The table is a buffer, not a WGSL const array: a dynamically indexed const array is copied
  * per invocation by Tint, 18× slower at d = 4096 on SwiftShader.)
  */
-const SINUSOID_WGSL = `
+export const SINUSOID_WGSL = `
 // sin(2 pi t) for even columns, cos(2 pi t) for odd ones, t in [0, 1).
 fn sinusoid_of_turns(t: f32, odd: bool) -> f32 {
   let u = t * 4.0;
@@ -203,15 +204,7 @@ export function embedKernel(options: EmbedOptions): Kernel {
 ${prelude.join("\n")}
 
 ${decls}${positions.kind === "sinusoidal" ? SINUSOID_WGSL : ""}
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let count = params.rows * D;
-  for (var k = 0u; k < PER_THREAD; k++) {
-    let i = group.x * BLOCK + k * WG + tid;
-    if (i < count) {
-      let r = i / D; // row: b * seq + s
-      let c = i % D; // column
-      let id = ids[r];
+${flatMain(`      let id = ids[r];
       var value = 0.0;
       if (id < VOCAB) {
         value = table[id * D + c] * SCALE;
@@ -219,10 +212,6 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         atomicAdd(&status[0], 1u);
         atomicMax(&status[1], id);
       }${addPosition}
-      out[i] = value;
-    }
-  }
-}
-`;
+      out[i] = value;`)}`;
   return flatKernel(name, wgsl, bindings, params, `${d} * rows`);
 }
