@@ -1,11 +1,12 @@
 /**
  * Attention benchmark: the peers' workload, softmax(Q·Kᵀ/8)·V with Q, K, V = [4 heads, 128, 64]
- * f32, non-causal, through Loom's fused flash-attention kernel and through a naive unfused baseline
+ * f32, non-causal, through Loom's fused attention kernel and through a naive unfused baseline
  * written here (scores kernel → N×N buffer → softmax kernel → A·V kernel); then seq 8192 with the
  * fused kernel only, where the baseline's score buffer would not fit; then one decode step over
- * 8192 cached keys, split (flash-decoding) and unsplit.
+ * 8192 cached keys, split (flash-decoding), unsplit, and with the unrolled kernel. The fused kernel
+ * is the one the compiler picks for the adapter: the unrolled kernel on CPU adapters.
  * Run: `npx tsx bench/attention.ts [iters] [--no-long]` (on SwiftShader the one seq-8192 call takes
- * about 4 minutes; --no-long skips it and the decode step).
+ * about 40 s; --no-long skips it and the decode steps).
  *
  * Method as in shared/bench/peers (common.mjs): the same inputs (mulberry32 seeds 3, 4, 5 for Q,
  * K, V, values in [-1, 1)), inputs resident on the device (here already in Loom's layouts: q
@@ -25,6 +26,10 @@ import {
   decodeSplit,
   defaultAttentionTile,
 } from "../src/runtime/webgpu/kernels/attention.ts";
+import {
+  UNROLLED_ATTENTION_TILE,
+  unrolledAttentionKernel,
+} from "../src/runtime/webgpu/kernels/attention-unrolled.ts";
 import { pipelineFor } from "../src/runtime/webgpu/run-kernel.ts";
 
 const H = 4; // heads
@@ -279,7 +284,11 @@ function storage(data: Float32Array | number): GPUBuffer {
 
 /** The prefill tile for this adapter kind (defaultAttentionTile). */
 const tile = defaultAttentionTile(kind, HD);
-console.log(`fused prefill tile (defaultAttentionTile("${kind}", ${HD})): ${JSON.stringify(tile)}`);
+console.log(
+  kind === "cpu"
+    ? `fused prefill kernel: unrolledAttentionKernel, tile ${JSON.stringify(UNROLLED_ATTENTION_TILE)} (what the compiler picks for CPU adapters)`
+    : `fused prefill tile (defaultAttentionTile("${kind}", ${HD})): ${JSON.stringify(tile)}`,
+);
 
 const options = (seq: number): AttentionOptions => ({
   heads: H,
@@ -291,6 +300,12 @@ const options = (seq: number): AttentionOptions => ({
   ropeTheta: null,
   padding: false,
 });
+
+/** The fused kernel the compiler picks for this adapter kind (src/compiler/lower/attention.ts). */
+const fusedKernel = (seq: number) =>
+  kind === "cpu"
+    ? unrolledAttentionKernel(options(seq))
+    : attentionKernel({ ...options(seq), tile });
 
 /** Q, K, V for a sequence, in Loom's layouts, and their device buffers. */
 function inputs(seq: number) {
@@ -318,7 +333,7 @@ function inputs(seq: number) {
     device,
     [
       {
-        kernel: attentionKernel({ ...options(S), tile }),
+        kernel: fusedKernel(S),
         buffers: { q: x.qBuffer, k_cache: x.kBuffer, v_cache: x.vBuffer, out: fusedOut },
       },
     ],
@@ -345,7 +360,7 @@ function inputs(seq: number) {
     `\nattention softmax(QKᵀ/8)V, Q, K, V = [${H}, ${S}, ${HD}], non-causal (${(flop(S, S) / 1e6).toFixed(1)} MFLOP); median of ${ITERS} after ${WARM} warm-ups, dispatch + read-back`,
   );
   console.log(
-    `  fused flash kernel        median ${f.median.toFixed(2)} ms  min ${f.min.toFixed(2)} ms  ${gflops(f.median)} GFLOP/s  max abs err ${maxAbsError(f.last, want).toExponential(2)}`,
+    `  fused kernel              median ${f.median.toFixed(2)} ms  min ${f.min.toFixed(2)} ms  ${gflops(f.median)} GFLOP/s  max abs err ${maxAbsError(f.last, want).toExponential(2)}`,
   );
   console.log(
     `  naive unfused (3 kernels) median ${n.median.toFixed(2)} ms  min ${n.min.toFixed(2)} ms  ${gflops(n.median)} GFLOP/s  max abs err ${maxAbsError(n.last, want).toExponential(2)}  (score buffer ${H * S * S * 4} bytes)`,
@@ -375,7 +390,7 @@ function inputs(seq: number) {
     console.log(`  the ${H}-head score buffer ${verdict}`);
   }
   console.log(
-    `  the fused kernel's memory: its output [${LONG}, ${H * HD}] (${LONG * H * HD * 4} bytes) and ${attentionKernel({ ...options(LONG), tile }).workgroupStorageBytes} bytes of workgroup memory per workgroup`,
+    `  the fused kernel's memory: its output [${LONG}, ${H * HD}] (${LONG * H * HD * 4} bytes) and ${fusedKernel(LONG).workgroupStorageBytes} bytes of workgroup memory per workgroup`,
   );
   if (RUN_LONG) {
     const x = inputs(LONG);
@@ -384,7 +399,7 @@ function inputs(seq: number) {
       device,
       [
         {
-          kernel: attentionKernel({ ...options(LONG), tile }),
+          kernel: fusedKernel(LONG),
           buffers: { q: x.qBuffer, k_cache: x.kBuffer, v_cache: x.vBuffer, out },
         },
       ],
@@ -397,7 +412,7 @@ function inputs(seq: number) {
     const rows = [0, 1, 4095, LONG - 1];
     const err = maxAbsError(f.last, reference(x.q, x.k, x.v, LONG, rows), rows);
     console.log(
-      `  fused flash kernel, non-causal: median ${f.median.toFixed(1)} ms (${iters} call${iters > 1 ? "s" : ""} after ${warm} warm-ups)  ${(flop(LONG, LONG) / (f.median * 1e6)).toFixed(3)} GFLOP/s  max abs err on rows ${rows.join(", ")}: ${err.toExponential(2)}`,
+      `  fused kernel, non-causal: median ${f.median.toFixed(1)} ms (${iters} call${iters > 1 ? "s" : ""} after ${warm} warm-ups)  ${(flop(LONG, LONG) / (f.median * 1e6)).toFixed(3)} GFLOP/s  max abs err on rows ${rows.join(", ")}: ${err.toExponential(2)}`,
     );
 
     // 3. One decode step (the last query) against the 8192 keys: split versus unsplit.
@@ -437,6 +452,23 @@ function inputs(seq: number) {
         `  decode, 1 query × ${LONG} keys, ${what}: median ${d.median.toFixed(2)} ms  max abs err ${maxAbsError(d.last, want).toExponential(2)}`,
       );
     }
+    // What CPU adapters run for a decode step: the unrolled kernel, one invocation per query.
+    const uout = storage(H * HD * 4);
+    const unrolled = await prepare(
+      device,
+      [
+        {
+          kernel: unrolledAttentionKernel(decodeOptions),
+          buffers: { q: qLast, k_cache: x.kBuffer, v_cache: x.vBuffer, out: uout },
+        },
+      ],
+      sizes,
+      uout,
+    );
+    const u = await time(unrolled, WARM, ITERS);
+    console.log(
+      `  decode, 1 query × ${LONG} keys, unrolled kernel (CPU adapters' choice): median ${u.median.toFixed(2)} ms  max abs err ${maxAbsError(u.last, want).toExponential(2)}`,
+    );
   } else {
     console.log("  (--no-long: not run)");
   }

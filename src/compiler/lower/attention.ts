@@ -16,6 +16,9 @@ import { LoweringError, type PlanBuilder } from "./builder.ts";
 import { matmul, residualFor } from "./dense.ts";
 import type { Fusions } from "./fusions.ts";
 
+/** Cache lengths up to which decode steps on CPU adapters use the unrolled kernel (see below). */
+const CPU_UNROLLED_DECODE_MAX_LEN = 512;
+
 function times(a: SizeExpr, n: number): SizeExpr {
   return typeof a === "number" ? a * n : `${n} * ${a}`;
 }
@@ -165,13 +168,17 @@ export function lowerAttention(
     b.target === "cpu"
       ? unrolledAttentionKernel(options)
       : attentionKernel({ ...options, tile: defaultAttentionTile(b.target, headDim) });
-  // The unrolled kernel also serves decode steps: one invocation walks the keys for the group's
-  // heads, and on SwiftShader that beats the split decode kernel's merge through workgroup memory.
-  if (!cached || b.target === "cpu") {
+  // On CPU adapters the unrolled kernel also serves decode steps over a short cache: one
+  // invocation walks the keys, where the decode kernel's 64 lanes pay a merge through workgroup
+  // memory. Measured on SwiftShader (bench/attention.ts, tiny-gpt-moby): 0.9 against 1.6 ms a
+  // layer at 128 keys, 71 against 47 ms at 8192; the two cross near 600 keys.
+  const unrolledDecode = b.target === "cpu" && maxLen <= CPU_UNROLLED_DECODE_MAX_LEN;
+  if (!cached || unrolledDecode) {
     b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node]);
   } else {
     b.dispatch(prefill, [q, kCache, vCache, ...extra, context], sizes, [node], "prefill");
-    const decodeOptions = options;
+    // On SwiftShader one workgroup over every key beats splitting them (measured; see the kernel).
+    const decodeOptions = b.target === "cpu" ? { ...options, chunk: maxLen } : options;
     const decode = decodeAttentionKernel(decodeOptions);
     if (decodeSplit(decodeOptions).split) {
       const partials = b.scratch(
