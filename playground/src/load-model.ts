@@ -50,7 +50,7 @@ async function onDevice(
   metadata: Record<string, string>,
   weightsNote: string,
   progress: Progress,
-  plan?: BrowserModel["model"]["plan"],
+  bundle?: { plan: BrowserModel["model"]["plan"]; profile: string },
 ): Promise<PageModel | string> {
   const tokenizer = tokenizerOf(
     ir.tokenizer ?? metadata["tokenizer"] ?? metadata["loom.tokenizer"],
@@ -58,7 +58,7 @@ async function onDevice(
   );
   if (typeof tokenizer === "string") return tokenizer;
   const opened = await openInBrowser(ir, weights, {
-    ...(plan ? { plan } : {}),
+    ...(bundle ? { plan: bundle.plan, planProfile: bundle.profile } : {}),
     progress: (phase, done, total) => progress(phase, done / Math.max(1, total)),
   });
   if ("error" in opened) return opened.error;
@@ -113,7 +113,7 @@ export function bundleReport(read: ReadBundleResult): string {
   return `${renderPretty(read.diagnostics, new SourceSet(), { color: false })}${summaryLine(read.diagnostics)}`;
 }
 
-/** Puts a bundle that read cleanly on the device, with its own plan. */
+/** Puts a bundle that read cleanly on the device, with its own plan when it suits the adapter. */
 export async function loadBundle(
   read: ReadBundleResult,
   progress: Progress,
@@ -126,6 +126,6 @@ export async function loadBundle(
     manifest.tokenizer?.metadata ?? {},
     `bundle ${read.bundle.location}`,
     progress,
-    plan,
+    { plan, profile: manifest.deviceProfile },
   );
 }

@@ -1,3 +1,4 @@
+import { profileTarget } from "../../compiler/device-profile/builtins.ts";
 import type { TypedIr } from "../../compiler/ir/schema.ts";
 import { lowerToPlan } from "../../compiler/lower/lower.ts";
 import type { KernelPlan } from "../../compiler/plan/schema.ts";
@@ -33,16 +34,19 @@ export function pageDevice(): Promise<AcquiredDevice> {
 
 /**
  * Puts a checked model on the page's device, as the CLI's openOnWebGpu does in Node: the plan of
- * a bundle, or the IR lowered for this adapter's kind. Returns what went wrong as a sentence.
+ * a bundle (unless it was compiled for the other kind of adapter, named by `planProfile`), or the
+ * IR lowered for this adapter's kind. Returns what went wrong as a sentence.
  */
 export async function openInBrowser(
   ir: TypedIr,
   weights: WeightMap,
-  options: { plan?: KernelPlan; progress?: LoadProgress } = {},
+  options: { plan?: KernelPlan; planProfile?: string; progress?: LoadProgress } = {},
 ): Promise<BrowserModel | { error: string }> {
   try {
     const acquired = await pageDevice();
     let plan = options.plan;
+    if (options.planProfile && profileTarget(options.planProfile) !== acquired.kind)
+      plan = undefined;
     if (!plan) {
       const lowered = lowerToPlan(ir, { target: acquired.kind });
       if (!lowered.plan)
