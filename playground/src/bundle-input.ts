@@ -1,4 +1,4 @@
-/** Bundles from the user: a URL typed in, or a folder (or its files) dropped on the page. */
+/** Bundles from the user: a URL typed in, a folder (or its files) dropped on the page, or a folder chosen. */
 import type { ReadBundleResult } from "../../src/compiler/bundle/read.ts";
 import { bundleFromFiles, fetchBundle } from "../../src/runtime/browser/bundle.ts";
 import type { ByteProgress } from "../../src/runtime/browser/fetch.ts";
@@ -42,7 +42,19 @@ export async function droppedBundle(data: DataTransfer): Promise<ReadBundleResul
   );
 }
 
-/** Wires the URL field and the drop zone to `open`. */
+/** Reads the files of a folder chosen in a file input (their paths relative to its parent). */
+async function chosenBundle(files: FileList): Promise<ReadBundleResult> {
+  return bundleFromFiles(
+    await Promise.all(
+      [...files].map(async (file) => ({
+        path: file.webkitRelativePath || file.name,
+        bytes: new Uint8Array(await file.arrayBuffer()),
+      })),
+    ),
+  );
+}
+
+/** Wires the URL field, the drop zone and the folder picker to `open`. */
 export function watchBundleInputs(
   open: (read: () => Promise<ReadBundleResult>) => void,
   progress: ByteProgress,
@@ -63,5 +75,10 @@ export function watchBundleInputs(
     zone.classList.remove("over");
     const data = e.dataTransfer;
     if (data) open(() => droppedBundle(data));
+  });
+  const folder = document.querySelector<HTMLInputElement>("#bundle-folder")!;
+  folder.addEventListener("change", () => {
+    const files = folder.files;
+    if (files && files.length > 0) open(() => chosenBundle(files));
   });
 }

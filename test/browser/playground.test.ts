@@ -127,7 +127,7 @@ describe("the playground in headless Chromium", () => {
   );
 
   it(
-    "loads a compiled bundle from a URL, and says what is wrong with a bad one",
+    "loads a compiled bundle from a URL or a chosen folder, and says what is wrong with a bad one",
     async () => {
       const { page, errors } = playground;
       const bundle = join(mkdtempSync(join(tmpdir(), "loom-bundle-")), "moby");
@@ -159,6 +159,13 @@ describe("the playground in headless Chromium", () => {
       const fromBundle = await generateInPage();
       expect(fromBundle.length).toBe(TOKENS);
       expect(await page.textContent("#output-text")).toBe(" to the ship");
+      expect(errors).toEqual([]);
+
+      // The same bundle as a folder chosen from disk (the drop zone reads folders the same way).
+      await page.setInputFiles("#bundle-folder", bundle);
+      await settlesIn("ready");
+      expect(await page.textContent("#bundle-diagnostics")).toBe("");
+      expect(await generateInPage()).toEqual(fromBundle);
       expect(errors).toEqual([]);
     },
     6 * MINUTES,
