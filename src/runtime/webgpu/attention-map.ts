@@ -97,7 +97,8 @@ export function withAttentionMaps(ir: TypedIr, plan: KernelPlan): AttentionMapPl
     steps.splice(at + 1, 0, {
       kernel: kernel.name,
       sizes: attention.sizes,
-      when: attention.when,
+      // Maps are of the prompt: a decode step, even one the attention kernel serves, leaves them.
+      when: "prefill",
       buffers: [attention.buffers[0]!, attention.buffers[1]!, map.id],
       nodes: [node.name],
       phase: attention.phase,
