@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { recordTiles } from "../../src/cli/tile-cache.ts";
+import { recordedTiles, recordTiles } from "../../src/cli/tile-cache.ts";
 import { checkSpec } from "../../src/compiler/compile.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
 import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
@@ -69,6 +69,36 @@ describe("tuneMatmulTiles", () => {
       expect(tiles[use]).toBe(fastest.tile);
     }
   });
+});
+
+describe("loom tune", () => {
+  it("measures every candidate, records the fastest per use for this adapter, and prints them", async () => {
+    const saved = process.env["LOOM_TILE_CACHE"];
+    const path = join(dir, "tuned", "tiles.json");
+    process.env["LOOM_TILE_CACHE"] = path;
+    try {
+      const run = await runLoom("tune", "--runs", "1", "--json");
+      expect(run.code).toBe(0);
+      const printed = JSON.parse(run.stdout) as {
+        adapter: string;
+        tiles: MatmulTiles;
+        timings: { use: keyof MatmulTiles; tile: MatmulTile; milliseconds: number }[];
+        recordedIn: string;
+      };
+      expect(printed.recordedIn).toBe(path);
+      for (const use of ["plain", "gated", "decode"] as const) {
+        const mine = printed.timings.filter((t) => t.use === use);
+        expect(mine.length).toBeGreaterThan(3);
+        const fastest = mine.reduce((a, b) => (b.milliseconds < a.milliseconds ? b : a));
+        expect(printed.tiles[use]).toEqual(fastest.tile);
+      }
+      const recorded = recordedTiles(printed.adapter, path);
+      expect(recorded && "tiles" in recorded && recorded.tiles).toEqual(printed.tiles);
+    } finally {
+      if (saved === undefined) delete process.env["LOOM_TILE_CACHE"];
+      else process.env["LOOM_TILE_CACHE"] = saved;
+    }
+  }, 300_000);
 });
 
 describe("run and generate with a tile cache", () => {
