@@ -31,6 +31,9 @@ function progress(phase: string, fraction: number): void {
   const bar = $<HTMLProgressElement>("#load-progress");
   bar.hidden = false;
   bar.value = fraction;
+  // The phases this load has shown, in order (read by the browser test).
+  const phases = (bar.dataset["phases"] ?? "").split(",").filter(Boolean);
+  if (phases.at(-1) !== phase) bar.dataset["phases"] = [...phases, phase].join(",");
   $("#load-status").textContent = `${phase} ${Math.round(100 * fraction)}%`;
 }
 
@@ -60,6 +63,7 @@ function show(model: PageModel): void {
 
 async function load(making: () => Promise<PageModel | string>): Promise<void> {
   status("loading", "loading…");
+  delete $<HTMLProgressElement>("#load-progress").dataset["phases"];
   $<HTMLButtonElement>("#compile").disabled = true;
   try {
     const made = await making();

@@ -156,6 +156,10 @@ describe("the playground in headless Chromium", () => {
       await page.click("#bundle-fetch");
       await settlesIn("ready");
       expect(await page.textContent("#bundle-diagnostics")).toBe("");
+      // The progress bar went through the download, the upload and the kernels' compilation.
+      expect(await page.getAttribute("#load-progress", "data-phases")).toBe(
+        "download weights,upload weights,compile kernels",
+      );
       const fromBundle = await generateInPage();
       expect(fromBundle.length).toBe(TOKENS);
       expect(await page.textContent("#output-text")).toBe(" to the ship");
