@@ -1,6 +1,7 @@
 /**
- * The prefill attention kernel for CPU adapters: the semantics of attentionKernel (attention.ts),
- * generated as straight-line code for how SwiftShader runs compute shaders.
+ * The attention kernel for CPU adapters (prefill, and decode steps over short caches): the
+ * semantics of attentionKernel (attention.ts), generated as straight-line code for how
+ * SwiftShader runs compute shaders.
  *
  * Why a second kernel: SwiftShader runs four invocations in the lanes of a SIMD register and has
  * no registers to index, so a private array read with a loop index (attentionKernel's q, scores
@@ -56,6 +57,7 @@ const NEG = "-1e30";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/** Generates the unrolled kernel for one layer's options; throws RangeError on bad options. */
 export function unrolledAttentionKernel(
   o: AttentionOptions,
   tile: UnrolledAttentionTile = UNROLLED_ATTENTION_TILE,
