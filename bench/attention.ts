@@ -16,7 +16,7 @@
  * test: it prints, it asserts nothing.
  */
 import { acquireNodeDevice } from "../src/runtime/webgpu/device.ts";
-import { type Kernel, paramBytes, workgroupCounts } from "../src/runtime/webgpu/kernel.ts";
+import { type Kernel, paramBytes, workgroupCounts } from "../src/contracts/kernel.ts";
 import {
   attentionKernel,
   type AttentionOptions,
@@ -25,11 +25,11 @@ import {
   decodePartialSize,
   decodeSplit,
   defaultAttentionTile,
-} from "../src/runtime/webgpu/kernels/attention.ts";
+} from "../src/compiler/codegen/attention.ts";
 import {
   UNROLLED_ATTENTION_TILE,
   unrolledAttentionKernel,
-} from "../src/runtime/webgpu/kernels/attention-unrolled.ts";
+} from "../src/compiler/codegen/attention-unrolled.ts";
 import { pipelineFor } from "../src/runtime/webgpu/run-kernel.ts";
 
 const H = 4; // heads

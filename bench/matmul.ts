@@ -13,14 +13,14 @@
  * batched figure shows the kernels themselves. A benchmark, not a test: it prints, asserts nothing.
  */
 import { acquireNodeDevice } from "../src/runtime/webgpu/device.ts";
-import { type Kernel, paramBytes, workgroupCounts } from "../src/runtime/webgpu/kernel.ts";
+import { type Kernel, paramBytes, workgroupCounts } from "../src/contracts/kernel.ts";
 import {
   chooseMatmulTile,
   describeTile,
   MATMUL_TILE_CANDIDATES,
   type MatmulTile,
-} from "../src/runtime/webgpu/kernels/matmul-tile.ts";
-import { matmulKernel } from "../src/runtime/webgpu/kernels/matmul.ts";
+} from "../src/compiler/codegen/matmul-tile.ts";
+import { matmulKernel } from "../src/compiler/codegen/matmul.ts";
 import { pipelineFor, runKernel } from "../src/runtime/webgpu/run-kernel.ts";
 
 /** The value of `--name v` on the command line, or the fallback. */

@@ -5,11 +5,11 @@
  */
 import { checkSpec } from "../src/compiler/compile.ts";
 import { lowerToPlan } from "../src/compiler/lower/lower.ts";
-import type { Tensor } from "../src/runtime/tensor.ts";
-import { attentionKernel, defaultAttentionTile } from "../src/runtime/webgpu/kernels/attention.ts";
-import { unrolledAttentionKernel } from "../src/runtime/webgpu/kernels/attention-unrolled.ts";
-import { defaultMatmulTile } from "../src/runtime/webgpu/kernels/matmul-tile.ts";
-import { matmulKernel } from "../src/runtime/webgpu/kernels/matmul.ts";
+import type { Tensor } from "../src/contracts/tensor.ts";
+import { attentionKernel, defaultAttentionTile } from "../src/compiler/codegen/attention.ts";
+import { unrolledAttentionKernel } from "../src/compiler/codegen/attention-unrolled.ts";
+import { defaultMatmulTile } from "../src/compiler/codegen/matmul-tile.ts";
+import { matmulKernel } from "../src/compiler/codegen/matmul.ts";
 import { WebGpuModel } from "../src/runtime/webgpu/session.ts";
 import { ResidentKernel } from "../src/runtime/webgpu/resident-kernel.ts";
 

@@ -1,4 +1,4 @@
-import type { Span } from "../src/compiler/source.ts";
+import type { Span } from "../src/contracts/source.ts";
 
 /** The Loom AST: what the source says, with a source span on every node. */
 

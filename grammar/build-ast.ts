@@ -1,5 +1,5 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
-import type { Span } from "../src/compiler/source.ts";
+import type { Span } from "../src/contracts/source.ts";
 import type * as A from "./ast.ts";
 
 type Children = Record<string, CstElement[] | undefined>;

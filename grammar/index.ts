@@ -1,6 +1,6 @@
 import type { IRecognitionException, IToken } from "chevrotain";
-import type { Diagnostic } from "../src/compiler/diagnostics/diagnostic.ts";
-import { SourceFile, type Span } from "../src/compiler/source.ts";
+import type { Diagnostic } from "../src/contracts/diagnostics/diagnostic.ts";
+import { SourceFile, type Span } from "../src/contracts/source.ts";
 import type { Comment, SpecFile } from "./ast.ts";
 import { buildAst } from "./build-ast.ts";
 import { badStrings, invalidTokens, unexpectedCharacters } from "./lexical-errors.ts";

@@ -1,5 +1,5 @@
 import type { ILexingError, IToken } from "chevrotain";
-import type { Diagnostic } from "../src/compiler/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../src/contracts/diagnostics/diagnostic.ts";
 
 /** How a character is named in a message: itself when visible, its code point otherwise. */
 function describeCharacter(ch: string): string {

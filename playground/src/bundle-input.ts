@@ -1,5 +1,5 @@
 /** Bundles from the user: a URL typed in, a folder (or its files) dropped on the page, or a folder chosen. */
-import type { ReadBundleResult } from "../../src/compiler/bundle/read.ts";
+import type { ReadBundleResult } from "../../src/formats/bundle/read.ts";
 import { bundleFromFiles, fetchBundle } from "../../src/runtime/browser/bundle.ts";
 import type { ByteProgress } from "../../src/runtime/browser/fetch.ts";
 

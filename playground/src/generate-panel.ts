@@ -1,5 +1,5 @@
 /** Text generation in the page: the prompt, the sampling controls, tokens streamed as produced. */
-import { generationPlan } from "../../src/runtime/generation-plan.ts";
+import { generationPlan } from "../../src/contracts/ir/generation-plan.ts";
 import { generateOnDevice } from "../../src/runtime/webgpu/generate.ts";
 import { showAttention } from "./attention-view.ts";
 import type { PageModel } from "./load-model.ts";

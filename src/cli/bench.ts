@@ -1,6 +1,6 @@
-import { evaluateSize } from "../runtime/webgpu/kernel.ts";
+import { evaluateSize } from "../contracts/kernel.ts";
 import type { KernelTimes, WebGpuModel } from "../runtime/webgpu/session.ts";
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../contracts/tensor.ts";
 import { EXIT, type Io } from "./io.ts";
 import { loadModel, type WeightSource } from "./load-model.ts";
 import { assembleInputs, InputError } from "./model-inputs.ts";

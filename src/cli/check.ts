@@ -1,13 +1,13 @@
 import { checkSpec } from "../compiler/compile.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
 import {
   renderGithub,
   renderJson,
   renderPretty,
   summaryLine,
-} from "../compiler/diagnostics/render.ts";
-import { SourceSet } from "../compiler/source.ts";
+} from "../contracts/diagnostics/render.ts";
+import { SourceSet } from "../contracts/source.ts";
 import { EXIT, expandSpecPaths, readText, type Io } from "./io.ts";
 
 export type DiagnosticFormat = "pretty" | "json" | "github";

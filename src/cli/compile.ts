@@ -7,23 +7,27 @@
 import { readFileSync } from "node:fs";
 import { checkSpec } from "../compiler/compile.ts";
 import { writeBundle } from "../compiler/bundle/write.ts";
-import { COMPILER_VERSION } from "../compiler/bundle/version.ts";
-import { WEIGHTS_FILE } from "../compiler/bundle/manifest.ts";
-import { DEFAULT_PROFILE } from "../compiler/device-profile/builtins.ts";
-import { checkPlanAgainstProfile, groupDigits, irSpans } from "../compiler/device-profile/check.ts";
-import { describeIssue } from "../compiler/device-profile/json-issues.ts";
-import { loadDeviceProfile } from "../compiler/device-profile/load.ts";
-import { bufferBytes } from "../compiler/device-profile/requirements.ts";
-import type { DeviceProfile } from "../compiler/device-profile/schema.ts";
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
-import { renderPretty, summaryLine } from "../compiler/diagnostics/render.ts";
-import type { TypedIr } from "../compiler/ir/schema.ts";
-import { KernelPlan } from "../compiler/plan/schema.ts";
-import { SourceSet } from "../compiler/source.ts";
-import { sizeOf, type Tensor } from "../runtime/tensor.ts";
-import { initWeights, isSeed } from "../runtime/weights/init.ts";
-import { LAYOUTS, isLayoutOption, type LayoutOption } from "../runtime/weights/layouts/index.ts";
-import { loadWeights } from "../runtime/weights/load.ts";
+import { COMPILER_VERSION } from "../contracts/bundle/version.ts";
+import { WEIGHTS_FILE } from "../contracts/bundle/manifest.ts";
+import { DEFAULT_PROFILE } from "../contracts/device-profile/builtins.ts";
+import {
+  checkPlanAgainstProfile,
+  groupDigits,
+  irSpans,
+} from "../contracts/device-profile/check.ts";
+import { describeIssue } from "../contracts/device-profile/json-issues.ts";
+import { loadDeviceProfile } from "../contracts/device-profile/load.ts";
+import { bufferBytes } from "../contracts/device-profile/requirements.ts";
+import type { DeviceProfile } from "../contracts/device-profile/schema.ts";
+import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
+import { renderPretty, summaryLine } from "../contracts/diagnostics/render.ts";
+import type { TypedIr } from "../contracts/ir/schema.ts";
+import { KernelPlan } from "../contracts/plan/schema.ts";
+import { SourceSet } from "../contracts/source.ts";
+import { sizeOf, type Tensor } from "../contracts/tensor.ts";
+import { initWeights, isSeed } from "../formats/weights/init.ts";
+import { LAYOUTS, isLayoutOption, type LayoutOption } from "../formats/weights/layouts/index.ts";
+import { loadWeights } from "../formats/weights/load.ts";
 import { EXIT, readText, type Io } from "./io.ts";
 import { INIT_DESCRIPTION } from "./weights.ts";
 

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
 import { formatSpec } from "../compiler/format/format.ts";
-import { SourceFile } from "../compiler/source.ts";
+import { SourceFile } from "../contracts/source.ts";
 import { expandSpecPaths } from "./io.ts";
 
 export interface FmtOptions {

@@ -1,8 +1,8 @@
 import { generate } from "../runtime/generate.ts";
-import { generationPlan } from "../runtime/generation-plan.ts";
+import { generationPlan } from "../contracts/ir/generation-plan.ts";
 import { referenceStepModel } from "../runtime/reference/step-model.ts";
 import { generateOnDevice } from "../runtime/webgpu/generate.ts";
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../contracts/tensor.ts";
 import { EXIT, type Io } from "./io.ts";
 import { loadModel, type WeightSource } from "./load-model.ts";
 import { openOnWebGpu } from "./webgpu-backend.ts";

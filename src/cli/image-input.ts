@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { PNG } from "pngjs";
-import type { TypedIr } from "../compiler/ir/schema.ts";
-import type { Tensor } from "../runtime/tensor.ts";
+import type { TypedIr } from "../contracts/ir/schema.ts";
+import type { Tensor } from "../contracts/tensor.ts";
 import { InputError } from "./model-inputs.ts";
 
 /**

@@ -5,14 +5,14 @@
  * invalid (the diagnostics say what), 2 when DIR is not a directory.
  */
 import { statSync } from "node:fs";
-import { readBundle } from "../compiler/bundle/directory.ts";
-import type { BundleKernel, BundleManifest } from "../compiler/bundle/manifest.ts";
-import { groupDigits } from "../compiler/device-profile/check.ts";
-import { bindingCounts, bufferBytes } from "../compiler/device-profile/requirements.ts";
-import { LIMIT_NAMES } from "../compiler/device-profile/schema.ts";
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
-import { renderPretty, summaryLine } from "../compiler/diagnostics/render.ts";
-import { SourceSet } from "../compiler/source.ts";
+import { readBundle } from "../formats/bundle/directory.ts";
+import type { BundleKernel, BundleManifest } from "../contracts/bundle/manifest.ts";
+import { groupDigits } from "../contracts/device-profile/check.ts";
+import { bindingCounts, bufferBytes } from "../contracts/device-profile/requirements.ts";
+import { LIMIT_NAMES } from "../contracts/device-profile/schema.ts";
+import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
+import { renderPretty, summaryLine } from "../contracts/diagnostics/render.ts";
+import { SourceSet } from "../contracts/source.ts";
 import { allocatedBytes, dispatchSummary, formatSizes } from "./compile.ts";
 import { EXIT, type Io } from "./io.ts";
 

@@ -1,18 +1,18 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { readBundle } from "../compiler/bundle/directory.ts";
+import { readBundle } from "../formats/bundle/directory.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
-import type { KernelPlan } from "../compiler/plan/schema.ts";
+import type { KernelPlan } from "../contracts/plan/schema.ts";
 import { checkSpec } from "../compiler/compile.ts";
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
-import { renderPretty, summaryLine } from "../compiler/diagnostics/render.ts";
-import type { TypedIr } from "../compiler/ir/schema.ts";
-import { SourceSet } from "../compiler/source.ts";
+import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
+import { renderPretty, summaryLine } from "../contracts/diagnostics/render.ts";
+import type { TypedIr } from "../contracts/ir/schema.ts";
+import { SourceSet } from "../contracts/source.ts";
 import type { WeightMap } from "../runtime/reference/executor.ts";
 import { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
-import { initWeights } from "../runtime/weights/init.ts";
-import type { LayoutOption } from "../runtime/weights/layouts/map.ts";
-import { loadWeights } from "../runtime/weights/load.ts";
+import { initWeights } from "../formats/weights/init.ts";
+import type { LayoutOption } from "../formats/weights/layouts/map.ts";
+import { loadWeights } from "../formats/weights/load.ts";
 import { EXIT, readText, type Io } from "./io.ts";
 
 /** Where a model's weights come from: a safetensors file, or the seeded initialiser. */

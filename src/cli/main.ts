@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
-import { profileTarget } from "../compiler/device-profile/builtins.ts";
-import type { WriteDtype } from "../runtime/weights/dtypes.ts";
-import { LAYOUTS, type LayoutOption } from "../runtime/weights/layouts/map.ts";
+import { profileTarget } from "../contracts/device-profile/builtins.ts";
+import type { WriteDtype } from "../formats/weights/dtypes.ts";
+import { LAYOUTS, type LayoutOption } from "../formats/weights/layouts/map.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
 import { runCheck, type DiagnosticFormat } from "./check.ts";
 import { runBench } from "./bench.ts";

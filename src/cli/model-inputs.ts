@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { dimEvaluate, dimFromJson, dimSymbols } from "../compiler/dims.ts";
-import type { TypedIr } from "../compiler/ir/schema.ts";
-import { sizeOf, type Tensor } from "../runtime/tensor.ts";
+import { dimEvaluate, dimFromJson, dimSymbols } from "../contracts/dims.ts";
+import type { TypedIr } from "../contracts/ir/schema.ts";
+import { sizeOf, type Tensor } from "../contracts/tensor.ts";
 
 type Input = TypedIr["inputs"][number];
 

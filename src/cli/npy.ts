@@ -1,4 +1,4 @@
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../contracts/tensor.ts";
 
 /**
  * A tensor as a NumPy .npy file (format 1.0, little-endian float32). Written here because the

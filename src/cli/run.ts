@@ -2,7 +2,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { ReferenceExecutor } from "../runtime/reference/executor.ts";
 import { samplingDistribution } from "../runtime/sampling.ts";
-import type { Tensor } from "../runtime/tensor.ts";
+import type { Tensor } from "../contracts/tensor.ts";
 import { EXIT, type Io } from "./io.ts";
 import { loadModel, type LoadedModel, type WeightSource } from "./load-model.ts";
 import { assembleInputs, InputError, readInputFile } from "./model-inputs.ts";

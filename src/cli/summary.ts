@@ -1,7 +1,7 @@
 import { checkSpec } from "../compiler/compile.ts";
-import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
-import { renderPretty } from "../compiler/diagnostics/render.ts";
-import { SourceSet } from "../compiler/source.ts";
+import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
+import { renderPretty } from "../contracts/diagnostics/render.ts";
+import { SourceSet } from "../contracts/source.ts";
 import { CATEGORIES } from "../compiler/summary/parameters.ts";
 import {
   DEFAULT_SEQ_CAP,

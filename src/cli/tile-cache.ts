@@ -10,12 +10,12 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { COMPILER_VERSION } from "../compiler/bundle/version.ts";
+import { COMPILER_VERSION } from "../contracts/bundle/version.ts";
 import {
   MATMUL_USES,
   matmulTileProblem,
   type MatmulTiles,
-} from "../runtime/webgpu/kernels/matmul-tile.ts";
+} from "../compiler/codegen/matmul-tile.ts";
 
 const Tile = z
   .object({

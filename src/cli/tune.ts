@@ -1,6 +1,6 @@
 import { acquireNodeDevice, NoAdapterError } from "../runtime/webgpu/device.ts";
-import { describeTile } from "../runtime/webgpu/kernels/matmul-tile.ts";
-import { TUNING_SHAPES, tuneMatmulTiles } from "../runtime/webgpu/tune.ts";
+import { describeTile } from "../compiler/codegen/matmul-tile.ts";
+import { TUNING_SHAPES, tuneMatmulTiles } from "../api/tune.ts";
 import { EXIT, type Io } from "./io.ts";
 import { recordTiles, tileCachePath } from "./tile-cache.ts";
 

@@ -1,9 +1,9 @@
 import { acquireNodeDevice, NoAdapterError } from "../runtime/webgpu/device.ts";
 import { WebGpuModel } from "../runtime/webgpu/session.ts";
 import { EXIT, type Io } from "./io.ts";
-import { profileTarget } from "../compiler/device-profile/builtins.ts";
+import { profileTarget } from "../contracts/device-profile/builtins.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
-import { SourceSet } from "../compiler/source.ts";
+import { SourceSet } from "../contracts/source.ts";
 import { report, type LoadedModel } from "./load-model.ts";
 import { loadProgressBar } from "./progress.ts";
 import { recordedTiles } from "./tile-cache.ts";

@@ -19,21 +19,21 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { checkSpec } from "../compiler/compile.ts";
-import { DiagnosticBag, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
-import { renderPretty, summaryLine } from "../compiler/diagnostics/render.ts";
-import type { TypedIr } from "../compiler/ir/schema.ts";
-import { SourceSet } from "../compiler/source.ts";
-import { sizeOf } from "../runtime/tensor.ts";
-import { declaredWeights } from "../runtime/weights/declared.ts";
-import { encodeValues, WRITE_DTYPES, type WriteDtype } from "../runtime/weights/dtypes.ts";
-import { initChunks, isSeed } from "../runtime/weights/init.ts";
+import { DiagnosticBag, type Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
+import { renderPretty, summaryLine } from "../contracts/diagnostics/render.ts";
+import type { TypedIr } from "../contracts/ir/schema.ts";
+import { SourceSet } from "../contracts/source.ts";
+import { sizeOf } from "../contracts/tensor.ts";
+import { declaredWeights } from "../formats/weights/declared.ts";
+import { encodeValues, WRITE_DTYPES, type WriteDtype } from "../formats/weights/dtypes.ts";
+import { initChunks, isSeed } from "../formats/weights/init.ts";
 import {
   LAYOUT_METADATA_KEY,
   LAYOUTS,
   isLayoutOption,
   type LayoutOption,
-} from "../runtime/weights/layouts/index.ts";
-import { bindWeights } from "../runtime/weights/load.ts";
+} from "../formats/weights/layouts/index.ts";
+import { bindWeights } from "../formats/weights/load.ts";
 import {
   encodeHeader,
   fileSpan,
@@ -41,7 +41,7 @@ import {
   MAX_HEADER_BYTES,
   parseHeader,
   type SafetensorsHeader,
-} from "../runtime/weights/safetensors.ts";
+} from "../formats/weights/safetensors.ts";
 import { EXIT, readText, type Io } from "./io.ts";
 
 export interface WeightsInitOptions {

@@ -1,9 +1,13 @@
 import { checkModel } from "./check/check.ts";
-import { DiagnosticBag, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.ts";
+import {
+  DiagnosticBag,
+  sortDiagnostics,
+  type Diagnostic,
+} from "../contracts/diagnostics/diagnostic.ts";
 import { elaborateModel } from "./elaborate/elaborate.ts";
 import { loadSpec, type ReadFile } from "./elaborate/load.ts";
-import type { TypedIr } from "./ir/schema.ts";
-import { SourceSet } from "./source.ts";
+import type { TypedIr } from "../contracts/ir/schema.ts";
+import { SourceSet } from "../contracts/source.ts";
 
 /** The result of checking one spec file: every model it defines, typed when clean. */
 export interface CheckResult {

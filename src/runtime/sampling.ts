@@ -1,4 +1,4 @@
-import { Mulberry32 } from "./random.ts";
+import { Mulberry32 } from "../contracts/random.ts";
 
 /** How the next token is chosen from a row of logits. */
 export interface SamplingOptions {

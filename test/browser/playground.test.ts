@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/compiler/compile.ts";
-import { renderPretty, summaryLine } from "../../src/compiler/diagnostics/render.ts";
+import { renderPretty, summaryLine } from "../../src/contracts/diagnostics/render.ts";
 import { runLoom } from "../cli/run-loom.ts";
 import { openPlayground, waitForStatus, type Playground } from "../../tools/headless-playground.ts";
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { runCompile, type CompileOptions } from "../../src/cli/compile.ts";
 import { runInspect } from "../../src/cli/inspect.ts";
 import { runWeightsInit } from "../../src/cli/weights.ts";
-import { readBundle } from "../../src/compiler/bundle/directory.ts";
+import { readBundle } from "../../src/formats/bundle/directory.ts";
 import { COPY_WGSL, capture, fakeLower, miniSpecFile, MINI_SPEC, tempDir } from "./helpers.ts";
 
 /** No output looks like a JavaScript stack trace. */

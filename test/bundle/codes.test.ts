@@ -5,15 +5,15 @@
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { readBundle } from "../../src/compiler/bundle/directory.ts";
+import { readBundle } from "../../src/formats/bundle/directory.ts";
 import { writeBundle } from "../../src/compiler/bundle/write.ts";
-import { BUILTIN_PROFILES } from "../../src/compiler/device-profile/builtins.ts";
-import { checkPlanAgainstProfile } from "../../src/compiler/device-profile/check.ts";
-import { loadDeviceProfile } from "../../src/compiler/device-profile/load.ts";
-import { CODES } from "../../src/compiler/diagnostics/codes.ts";
-import type { Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
-import { renderPretty } from "../../src/compiler/diagnostics/render.ts";
-import { SourceSet } from "../../src/compiler/source.ts";
+import { BUILTIN_PROFILES } from "../../src/contracts/device-profile/builtins.ts";
+import { checkPlanAgainstProfile } from "../../src/contracts/device-profile/check.ts";
+import { loadDeviceProfile } from "../../src/contracts/device-profile/load.ts";
+import { CODES } from "../../src/contracts/diagnostics/codes.ts";
+import type { Diagnostic } from "../../src/contracts/diagnostics/diagnostic.ts";
+import { renderPretty } from "../../src/contracts/diagnostics/render.ts";
+import { SourceSet } from "../../src/contracts/source.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
 import { fakePlan, irOf, miniContent, MINI_SPEC, tempDir } from "./helpers.ts";
 

@@ -6,13 +6,13 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readBundle } from "../../src/compiler/bundle/directory.ts";
+import { readBundle } from "../../src/formats/bundle/directory.ts";
 import { encodeBundle, type EncodedBundle } from "../../src/compiler/bundle/encode.ts";
-import { sha256 } from "../../src/compiler/bundle/hash.ts";
-import { decodeBundle, type BundleSource } from "../../src/compiler/bundle/read.ts";
+import { sha256 } from "../../src/contracts/bundle/hash.ts";
+import { decodeBundle, type BundleSource } from "../../src/formats/bundle/read.ts";
 import { writeBundle } from "../../src/compiler/bundle/write.ts";
-import type { Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
-import { writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
+import type { Diagnostic } from "../../src/contracts/diagnostics/diagnostic.ts";
+import { writeSafetensors } from "../../src/formats/weights/safetensors.ts";
 import { codes, expectWellFormed, miniContent, tempDir } from "./helpers.ts";
 
 /** One good bundle on disk, copied for each damage. */

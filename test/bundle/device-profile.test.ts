@@ -2,20 +2,20 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_PROFILES } from "../../src/compiler/device-profile/builtins.ts";
-import { checkPlanAgainstProfile, irSpans } from "../../src/compiler/device-profile/check.ts";
-import { loadDeviceProfile, profileFromLimits } from "../../src/compiler/device-profile/load.ts";
+import { BUILTIN_PROFILES } from "../../src/contracts/device-profile/builtins.ts";
+import { checkPlanAgainstProfile, irSpans } from "../../src/contracts/device-profile/check.ts";
+import { loadDeviceProfile, profileFromLimits } from "../../src/contracts/device-profile/load.ts";
 import {
   dispatchCounts,
   planRequirements,
   wgslFeatures,
-} from "../../src/compiler/device-profile/requirements.ts";
+} from "../../src/contracts/device-profile/requirements.ts";
 import {
   DeviceProfile,
   LIMIT_NAMES,
   type DeviceLimits,
-} from "../../src/compiler/device-profile/schema.ts";
-import type { KernelPlan } from "../../src/compiler/plan/schema.ts";
+} from "../../src/contracts/device-profile/schema.ts";
+import type { KernelPlan } from "../../src/contracts/plan/schema.ts";
 import { codes, expectWellFormed, fakePlan, irOf, MINI_SPEC, tempDir } from "./helpers.ts";
 
 const webgpu = BUILTIN_PROFILES["webgpu-default"]!;

@@ -9,9 +9,9 @@ import {
   manifestFieldsMarkdown,
   profilesMarkdown,
 } from "../../src/compiler/bundle/docs.ts";
-import { BundleManifest } from "../../src/compiler/bundle/manifest.ts";
-import { FORMAT_VERSION } from "../../src/compiler/bundle/version.ts";
-import { CODES } from "../../src/compiler/diagnostics/codes.ts";
+import { BundleManifest } from "../../src/contracts/bundle/manifest.ts";
+import { FORMAT_VERSION } from "../../src/contracts/bundle/version.ts";
+import { CODES } from "../../src/contracts/diagnostics/codes.ts";
 
 const PATH = "docs/bundle-format.md";
 

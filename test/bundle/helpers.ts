@@ -7,13 +7,13 @@ import type { Io } from "../../src/cli/io.ts";
 import type { LowerResult } from "../../src/cli/compile.ts";
 import { checkSpec } from "../../src/compiler/compile.ts";
 import type { BundleContent } from "../../src/compiler/bundle/encode.ts";
-import { BUILTIN_PROFILES } from "../../src/compiler/device-profile/builtins.ts";
-import { CODES } from "../../src/compiler/diagnostics/codes.ts";
-import type { Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
-import type { TypedIr } from "../../src/compiler/ir/schema.ts";
-import type { KernelPlan } from "../../src/compiler/plan/schema.ts";
-import { declaredWeights } from "../../src/runtime/weights/declared.ts";
-import { initWeights } from "../../src/runtime/weights/init.ts";
+import { BUILTIN_PROFILES } from "../../src/contracts/device-profile/builtins.ts";
+import { CODES } from "../../src/contracts/diagnostics/codes.ts";
+import type { Diagnostic } from "../../src/contracts/diagnostics/diagnostic.ts";
+import type { TypedIr } from "../../src/contracts/ir/schema.ts";
+import type { KernelPlan } from "../../src/contracts/plan/schema.ts";
+import { declaredWeights } from "../../src/formats/weights/declared.ts";
+import { initWeights } from "../../src/formats/weights/init.ts";
 
 /** A tiny decoder: 440 parameters, a tied LM head, `seq <= 8`. */
 export const MINI_SPEC = `// A tiny decoder for the bundle tests.

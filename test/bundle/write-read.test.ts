@@ -3,11 +3,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeBundle, kernelFileNames } from "../../src/compiler/bundle/encode.ts";
-import { BundleManifest } from "../../src/compiler/bundle/manifest.ts";
-import { readBundle } from "../../src/compiler/bundle/directory.ts";
-import { COMPILER_VERSION, FORMAT_VERSION } from "../../src/compiler/bundle/version.ts";
+import { BundleManifest } from "../../src/contracts/bundle/manifest.ts";
+import { readBundle } from "../../src/formats/bundle/directory.ts";
+import { COMPILER_VERSION, FORMAT_VERSION } from "../../src/contracts/bundle/version.ts";
 import { nodeWriteOps, writeBundle, type WriteOps } from "../../src/compiler/bundle/write.ts";
-import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
+import { readSafetensors } from "../../src/formats/weights/safetensors.ts";
 import { codes, irOf, miniContent, MINI_SPEC, tempDir } from "./helpers.ts";
 import packageJson from "../../package.json" with { type: "json" };
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { CODES } from "../../src/compiler/diagnostics/codes.ts";
-import { diagnosticsMarkdown } from "../../src/compiler/diagnostics/write-docs.ts";
+import { CODES } from "../../src/contracts/diagnostics/codes.ts";
+import { diagnosticsMarkdown } from "../../src/contracts/diagnostics/write-docs.ts";
 
 const DOCS = new URL("../../docs/diagnostics.md", import.meta.url);
 

@@ -16,7 +16,7 @@ import {
   dimToJson,
   dimUpperBound,
   formatDim,
-} from "../../src/compiler/dims.ts";
+} from "../../src/contracts/dims.ts";
 
 const batch = dimSym("batch");
 const seq = dimSym("seq");

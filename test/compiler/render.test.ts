@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../../src/contracts/diagnostics/diagnostic.ts";
 import {
   renderGithub,
   renderJson,
   renderPretty,
   summaryLine,
-} from "../../src/compiler/diagnostics/render.ts";
-import { SourceFile, SourceSet, type Span } from "../../src/compiler/source.ts";
+} from "../../src/contracts/diagnostics/render.ts";
+import { SourceFile, SourceSet, type Span } from "../../src/contracts/source.ts";
 
 const GPT2 = [
   "model gpt2 {",

@@ -3,7 +3,7 @@
  * it, so a new code cannot be added without a case showing what it prints.
  */
 import { expect, it } from "vitest";
-import { CODES } from "../../src/compiler/diagnostics/codes.ts";
+import { CODES } from "../../src/contracts/diagnostics/codes.ts";
 import { listCases, runCase } from "./golden-cases.ts";
 
 /**
@@ -12,8 +12,8 @@ import { listCases, runCase } from "./golden-cases.ts";
  * golden cases.
  */
 const OTHER_STAGES: Readonly<Record<string, string>> = {
-  "05": "weights files: src/runtime/weights/ and src/cli/weights.ts",
-  "06": "device limits, lowering and bundles: src/compiler/device-profile/, src/compiler/lower/, src/compiler/bundle/ (test/bundle/codes.test.ts)",
+  "05": "weights files: src/formats/weights/ and src/cli/weights.ts",
+  "06": "device limits, lowering and bundles: src/contracts/device-profile/, src/compiler/lower/, src/compiler/bundle/ (test/bundle/codes.test.ts)",
 };
 
 const family = (code: string) => code.slice(1, 3);

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkSpec, type CheckResult } from "../../src/compiler/compile.ts";
-import { renderPretty, summaryLine } from "../../src/compiler/diagnostics/render.ts";
+import { renderPretty, summaryLine } from "../../src/contracts/diagnostics/render.ts";
 
 /** The repository root, with a trailing slash; case paths are relative to it. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));

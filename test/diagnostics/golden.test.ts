@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CODES } from "../../src/compiler/diagnostics/codes.ts";
+import { CODES } from "../../src/contracts/diagnostics/codes.ts";
 import {
   expectedCodes,
   listCases,

@@ -9,14 +9,14 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/compiler/compile.ts";
-import type { TypedIr } from "../../src/compiler/ir/schema.ts";
+import type { TypedIr } from "../../src/contracts/ir/schema.ts";
 import {
   newDecodeState,
   ReferenceExecutor,
   type WeightMap,
 } from "../../src/runtime/reference/executor.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
-import { loadWeights, type LoadOptions } from "../../src/runtime/weights/load.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
+import { loadWeights, type LoadOptions } from "../../src/formats/weights/load.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURES = join(ROOT, "test/parity/fixtures");

@@ -10,16 +10,16 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkSpec, type CheckResult } from "../../src/compiler/compile.ts";
-import { CODES } from "../../src/compiler/diagnostics/codes.ts";
+import { CODES } from "../../src/contracts/diagnostics/codes.ts";
 import {
   renderGithub,
   renderJson,
   renderPretty,
   summaryLine,
-} from "../../src/compiler/diagnostics/render.ts";
+} from "../../src/contracts/diagnostics/render.ts";
 import type { ReadFile } from "../../src/compiler/elaborate/load.ts";
 import { resolveInclude } from "../../src/compiler/elaborate/load.ts";
-import type { Span } from "../../src/compiler/source.ts";
+import type { Span } from "../../src/contracts/source.ts";
 import { applyMutations, mutations, randomModel, tokenSoup } from "./mutate.ts";
 import { validSpec } from "./valid-spec.ts";
 

@@ -5,8 +5,8 @@
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { checkSpec } from "../../src/compiler/compile.ts";
-import { renderPretty } from "../../src/compiler/diagnostics/render.ts";
-import { TypedIr } from "../../src/compiler/ir/schema.ts";
+import { renderPretty } from "../../src/contracts/diagnostics/render.ts";
+import { TypedIr } from "../../src/contracts/ir/schema.ts";
 import { validSpec } from "./valid-spec.ts";
 
 it("valid models check clean and have a typed IR that parses", () => {

@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/compiler/compile.ts";
 import { generate } from "../../src/runtime/generate.ts";
-import { generationPlan } from "../../src/runtime/generation-plan.ts";
+import { generationPlan } from "../../src/contracts/ir/generation-plan.ts";
 import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
 import { referenceStepModel } from "../../src/runtime/reference/step-model.ts";
 import { argmax } from "../../src/runtime/sampling.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
-import { initWeights } from "../../src/runtime/weights/init.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
+import { initWeights } from "../../src/formats/weights/init.ts";
 
 function load(spec: string) {
   const result = checkSpec(spec, (p) => readFileSync(p, "utf8"));

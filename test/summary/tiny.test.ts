@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/compiler/compile.ts";
-import type { TypedIr } from "../../src/compiler/ir/schema.ts";
+import type { TypedIr } from "../../src/contracts/ir/schema.ts";
 import { defaultSeq, summarize } from "../../src/compiler/summary/summary.ts";
 
 const read = (path: string) => readFileSync(path, "utf8");

@@ -1,9 +1,9 @@
 /** Shared by the trained-model tests: a spec's typed IR with its trained weights and metadata. */
 import { readFileSync } from "node:fs";
 import { checkSpec } from "../../src/compiler/compile.ts";
-import type { TypedIr } from "../../src/compiler/ir/schema.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
-import { loadWeights } from "../../src/runtime/weights/load.ts";
+import type { TypedIr } from "../../src/contracts/ir/schema.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
+import { loadWeights } from "../../src/formats/weights/load.ts";
 
 export interface Trained {
   ir: TypedIr;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newDecodeState, ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
-import { tensor } from "../../src/runtime/tensor.ts";
+import { tensor } from "../../src/contracts/tensor.ts";
 import { createTokenizer, isTokenizerError } from "../../src/runtime/tokenizers/index.ts";
 import type { Tokenizer } from "../../src/runtime/tokenizers/index.ts";
 import { mobyDickSplit } from "../../training/data.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
-import { tensor } from "../../src/runtime/tensor.ts";
+import { tensor } from "../../src/contracts/tensor.ts";
 import { mnistSplit } from "../../training/data.ts";
 import { argmax, loadTrained } from "./helpers.ts";
 

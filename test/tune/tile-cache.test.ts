@@ -9,7 +9,7 @@ import {
   CPU_MATMUL_TILE,
   DEFAULT_MATMUL_TILE,
   type MatmulTiles,
-} from "../../src/runtime/webgpu/kernels/matmul-tile.ts";
+} from "../../src/compiler/codegen/matmul-tile.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loom-tiles-"));
 const tiles: MatmulTiles = {

@@ -10,8 +10,8 @@ import {
   CPU_SMALL_MATMUL_TILE,
   type MatmulTile,
   type MatmulTiles,
-} from "../../src/runtime/webgpu/kernels/matmul-tile.ts";
-import { tuneMatmulTiles } from "../../src/runtime/webgpu/tune.ts";
+} from "../../src/compiler/codegen/matmul-tile.ts";
+import { tuneMatmulTiles } from "../../src/api/tune.ts";
 import { runLoom } from "../cli/run-loom.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "loom-tune-"));

@@ -6,12 +6,13 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/compiler/compile.ts";
-import type { TypedIr } from "../../src/compiler/ir/schema.ts";
+import type { TypedIr } from "../../src/contracts/ir/schema.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
 import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
-import { initWeights } from "../../src/runtime/weights/init.ts";
-import { readAttentionMap, withAttentionMaps } from "../../src/runtime/webgpu/attention-map.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
+import { initWeights } from "../../src/formats/weights/init.ts";
+import { withAttentionMaps } from "../../src/compiler/codegen/attention-map.ts";
+import { readAttentionMap } from "../../src/runtime/webgpu/attention-map.ts";
 import { acquireNodeDevice, type AcquiredDevice } from "../../src/runtime/webgpu/device.ts";
 import { WebGpuModel } from "../../src/runtime/webgpu/session.ts";
 

@@ -1,15 +1,15 @@
+import { relativePositionBucket } from "../../src/contracts/position-buckets.ts";
 import { describe, expect, it } from "vitest";
 import {
   applyRope,
   attention as referenceAttentionLayer,
   type KvCache,
-  relativePositionBucket,
 } from "../../src/runtime/reference/attention.ts";
 import { softmaxInPlace } from "../../src/runtime/reference/math.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
 import { acquireNodeDevice, NoAdapterError } from "../../src/runtime/webgpu/device.ts";
-import type { Kernel } from "../../src/runtime/webgpu/kernel.ts";
-import { unrolledAttentionKernel } from "../../src/runtime/webgpu/kernels/attention-unrolled.ts";
+import type { Kernel } from "../../src/contracts/kernel.ts";
+import { unrolledAttentionKernel } from "../../src/compiler/codegen/attention-unrolled.ts";
 import {
   attentionKernel,
   type AttentionOptions,
@@ -20,9 +20,9 @@ import {
   decodeSplit,
   defaultAttentionTile,
   type PositionBias,
-} from "../../src/runtime/webgpu/kernels/attention.ts";
-import { bucketWgsl } from "../../src/runtime/webgpu/kernels/attention-wgsl.ts";
-import { kvAppendKernel } from "../../src/runtime/webgpu/kernels/kv-append.ts";
+} from "../../src/compiler/codegen/attention.ts";
+import { bucketWgsl } from "../../src/compiler/codegen/attention-wgsl.ts";
+import { kvAppendKernel } from "../../src/compiler/codegen/kv-append.ts";
 import { runKernel } from "../../src/runtime/webgpu/run-kernel.ts";
 
 const gpu = await acquireNodeDevice().catch((error: unknown) => {

@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { erf } from "../../src/runtime/reference/math.ts";
-import type { Kernel } from "../../src/runtime/webgpu/kernel.ts";
+import type { Kernel } from "../../src/contracts/kernel.ts";
 import {
   binaryKernel,
   unaryKernel,
   type BinaryOp,
   type OperandShape,
   type UnaryOp,
-} from "../../src/runtime/webgpu/kernels/elementwise.ts";
-import { erfWgsl, f32Literal } from "../../src/runtime/webgpu/kernels/elementwise-wgsl.ts";
+} from "../../src/compiler/codegen/elementwise.ts";
+import { erfWgsl, f32Literal } from "../../src/compiler/codegen/elementwise-wgsl.ts";
 import {
   ErrorLog,
   TOLERANCE,

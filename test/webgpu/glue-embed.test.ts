@@ -4,10 +4,10 @@ import {
   EMBED_STATUS_WORDS,
   type EmbedPositions,
   sinusoidalFrequencies,
-} from "../../src/runtime/webgpu/kernels/embed.ts";
-import { clsTokenKernel, patchEmbedKernel } from "../../src/runtime/webgpu/kernels/patch.ts";
-import { clsPoolKernel, meanPoolKernel } from "../../src/runtime/webgpu/kernels/pool.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
+} from "../../src/compiler/codegen/embed.ts";
+import { clsTokenKernel, patchEmbedKernel } from "../../src/compiler/codegen/patch.ts";
+import { clsPoolKernel, meanPoolKernel } from "../../src/compiler/codegen/pool.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
 import {
   ErrorLog,
   TOLERANCE,

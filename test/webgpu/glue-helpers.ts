@@ -4,13 +4,13 @@
  * |a − b| / max(1, |b|).
  */
 
-import type { TypedNode } from "../../src/compiler/ir/schema.ts";
-import { Mulberry32 } from "../../src/runtime/random.ts";
+import type { TypedNode } from "../../src/contracts/ir/schema.ts";
+import { Mulberry32 } from "../../src/contracts/random.ts";
 import type { KvCache } from "../../src/runtime/reference/attention.ts";
 import { OPS, type OpContext } from "../../src/runtime/reference/ops.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
 import { acquireNodeDevice, NoAdapterError } from "../../src/runtime/webgpu/device.ts";
-import type { Kernel } from "../../src/runtime/webgpu/kernel.ts";
+import type { Kernel } from "../../src/contracts/kernel.ts";
 import { runKernel, type HostArray } from "../../src/runtime/webgpu/run-kernel.ts";
 
 let acquired: Promise<GPUDevice | undefined> | undefined;

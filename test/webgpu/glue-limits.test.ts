@@ -1,20 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { KernelSchema } from "../../src/compiler/plan/schema.ts";
-import { workgroupCounts, type Kernel } from "../../src/runtime/webgpu/kernel.ts";
-import { argmaxKernel } from "../../src/runtime/webgpu/kernels/argmax.ts";
-import { binaryKernel, unaryKernel } from "../../src/runtime/webgpu/kernels/elementwise.ts";
-import { embedKernel } from "../../src/runtime/webgpu/kernels/embed.ts";
-import {
-  moeExpertsKernel,
-  sharedExpertKernel,
-} from "../../src/runtime/webgpu/kernels/moe-experts.ts";
-import { moeRouterKernel } from "../../src/runtime/webgpu/kernels/moe-router.ts";
-import { normKernel } from "../../src/runtime/webgpu/kernels/norm.ts";
-import { clsTokenKernel, patchEmbedKernel } from "../../src/runtime/webgpu/kernels/patch.ts";
-import { clsPoolKernel, meanPoolKernel } from "../../src/runtime/webgpu/kernels/pool.ts";
-import { residualNormKernel } from "../../src/runtime/webgpu/kernels/residual-norm.ts";
-import { softmaxKernel } from "../../src/runtime/webgpu/kernels/softmax.ts";
-import { topKKernel } from "../../src/runtime/webgpu/kernels/topk.ts";
+import { KernelSchema } from "../../src/contracts/plan/schema.ts";
+import { workgroupCounts, type Kernel } from "../../src/contracts/kernel.ts";
+import { argmaxKernel } from "../../src/compiler/codegen/argmax.ts";
+import { binaryKernel, unaryKernel } from "../../src/compiler/codegen/elementwise.ts";
+import { embedKernel } from "../../src/compiler/codegen/embed.ts";
+import { moeExpertsKernel, sharedExpertKernel } from "../../src/compiler/codegen/moe-experts.ts";
+import { moeRouterKernel } from "../../src/compiler/codegen/moe-router.ts";
+import { normKernel } from "../../src/compiler/codegen/norm.ts";
+import { clsTokenKernel, patchEmbedKernel } from "../../src/compiler/codegen/patch.ts";
+import { clsPoolKernel, meanPoolKernel } from "../../src/compiler/codegen/pool.ts";
+import { residualNormKernel } from "../../src/compiler/codegen/residual-norm.ts";
+import { softmaxKernel } from "../../src/compiler/codegen/softmax.ts";
+import { topKKernel } from "../../src/compiler/codegen/topk.ts";
 
 /** Glue kernels at the dims of real models (Llama-2-7B, Mixtral, GPT-2, ViT-B/16). */
 const KERNELS: Kernel[] = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { argmax } from "../../src/runtime/sampling.ts";
-import { argmaxKernel, type LogitRows } from "../../src/runtime/webgpu/kernels/argmax.ts";
-import { topKKernel } from "../../src/runtime/webgpu/kernels/topk.ts";
+import { argmaxKernel, type LogitRows } from "../../src/compiler/codegen/argmax.ts";
+import { topKKernel } from "../../src/compiler/codegen/topk.ts";
 import { glueDevice, run, u32s, uniform } from "./glue-helpers.ts";
 
 const device = await glueDevice();

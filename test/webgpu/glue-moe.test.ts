@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { linear } from "../../src/runtime/reference/linear.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
 import {
   moeExpertsKernel,
   packMoeWeights,
   sharedExpertKernel,
   type ExpertAct,
-} from "../../src/runtime/webgpu/kernels/moe-experts.ts";
-import { moeRouterKernel } from "../../src/runtime/webgpu/kernels/moe-router.ts";
+} from "../../src/compiler/codegen/moe-experts.ts";
+import { moeRouterKernel } from "../../src/compiler/codegen/moe-router.ts";
 import {
   ErrorLog,
   TOLERANCE,

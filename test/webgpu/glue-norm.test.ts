@@ -1,10 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  residualNormKernel,
-  type ResidualSum,
-} from "../../src/runtime/webgpu/kernels/residual-norm.ts";
-import { normKernel, type NormOptions } from "../../src/runtime/webgpu/kernels/norm.ts";
-import { softmaxKernel } from "../../src/runtime/webgpu/kernels/softmax.ts";
+import { residualNormKernel, type ResidualSum } from "../../src/compiler/codegen/residual-norm.ts";
+import { normKernel, type NormOptions } from "../../src/compiler/codegen/norm.ts";
+import { softmaxKernel } from "../../src/compiler/codegen/softmax.ts";
 import {
   ErrorLog,
   TOLERANCE,

@@ -7,12 +7,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { linear } from "../../src/runtime/reference/linear.ts";
 import { activations } from "../../src/runtime/reference/math.ts";
-import { tensor } from "../../src/runtime/tensor.ts";
+import { tensor } from "../../src/contracts/tensor.ts";
 import { acquireNodeDevice, NoAdapterError } from "../../src/runtime/webgpu/device.ts";
 import {
   ACTIVATION_NAMES,
   type ActivationName,
-} from "../../src/runtime/webgpu/kernels/activations.wgsl.ts";
+} from "../../src/compiler/codegen/activations.wgsl.ts";
 import {
   CPU_DECODE_MATMUL_TILE,
   CPU_GATED_MATMUL_TILE,
@@ -25,11 +25,8 @@ import {
   matmulKernel,
   type MatmulOptions,
   type MatmulTile,
-} from "../../src/runtime/webgpu/kernels/matmul.ts";
-import {
-  matmulTileProblem,
-  matmulWorkgroupBytes,
-} from "../../src/runtime/webgpu/kernels/matmul-tile.ts";
+} from "../../src/compiler/codegen/matmul.ts";
+import { matmulTileProblem, matmulWorkgroupBytes } from "../../src/compiler/codegen/matmul-tile.ts";
 import { runKernel } from "../../src/runtime/webgpu/run-kernel.ts";
 
 const gpu = await acquireNodeDevice().catch((error: unknown) => {

@@ -2,17 +2,14 @@ import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/compiler/compile.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
 import { generate } from "../../src/runtime/generate.ts";
-import { generationPlan } from "../../src/runtime/generation-plan.ts";
+import { generationPlan } from "../../src/contracts/ir/generation-plan.ts";
 import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
 import { referenceStepModel } from "../../src/runtime/reference/step-model.ts";
-import { initWeights } from "../../src/runtime/weights/init.ts";
+import { initWeights } from "../../src/formats/weights/init.ts";
 import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
 import { generateOnDevice } from "../../src/runtime/webgpu/generate.ts";
-import { sinusoidalFrequencies } from "../../src/runtime/webgpu/kernels/embed.ts";
-import {
-  positionRowsKernel,
-  type PositionRows,
-} from "../../src/runtime/webgpu/kernels/positions.ts";
+import { sinusoidalFrequencies } from "../../src/compiler/codegen/embed.ts";
+import { positionRowsKernel, type PositionRows } from "../../src/compiler/codegen/positions.ts";
 import { WebGpuModel } from "../../src/runtime/webgpu/session.ts";
 import {
   glueDevice,

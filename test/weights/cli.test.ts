@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Io } from "../../src/cli/io.ts";
 import { runWeightsInit, runWeightsInspect } from "../../src/cli/weights.ts";
-import { declaredWeights } from "../../src/runtime/weights/declared.ts";
-import { initWeights } from "../../src/runtime/weights/init.ts";
-import { loadWeights } from "../../src/runtime/weights/load.ts";
-import { readSafetensors, writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
+import { declaredWeights } from "../../src/formats/weights/declared.ts";
+import { initWeights } from "../../src/formats/weights/init.ts";
+import { loadWeights } from "../../src/formats/weights/load.ts";
+import { readSafetensors, writeSafetensors } from "../../src/formats/weights/safetensors.ts";
 import { craft, specIr } from "./helpers.ts";
 
 function capture(): Io & { out: string; err: string } {

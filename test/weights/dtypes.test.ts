@@ -5,7 +5,7 @@ import {
   fromF16Bits,
   toBf16Bits,
   toF16Bits,
-} from "../../src/runtime/weights/dtypes.ts";
+} from "../../src/formats/weights/dtypes.ts";
 
 const hex = (n: number) => `0x${n.toString(16).padStart(4, "0")}`;
 

@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import { checkSpec } from "../../src/compiler/compile.ts";
-import { CODES } from "../../src/compiler/diagnostics/codes.ts";
-import type { Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
-import type { TypedIr } from "../../src/compiler/ir/schema.ts";
-import { Mulberry32 } from "../../src/runtime/random.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
+import { CODES } from "../../src/contracts/diagnostics/codes.ts";
+import type { Diagnostic } from "../../src/contracts/diagnostics/diagnostic.ts";
+import type { TypedIr } from "../../src/contracts/ir/schema.ts";
+import { Mulberry32 } from "../../src/contracts/random.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
 
 /** The typed IR of a spec file under specs/ (the only model it defines). */
 export function specIr(path: string): TypedIr {

@@ -5,13 +5,13 @@
  * exactly the Hugging Face tensor, transposed or split as the layout says.
  */
 import { describe, expect, it } from "vitest";
-import type { TypedIr } from "../../src/compiler/ir/schema.ts";
+import type { TypedIr } from "../../src/contracts/ir/schema.ts";
 import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
-import type { Tensor } from "../../src/runtime/tensor.ts";
-import { declaredWeights } from "../../src/runtime/weights/declared.ts";
-import { layoutMap, type Layout } from "../../src/runtime/weights/layouts/index.ts";
-import { loadWeights } from "../../src/runtime/weights/load.ts";
-import { writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
+import { declaredWeights } from "../../src/formats/weights/declared.ts";
+import { layoutMap, type Layout } from "../../src/formats/weights/layouts/index.ts";
+import { loadWeights } from "../../src/formats/weights/load.ts";
+import { writeSafetensors } from "../../src/formats/weights/safetensors.ts";
 import {
   codes,
   expectWellFormed,

@@ -1,9 +1,9 @@
 /** The seeded initialiser: deterministic bytes, the documented scheme, a portable PRNG. */
 import { describe, expect, it } from "vitest";
-import { declaredWeights, type DeclaredWeight } from "../../src/runtime/weights/declared.ts";
-import { initChunks, initRule, initWeights } from "../../src/runtime/weights/init.ts";
-import { Mulberry32, NormalStream, portableLn, tensorSeed } from "../../src/runtime/random.ts";
-import { writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
+import { declaredWeights, type DeclaredWeight } from "../../src/formats/weights/declared.ts";
+import { initChunks, initRule, initWeights } from "../../src/formats/weights/init.ts";
+import { Mulberry32, NormalStream, portableLn, tensorSeed } from "../../src/contracts/random.ts";
+import { writeSafetensors } from "../../src/formats/weights/safetensors.ts";
 import { specIr } from "./helpers.ts";
 
 describe("PRNG", () => {

@@ -1,20 +1,20 @@
 /** safetensors: round trips, the header format, every validation code, fuzzing. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Tensor } from "../../src/runtime/tensor.ts";
+import type { Tensor } from "../../src/contracts/tensor.ts";
 import {
   fromBf16Bits,
   fromF16Bits,
   toBf16Bits,
   toF16Bits,
-} from "../../src/runtime/weights/dtypes.ts";
-import { loadWeights } from "../../src/runtime/weights/load.ts";
+} from "../../src/formats/weights/dtypes.ts";
+import { loadWeights } from "../../src/formats/weights/load.ts";
 import {
   decodeTensor,
   parseSafetensors,
   readSafetensors,
   writeSafetensors,
-} from "../../src/runtime/weights/safetensors.ts";
+} from "../../src/formats/weights/safetensors.ts";
 import {
   codes,
   craft,

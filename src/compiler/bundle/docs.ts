@@ -5,10 +5,10 @@
  * them (UPDATE_DOCS=1 rewrites them).
  */
 import { z } from "zod";
-import { BUILTIN_PROFILES } from "../device-profile/builtins.ts";
-import { groupDigits } from "../device-profile/check.ts";
-import { LIMIT_NAMES } from "../device-profile/schema.ts";
-import { BundleManifest } from "./manifest.ts";
+import { BUILTIN_PROFILES } from "../../contracts/device-profile/builtins.ts";
+import { groupDigits } from "../../contracts/device-profile/check.ts";
+import { LIMIT_NAMES } from "../../contracts/device-profile/schema.ts";
+import { BundleManifest } from "../../contracts/bundle/manifest.ts";
 
 type JsonSchema = {
   type?: string | string[];
@@ -25,7 +25,7 @@ type JsonSchema = {
 };
 
 /**
- * Descriptions of the kernel plan's fields, which src/compiler/plan/schema.ts documents in
+ * Descriptions of the kernel plan's fields, which src/contracts/plan/schema.ts documents in
  * comments rather than in the schema. A plan field missing here is listed with a pointer to the
  * schema, so a change there only needs the docs regenerated.
  */
@@ -98,7 +98,7 @@ export function manifestFields(): FieldRow[] {
       const description =
         child.description ??
         PLAN_FIELDS[path] ??
-        (path.startsWith("plan.") ? "see src/compiler/plan/schema.ts" : "");
+        (path.startsWith("plan.") ? "see src/contracts/plan/schema.ts" : "");
       rows.push({ path, type: typeOf(child), required: required.has(key), description });
       if (OPAQUE.has(path)) continue;
       const inner = objectOf(child);

@@ -2,17 +2,22 @@
  * Building a bundle in memory: the manifest and every file's bytes, ready to be written. Pure
  * (no file system), so writing, reading and tests share it.
  */
-import type { DeviceProfile } from "../device-profile/schema.ts";
-import { planRequirements } from "../device-profile/requirements.ts";
-import type { TypedIr } from "../ir/schema.ts";
-import type { KernelPlan } from "../plan/schema.ts";
-import type { Tensor } from "../../runtime/tensor.ts";
-import { declaredWeights } from "../../runtime/weights/declared.ts";
-import { LAYOUT_METADATA_KEY } from "../../runtime/weights/layouts/index.ts";
-import { writeSafetensors } from "../../runtime/weights/safetensors.ts";
-import { MANIFEST_FILE, WEIGHTS_FILE, type BundleKernel, type BundleManifest } from "./manifest.ts";
-import { sha256 } from "./hash.ts";
-import { COMPILER_VERSION, FORMAT_NAME, FORMAT_VERSION } from "./version.ts";
+import type { DeviceProfile } from "../../contracts/device-profile/schema.ts";
+import { planRequirements } from "../../contracts/device-profile/requirements.ts";
+import type { TypedIr } from "../../contracts/ir/schema.ts";
+import type { KernelPlan } from "../../contracts/plan/schema.ts";
+import type { Tensor } from "../../contracts/tensor.ts";
+import { declaredWeights } from "../../formats/weights/declared.ts";
+import { LAYOUT_METADATA_KEY } from "../../formats/weights/layouts/index.ts";
+import { writeSafetensors } from "../../formats/weights/safetensors.ts";
+import {
+  MANIFEST_FILE,
+  WEIGHTS_FILE,
+  type BundleKernel,
+  type BundleManifest,
+} from "../../contracts/bundle/manifest.ts";
+import { sha256 } from "../../contracts/bundle/hash.ts";
+import { COMPILER_VERSION, FORMAT_NAME, FORMAT_VERSION } from "../../contracts/bundle/version.ts";
 
 /** Everything a bundle is made from. */
 export interface BundleContent {

@@ -11,10 +11,10 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { DiagnosticBag, type Diagnostic } from "../../contracts/diagnostics/diagnostic.ts";
 import { encodeBundle, type BundleContent, type EncodedBundle } from "./encode.ts";
-import { MANIFEST_FILE } from "./manifest.ts";
-import { FORMAT_NAME } from "./version.ts";
+import { MANIFEST_FILE } from "../../contracts/bundle/manifest.ts";
+import { FORMAT_NAME } from "../../contracts/bundle/version.ts";
 
 /** The file-system operations the writer uses; tests replace one to inject a failure. */
 export interface WriteOps {

@@ -1,7 +1,7 @@
-import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
-import { type Dim, dimFromJson, dimStatic, dimToJson } from "../dims.ts";
+import type { DiagnosticBag } from "../../contracts/diagnostics/diagnostic.ts";
+import { type Dim, dimFromJson, dimStatic, dimToJson } from "../../contracts/dims.ts";
 import type { ElaboratedModel } from "../elaborate/elaborate.ts";
-import type { LayerNode, TypedIr, TypedNode, ValueType } from "../ir/schema.ts";
+import type { LayerNode, TypedIr, TypedNode, ValueType } from "../../contracts/ir/schema.ts";
 import { reporter, type RuleContext, type RuleResult, type TensorType } from "./context.ts";
 import { RULES } from "./rules/index.ts";
 

@@ -1,10 +1,10 @@
-import type { DiagnosticBag, DiagnosticExtras } from "../diagnostics/diagnostic.ts";
-import type { Code } from "../diagnostics/codes.ts";
-import { type Dim, dimSymbols, dimUpperBound, formatDim } from "../dims.ts";
+import type { DiagnosticBag, DiagnosticExtras } from "../../contracts/diagnostics/diagnostic.ts";
+import type { Code } from "../../contracts/diagnostics/codes.ts";
+import { type Dim, dimSymbols, dimUpperBound, formatDim } from "../../contracts/dims.ts";
 import type { NodeOrigin } from "../elaborate/elaborate.ts";
-import type { Dtype, LayerNode, Weight } from "../ir/schema.ts";
+import type { Dtype, LayerNode, Weight } from "../../contracts/ir/schema.ts";
 import type { Scalar } from "../layers/signature.ts";
-import type { Span } from "../source.ts";
+import type { Span } from "../../contracts/source.ts";
 
 /** The checker's view of a value: a tensor with a shape, or a position-bias table. */
 export interface TensorType {

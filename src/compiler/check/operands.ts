@@ -1,5 +1,5 @@
-import { type Dim, dimStatic, formatDim } from "../dims.ts";
-import type { Dtype } from "../ir/schema.ts";
+import { type Dim, dimStatic, formatDim } from "../../contracts/dims.ts";
+import type { Dtype } from "../../contracts/ir/schema.ts";
 import { argSpan, formatShape, symbolNotes, type RuleContext, type TensorType } from "./context.ts";
 
 /** What a layer needs of an operand, as words for the error: "a float tensor [batch, seq, width]". */

@@ -1,7 +1,7 @@
 import type { Argument, Call, Expression } from "../../../grammar/ast.ts";
-import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
+import type { DiagnosticBag } from "../../contracts/diagnostics/diagnostic.ts";
 import type { ParamSpec } from "../layers/signature.ts";
-import { closest, didYouMean } from "../suggest.ts";
+import { closest, didYouMean } from "../../contracts/suggest.ts";
 
 /** An argument matched to a parameter: the expression, and how it was written. */
 export interface BoundArg {

@@ -1,5 +1,5 @@
 import type * as A from "../../../grammar/ast.ts";
-import { DiagnosticBag } from "../diagnostics/diagnostic.ts";
+import { DiagnosticBag } from "../../contracts/diagnostics/diagnostic.ts";
 import {
   dimAdd,
   dimConst,
@@ -10,12 +10,12 @@ import {
   dimSym,
   dimToJson,
   formatDim,
-} from "../dims.ts";
-import type { Dtype, LayerIr, LayerNode } from "../ir/schema.ts";
+} from "../../contracts/dims.ts";
+import type { Dtype, LayerIr, LayerNode } from "../../contracts/ir/schema.ts";
 import { findLayer, LAYERS } from "../layers/catalog.ts";
 import type { LayerSignature, ParamSpec, Scalar } from "../layers/signature.ts";
-import type { SourceSet, Span } from "../source.ts";
-import { closest, didYouMean } from "../suggest.ts";
+import type { SourceSet, Span } from "../../contracts/source.ts";
+import { closest, didYouMean } from "../../contracts/suggest.ts";
 import { bindArguments, type BoundArg } from "./bind-args.ts";
 import { Env, type Definition } from "./env.ts";
 import type { LoadedSpec } from "./load.ts";

@@ -1,4 +1,4 @@
-import type { Span } from "../source.ts";
+import type { Span } from "../../contracts/source.ts";
 import type { Value } from "./values.ts";
 
 /** What defined a name; decides the warning an unused definition gets. */

@@ -1,8 +1,8 @@
 import type { BlockDecl, ModelDecl, SpecFile } from "../../../grammar/ast.ts";
 import { parseSpec } from "../../../grammar/index.ts";
-import type { Diagnostic } from "../diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../../contracts/diagnostics/diagnostic.ts";
 import { findLayer } from "../layers/catalog.ts";
-import { SourceFile, SourceSet, type Span } from "../source.ts";
+import { SourceFile, SourceSet, type Span } from "../../contracts/source.ts";
 
 /** Reads a file's text; throws (any error) when it cannot. Injected so the browser can supply files. */
 export type ReadFile = (path: string) => string;

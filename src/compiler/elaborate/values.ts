@@ -1,6 +1,6 @@
-import { type Dim, dimStatic, formatDim } from "../dims.ts";
-import type { Dtype } from "../ir/schema.ts";
-import type { Span } from "../source.ts";
+import { type Dim, dimStatic, formatDim } from "../../contracts/dims.ts";
+import type { Dtype } from "../../contracts/ir/schema.ts";
+import type { Span } from "../../contracts/source.ts";
 
 /** What an expression evaluates to during elaboration. */
 export type Value =

@@ -1,6 +1,6 @@
 import * as prettier from "prettier";
 import { parseSpec } from "../../../grammar/index.ts";
-import type { Diagnostic } from "../diagnostics/diagnostic.ts";
+import type { Diagnostic } from "../../contracts/diagnostics/diagnostic.ts";
 import { loomPlugin } from "./plugin.ts";
 
 /** The canonical Loom style's fixed settings; project Prettier configs do not change them. */

@@ -1,5 +1,5 @@
 import type { Node, SpecFile } from "../../../grammar/ast.ts";
-import type { Span } from "../source.ts";
+import type { Span } from "../../contracts/source.ts";
 import { children } from "./tree.ts";
 import { skipTrivia } from "./trivia.ts";
 

@@ -1,7 +1,7 @@
 import type { Parser, Plugin, Printer } from "prettier";
 import type { Node, SpecFile } from "../../../grammar/ast.ts";
 import { parseSpec } from "../../../grammar/index.ts";
-import { SourceFile } from "../source.ts";
+import { SourceFile } from "../../contracts/source.ts";
 import { placeComment, printCommentText } from "./comments.ts";
 import { widenParenthesizedSpans } from "./paren-spans.ts";
 import { printLoom } from "./print.ts";

@@ -1,6 +1,6 @@
-import { dimFromJson, formatDim } from "../dims.ts";
-import type { TypedNode } from "../ir/schema.ts";
-import { unrolledAttentionKernel } from "../../runtime/webgpu/kernels/attention-unrolled.ts";
+import { dimFromJson, formatDim } from "../../contracts/dims.ts";
+import type { TypedNode } from "../../contracts/ir/schema.ts";
+import { unrolledAttentionKernel } from "../codegen/attention-unrolled.ts";
 import {
   attentionKernel,
   decodeAttentionKernel,
@@ -9,9 +9,9 @@ import {
   decodePartialSize,
   decodeSplit,
   type AttentionOptions,
-} from "../../runtime/webgpu/kernels/attention.ts";
-import { kvAppendKernel } from "../../runtime/webgpu/kernels/kv-append.ts";
-import type { SizeExpr } from "../../runtime/webgpu/kernel.ts";
+} from "../codegen/attention.ts";
+import { kvAppendKernel } from "../codegen/kv-append.ts";
+import type { SizeExpr } from "../../contracts/kernel.ts";
 import { LoweringError, type PlanBuilder } from "./builder.ts";
 import { matmul, residualFor } from "./dense.ts";
 import type { Fusions } from "./fusions.ts";

@@ -1,8 +1,15 @@
-import { type Dim, dimEvaluate, dimFromJson, dimMul, dimConst, formatDim } from "../dims.ts";
-import type { TypedIr, TypedNode, ValueType } from "../ir/schema.ts";
-import type { KernelPlan } from "../plan/schema.ts";
-import type { Kernel, SizeExpr } from "../../runtime/webgpu/kernel.ts";
-import type { MatmulTiles } from "../../runtime/webgpu/kernels/matmul-tile.ts";
+import {
+  type Dim,
+  dimEvaluate,
+  dimFromJson,
+  dimMul,
+  dimConst,
+  formatDim,
+} from "../../contracts/dims.ts";
+import type { TypedIr, TypedNode, ValueType } from "../../contracts/ir/schema.ts";
+import type { KernelPlan } from "../../contracts/plan/schema.ts";
+import type { Kernel, SizeExpr } from "../../contracts/kernel.ts";
+import type { MatmulTiles } from "../codegen/matmul-tile.ts";
 
 type PlanBuffer = KernelPlan["buffers"][number];
 type PlanStep = KernelPlan["steps"][number];

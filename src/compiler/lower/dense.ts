@@ -1,11 +1,7 @@
-import type { TypedNode } from "../ir/schema.ts";
-import type { ActivationName } from "../../runtime/webgpu/kernels/activations.wgsl.ts";
-import {
-  matmulKernel,
-  type MatmulGate,
-  type MatmulOptions,
-} from "../../runtime/webgpu/kernels/matmul.ts";
-import { matmulTileFor, type MatmulTile } from "../../runtime/webgpu/kernels/matmul-tile.ts";
+import type { TypedNode } from "../../contracts/ir/schema.ts";
+import type { ActivationName } from "../codegen/activations.wgsl.ts";
+import { matmulKernel, type MatmulGate, type MatmulOptions } from "../codegen/matmul.ts";
+import { matmulTileFor, type MatmulTile } from "../codegen/matmul-tile.ts";
 import { LoweringError, type PlanBuilder } from "./builder.ts";
 import type { Fusions } from "./fusions.ts";
 

@@ -1,24 +1,20 @@
-import type { TypedNode } from "../ir/schema.ts";
-import {
-  binaryKernel,
-  unaryKernel,
-  type OperandShape,
-} from "../../runtime/webgpu/kernels/elementwise.ts";
+import type { TypedNode } from "../../contracts/ir/schema.ts";
+import { binaryKernel, unaryKernel, type OperandShape } from "../codegen/elementwise.ts";
 import {
   embedKernel,
   EMBED_STATUS_WORDS,
   sinusoidalFrequencies,
   type EmbedPositions,
-} from "../../runtime/webgpu/kernels/embed.ts";
-import { moeExpertsKernel, sharedExpertKernel } from "../../runtime/webgpu/kernels/moe-experts.ts";
-import { moeRouterKernel } from "../../runtime/webgpu/kernels/moe-router.ts";
-import { normKernel, type NormKind } from "../../runtime/webgpu/kernels/norm.ts";
-import { residualNormKernel } from "../../runtime/webgpu/kernels/residual-norm.ts";
-import { positionRowsKernel, type PositionRows } from "../../runtime/webgpu/kernels/positions.ts";
-import { clsTokenKernel, patchEmbedKernel } from "../../runtime/webgpu/kernels/patch.ts";
-import { clsPoolKernel, meanPoolKernel } from "../../runtime/webgpu/kernels/pool.ts";
-import { softmaxKernel } from "../../runtime/webgpu/kernels/softmax.ts";
-import { formatDim } from "../dims.ts";
+} from "../codegen/embed.ts";
+import { moeExpertsKernel, sharedExpertKernel } from "../codegen/moe-experts.ts";
+import { moeRouterKernel } from "../codegen/moe-router.ts";
+import { normKernel, type NormKind } from "../codegen/norm.ts";
+import { residualNormKernel } from "../codegen/residual-norm.ts";
+import { positionRowsKernel, type PositionRows } from "../codegen/positions.ts";
+import { clsTokenKernel, patchEmbedKernel } from "../codegen/patch.ts";
+import { clsPoolKernel, meanPoolKernel } from "../codegen/pool.ts";
+import { softmaxKernel } from "../codegen/softmax.ts";
+import { formatDim } from "../../contracts/dims.ts";
 import { LoweringError, type PlanBuilder } from "./builder.ts";
 import { matmul } from "./dense.ts";
 import type { Fusions } from "./fusions.ts";

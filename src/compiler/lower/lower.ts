@@ -1,10 +1,10 @@
-import type { Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { MatmulTiles } from "../../runtime/webgpu/kernels/matmul-tile.ts";
-import type { TypedIr } from "../ir/schema.ts";
-import { KernelPlan } from "../plan/schema.ts";
-import { generationPlan } from "../../runtime/generation-plan.ts";
-import { argmaxKernel } from "../../runtime/webgpu/kernels/argmax.ts";
-import { MAX_TOP_K, topKKernel } from "../../runtime/webgpu/kernels/topk.ts";
+import type { Diagnostic } from "../../contracts/diagnostics/diagnostic.ts";
+import type { MatmulTiles } from "../codegen/matmul-tile.ts";
+import type { TypedIr } from "../../contracts/ir/schema.ts";
+import { KernelPlan } from "../../contracts/plan/schema.ts";
+import { generationPlan } from "../../contracts/ir/generation-plan.ts";
+import { argmaxKernel } from "../codegen/argmax.ts";
+import { MAX_TOP_K, topKKernel } from "../codegen/topk.ts";
 import { lowerAttention } from "./attention.ts";
 import { LoweringError, PlanBuilder } from "./builder.ts";
 import { lowerDense, lowerMlp } from "./dense.ts";

@@ -1,4 +1,4 @@
-import type { KernelPlan } from "../plan/schema.ts";
+import type { KernelPlan } from "../../contracts/plan/schema.ts";
 
 type PlanBuffer = KernelPlan["buffers"][number];
 

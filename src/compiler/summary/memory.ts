@@ -1,4 +1,4 @@
-import type { TypedIr, TypedNode } from "../ir/schema.ts";
+import type { TypedIr, TypedNode } from "../../contracts/ir/schema.ts";
 import { elements } from "./shapes.ts";
 
 /**

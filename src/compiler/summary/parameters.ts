@@ -1,4 +1,4 @@
-import type { TypedIr, TypedNode, Weight } from "../ir/schema.ts";
+import type { TypedIr, TypedNode, Weight } from "../../contracts/ir/schema.ts";
 
 /** The component kinds parameters are grouped by. */
 export const CATEGORIES = ["embeddings", "attention", "mlp", "norms", "heads"] as const;

@@ -1,5 +1,5 @@
-import { dimEvaluate, dimFromJson } from "../dims.ts";
-import type { TypedIr } from "../ir/schema.ts";
+import { dimEvaluate, dimFromJson } from "../../contracts/dims.ts";
+import type { TypedIr } from "../../contracts/ir/schema.ts";
 
 /** The sizes a summary runs at: `batch` sequences of `seq` positions. */
 export interface RunSize {

@@ -1,4 +1,4 @@
-import type { TypedIr } from "../ir/schema.ts";
+import type { TypedIr } from "../../contracts/ir/schema.ts";
 import { forwardFlops } from "./flops.ts";
 import { activationBytes, kvCacheBytes } from "./memory.ts";
 import { type Components, countParameters } from "./parameters.ts";

@@ -7,8 +7,8 @@ import {
   decodeBundle,
   type BundleSource,
   type ReadBundleResult,
-} from "../../compiler/bundle/read.ts";
-import { MANIFEST_FILE } from "../../compiler/bundle/manifest.ts";
+} from "../../formats/bundle/read.ts";
+import { MANIFEST_FILE } from "../../contracts/bundle/manifest.ts";
 import { fetchBytes, FetchError, type ByteProgress } from "./fetch.ts";
 
 /** A bundle's files in memory; a file that failed to arrive holds the error to report. */

@@ -1,4 +1,4 @@
-import type { Tensor } from "../tensor.ts";
+import type { Tensor } from "../../contracts/tensor.ts";
 import { linear } from "./linear.ts";
 import { softmaxInPlace } from "./math.ts";
 
@@ -164,29 +164,4 @@ export function attention(
     }
   }
   return linear({ shape: [batch, seq, heads * headDim], data: context }, weights.o, weights.oBias);
-}
-
-/** T5's bucket of a relative position (key − query): exact for small distances, log-spaced beyond. */
-export function relativePositionBucket(
-  relative: number,
-  bidirectional: boolean,
-  buckets: number,
-  maxDistance: number,
-): number {
-  let bucket = 0;
-  let n = buckets;
-  let distance: number;
-  if (bidirectional) {
-    n = Math.floor(n / 2);
-    if (relative > 0) bucket += n;
-    distance = Math.abs(relative);
-  } else {
-    distance = Math.max(-relative, 0);
-  }
-  const maxExact = Math.floor(n / 2);
-  if (distance < maxExact) return bucket + distance;
-  const large =
-    maxExact +
-    Math.floor((Math.log(distance / maxExact) / Math.log(maxDistance / maxExact)) * (n - maxExact));
-  return bucket + Math.min(large, n - 1);
 }

@@ -1,5 +1,5 @@
-import type { TypedIr, TypedNode } from "../../compiler/ir/schema.ts";
-import type { Tensor } from "../tensor.ts";
+import type { TypedIr, TypedNode } from "../../contracts/ir/schema.ts";
+import type { Tensor } from "../../contracts/tensor.ts";
 import type { AttentionProbe, KvCache } from "./attention.ts";
 import { isTensor, OPS, type OpContext, type PositionBias, type Value } from "./ops.ts";
 

@@ -1,4 +1,4 @@
-import { sizeOf, type Tensor } from "../tensor.ts";
+import { sizeOf, type Tensor } from "../../contracts/tensor.ts";
 
 /**
  * y = x Wᵀ + b over the last axis, accumulating in float64.

@@ -1,4 +1,4 @@
-import type { Tensor } from "../tensor.ts";
+import type { Tensor } from "../../contracts/tensor.ts";
 
 /** LayerNorm over the last axis: (x − mean) / √(var + eps) · weight + bias. x: [..., D]. */
 export function layerNorm(x: Tensor, eps: number, weight: Tensor, bias?: Tensor): Tensor {

@@ -1,8 +1,8 @@
-import type { TypedNode } from "../../compiler/ir/schema.ts";
-import { sizeOf, zeros, type Tensor } from "../tensor.ts";
+import { relativePositionBucket } from "../../contracts/position-buckets.ts";
+import type { TypedNode } from "../../contracts/ir/schema.ts";
+import { sizeOf, zeros, type Tensor } from "../../contracts/tensor.ts";
 import {
   attention,
-  relativePositionBucket,
   type AttentionProbe,
   type AttentionWeights,
   type KvCache,

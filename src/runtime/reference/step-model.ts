@@ -1,7 +1,7 @@
-import type { TypedIr } from "../../compiler/ir/schema.ts";
+import type { TypedIr } from "../../contracts/ir/schema.ts";
 import type { StepModel } from "../generate.ts";
-import type { GenerationPlan } from "../generation-plan.ts";
-import type { Tensor } from "../tensor.ts";
+import type { GenerationPlan } from "../../contracts/ir/generation-plan.ts";
+import type { Tensor } from "../../contracts/tensor.ts";
 import { newDecodeState, ReferenceExecutor, type WeightMap } from "./executor.ts";
 
 /** The reference executor as a StepModel: a KV-cached decoder over one sequence (batch 1). */

@@ -1,6 +1,6 @@
 import { Sampler } from "../sampling.ts";
 import type { GenerateOptions } from "../generate.ts";
-import type { Tensor } from "../tensor.ts";
+import type { Tensor } from "../../contracts/tensor.ts";
 import type { WebGpuModel } from "./session.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { type Kernel, paramBytes, workgroupCounts } from "./kernel.ts";
+import { type Kernel, paramBytes, workgroupCounts } from "../../contracts/kernel.ts";
 import { pipelineFor } from "./run-kernel.ts";
 
 /**

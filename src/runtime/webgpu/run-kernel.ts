@@ -1,4 +1,4 @@
-import { type Kernel, paramBytes, workgroupCounts } from "./kernel.ts";
+import { type Kernel, paramBytes, workgroupCounts } from "../../contracts/kernel.ts";
 
 /** Host data for one binding: f32 or u32 values. */
 export type HostArray = Float32Array | Uint32Array | Int32Array;

@@ -1,9 +1,9 @@
-import { dimEvaluate, dimFromJson } from "../../compiler/dims.ts";
-import type { TypedIr } from "../../compiler/ir/schema.ts";
-import type { KernelPlan } from "../../compiler/plan/schema.ts";
+import { dimEvaluate, dimFromJson } from "../../contracts/dims.ts";
+import type { TypedIr } from "../../contracts/ir/schema.ts";
+import type { KernelPlan } from "../../contracts/plan/schema.ts";
 import type { WeightMap } from "../reference/executor.ts";
-import type { Tensor } from "../tensor.ts";
-import { evaluateSize, type Kernel, paramBytes, workgroupCounts } from "./kernel.ts";
+import type { Tensor } from "../../contracts/tensor.ts";
+import { evaluateSize, type Kernel, paramBytes, workgroupCounts } from "../../contracts/kernel.ts";
 import { pipelineFor } from "./run-kernel.ts";
 
 type PlanBuffer = KernelPlan["buffers"][number];

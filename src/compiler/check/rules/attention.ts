@@ -1,5 +1,5 @@
-import { dimEquals, dimStatic, formatDim } from "../../dims.ts";
-import type { Weight } from "../../ir/schema.ts";
+import { dimEquals, dimStatic, formatDim } from "../../../contracts/dims.ts";
+import type { Weight } from "../../../contracts/ir/schema.ts";
 import {
   argNotes,
   argSpan,

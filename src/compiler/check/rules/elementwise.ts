@@ -1,4 +1,4 @@
-import { type Dim, dimEquals, dimStatic } from "../../dims.ts";
+import { type Dim, dimEquals, dimStatic } from "../../../contracts/dims.ts";
 import { argSpan, formatShape, type Rule, type RuleContext } from "../context.ts";
 import { operand } from "../operands.ts";
 

@@ -1,5 +1,5 @@
-import { dimAdd, dimConst, dimStatic, formatDim } from "../../dims.ts";
-import type { Weight } from "../../ir/schema.ts";
+import { dimAdd, dimConst, dimStatic, formatDim } from "../../../contracts/dims.ts";
+import type { Weight } from "../../../contracts/ir/schema.ts";
 import {
   argNotes,
   argSpan,

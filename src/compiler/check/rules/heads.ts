@@ -1,5 +1,5 @@
-import { dimConst, dimEquals, formatDim } from "../../dims.ts";
-import type { Weight } from "../../ir/schema.ts";
+import { dimConst, dimEquals, formatDim } from "../../../contracts/dims.ts";
+import type { Weight } from "../../../contracts/ir/schema.ts";
 import { argNotes, argSpan, formatShape, type Rule } from "../context.ts";
 import { bool, features, hiddenStates, num, operand } from "../operands.ts";
 import { tiedEmbedding, tiedMismatch } from "./embedding.ts";

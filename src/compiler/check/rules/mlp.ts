@@ -1,5 +1,5 @@
-import { dimConst } from "../../dims.ts";
-import type { Weight } from "../../ir/schema.ts";
+import { dimConst } from "../../../contracts/dims.ts";
+import type { Weight } from "../../../contracts/ir/schema.ts";
 import { argNotes, argSpan, type Rule } from "../context.ts";
 import { bool, features, num } from "../operands.ts";
 

@@ -1,0 +1,264 @@
+/**
+ * The registry of diagnostic codes. Codes are stable: a code, once published, keeps its meaning.
+ * E01xx syntax, E02xx names and structure, E03xx shapes and dims, W04xx warnings, E05xx weights,
+ * E06xx device limits and bundles.
+ * docs/diagnostics.md is generated from this table (npm run docs:diagnostics).
+ */
+export interface CodeInfo {
+  title: string;
+  /** What the user should do, in general terms; each diagnostic adds a specific hint. */
+  explanation: string;
+}
+
+export const CODES = {
+  E0101: {
+    title: "unexpected character",
+    explanation:
+      "The lexer met a character that starts no token. Remove it or quote it in a string.",
+  },
+  E0102: {
+    title: "syntax error",
+    explanation: "The parser expected another token here. The message names what it expected.",
+  },
+  E0103: {
+    title: "cannot read file",
+    explanation: "A spec file, or a file it includes, could not be read. Check the path.",
+  },
+  E0201: {
+    title: "include not found",
+    explanation:
+      "An `include` names a file that does not exist; paths are relative to the including file.",
+  },
+  E0202: {
+    title: "include cycle",
+    explanation: "Files include each other in a cycle. Move the shared blocks into a third file.",
+  },
+  E0203: {
+    title: "unknown layer",
+    explanation:
+      "A call names no built-in layer and no block. See docs/language.md for the layer list.",
+  },
+  E0204: {
+    title: "unknown argument",
+    explanation: "A layer or block was given an argument it does not take.",
+  },
+  E0205: {
+    title: "undefined name",
+    explanation: "A name is used before it is defined, or is not defined at all.",
+  },
+  E0206: {
+    title: "duplicate name",
+    explanation:
+      "Two definitions (dims, inputs, outputs, blocks, labels, parameters or arguments) share a name.",
+  },
+  E0207: {
+    title: "missing argument",
+    explanation: "A layer or block was called without an argument it requires.",
+  },
+  E0208: {
+    title: "too many arguments",
+    explanation: "A layer or block was given more positional arguments than it takes.",
+  },
+  E0209: {
+    title: "missing output",
+    explanation: "A model declares no `output`; nothing it computes would be observable.",
+  },
+  E0210: {
+    title: "wrong kind of argument",
+    explanation:
+      "An argument has the wrong kind: a tensor where a number is expected, an unknown option value, and so on.",
+  },
+  E0211: {
+    title: "recursive block",
+    explanation:
+      "A block calls itself, directly or through other blocks; blocks are expanded inline, so recursion never ends.",
+  },
+  E0212: {
+    title: "block without return",
+    explanation: "A block's body must end with `return <value>`.",
+  },
+  E0213: {
+    title: "statement not allowed here",
+    explanation:
+      "`dims`, `input` and `output` belong at the top of a model body, `return` at the end of a block.",
+  },
+  E0301: {
+    title: "invalid dimension",
+    explanation:
+      "A dimension must be a positive integer: divisions must be exact and results above zero.",
+  },
+  E0302: {
+    title: "width not divisible by heads",
+    explanation:
+      "Attention splits the model width into heads of equal size, so heads must divide the width.",
+  },
+  E0303: {
+    title: "kv_heads does not divide heads",
+    explanation:
+      "Grouped-query attention shares each key/value head among heads / kv_heads query heads.",
+  },
+  E0304: {
+    title: "odd head_dim with RoPE",
+    explanation: "Rotary embeddings rotate pairs of channels, so head_dim must be even.",
+  },
+  E0305: {
+    title: "shape mismatch",
+    explanation:
+      "An elementwise operation (a residual add, a product) joins tensors whose shapes do not broadcast.",
+  },
+  E0306: {
+    title: "cross-attention without encoder memory",
+    explanation:
+      "cross_attention needs the encoder's output as `memory`: a [batch, src_len, width] tensor.",
+  },
+  E0307: {
+    title: "tied weights of different shape",
+    explanation:
+      "A layer tied to an embedding must have the same vocabulary and width as that embedding.",
+  },
+  E0308: {
+    title: "image not divisible by patch",
+    explanation:
+      "patch_embed cuts the image into whole patches, so the patch size must divide its height and width.",
+  },
+  E0309: {
+    title: "sequence longer than position table",
+    explanation:
+      "A learned position table has a fixed number of rows; the sequence bound must not exceed it.",
+  },
+  E0310: {
+    title: "top_k above number of experts",
+    explanation:
+      "Mixture-of-experts routing picks top_k of the experts, so top_k must not exceed experts.",
+  },
+  E0311: {
+    title: "wrong tensor type",
+    explanation:
+      "A layer was given a tensor of the wrong element type or rank (for example floats to an embedding).",
+  },
+  E0312: {
+    title: "mask does not match keys",
+    explanation:
+      "A padding mask must be a bool[batch, keys] tensor over the sequence that attention reads keys from.",
+  },
+  E0313: {
+    title: "position bias does not match heads",
+    explanation:
+      "A relative position bias has one table column per head; it must have as many heads as the attention using it.",
+  },
+  W0401: {
+    title: "unused value",
+    explanation: "A value is computed but never used. Remove it, or use it.",
+  },
+  W0402: {
+    title: "unused dim",
+    explanation: "A dim is declared but never used.",
+  },
+  W0403: {
+    title: "unused input",
+    explanation: "A model input is declared but nothing reads it.",
+  },
+  // E05xx: weights files (safetensors) and binding them to a spec (src/formats/weights/).
+  E0501: {
+    title: "corrupt safetensors header",
+    explanation:
+      "A safetensors file starts with an 8-byte little-endian header length, then that many bytes of JSON: an object mapping each tensor name to {dtype, shape, data_offsets}, and an optional `__metadata__` object of strings. The file is truncated, is not a safetensors file, or its header is malformed.",
+  },
+  E0502: {
+    title: "tensor data out of bounds or overlapping",
+    explanation:
+      "Each tensor's data_offsets [start, end) must lie inside the data section after the header, tensors must not overlap, and together they must cover the data section with no holes.",
+  },
+  E0503: {
+    title: "tensor size does not match dtype and shape",
+    explanation:
+      "A tensor's byte range must hold exactly as many bytes as its shape has elements times the size of its dtype.",
+  },
+  E0504: {
+    title: "unsupported dtype",
+    explanation:
+      "Loom reads F32, F16, BF16 and F64 tensors. Convert the checkpoint's float tensors to one of these (for example with the safetensors Python package).",
+  },
+  E0505: {
+    title: "missing weight",
+    explanation:
+      "The spec declares a weight the file does not hold. Check that the file belongs to this spec and that the layout (loom, hf-gpt2, hf-bert, hf-t5, hf-vit, hf-llama) is the right one; see docs/weights.md.",
+  },
+  E0506: {
+    title: "weight shape mismatch",
+    explanation:
+      "A tensor in the file has a different shape from the weight the spec declares: the spec's dims (width, heads, vocabulary, hidden size) differ from the checkpoint's.",
+  },
+  W0507: {
+    title: "unexpected tensor",
+    explanation:
+      "The file holds a tensor the spec does not use (a head the spec lacks, or a tied copy that differs from the weight it duplicates). It is ignored.",
+  },
+  E0508: {
+    title: "cannot read weights file",
+    explanation: "The weights file could not be read: check the path and permissions.",
+  },
+  E0509: {
+    title: "non-finite weight values",
+    explanation:
+      "A weight holds NaN or infinite values, which would poison every output. The checkpoint is damaged, or was saved in a dtype its values overflow (for example float16 above 65504).",
+  },
+  // E06xx: device limits (src/contracts/device-profile/) and bundles (src/compiler/bundle/).
+  E0601: {
+    title: "device limit exceeded",
+    explanation:
+      "A kernel or buffer of the kernel plan needs more than the device profile allows: workgroup storage, invocations or size per workgroup, storage or uniform buffers per shader stage, a buffer's size or binding size, or workgroups per dispatch dimension. Compile with smaller tiles, or for a device with larger limits (--device-profile NAME or a JSON profile).",
+  },
+  E0602: {
+    title: "device feature missing",
+    explanation:
+      "A kernel's WGSL enables a feature (such as `enable f16;`, which needs shader-f16) that the device profile does not list. Compile for a profile that has it, or without the feature.",
+  },
+  W0603: {
+    title: "dispatch size not checked",
+    explanation:
+      "A kernel's dispatch is written over a size that neither its step nor the plan's runtime sizes give, so its workgroup count could not be checked against maxComputeWorkgroupsPerDimension. The runtime checks it when it dispatches.",
+  },
+  E0604: {
+    title: "invalid device profile",
+    explanation:
+      "--device-profile names neither a built-in profile (webgpu-default, swiftshader) nor a readable JSON file holding a valid profile: an object with `name`, `features` and every limit as a positive integer. docs/bundle-format.md lists the fields.",
+  },
+  E0610: {
+    title: "cannot read bundle file",
+    explanation:
+      "A bundle is a directory holding manifest.json, kernels/<name>.wgsl for every kernel and weights.safetensors. One of them is missing or unreadable: the bundle is incomplete, or the path is not a bundle.",
+  },
+  E0611: {
+    title: "invalid bundle manifest",
+    explanation:
+      "manifest.json is not UTF-8 JSON, or does not match the manifest schema (docs/bundle-format.md). Each problem is reported with its JSON path. Recompile the bundle with `loom compile`.",
+  },
+  E0612: {
+    title: "unsupported bundle format version",
+    explanation:
+      "The bundle was written in a newer format than this Loom reads. Upgrade Loom to the version the message names, or recompile the spec (the bundle holds it) with this one.",
+  },
+  E0613: {
+    title: "bundle file corrupted",
+    explanation:
+      "A file of the bundle (a kernel's WGSL, the weights, or the spec text in the manifest) does not have the SHA-256 hash or size the manifest records: it was changed or damaged after compiling. Recompile the bundle.",
+  },
+  E0614: {
+    title: "inconsistent bundle",
+    explanation:
+      "The manifest's parts disagree: a step names a kernel or buffer that does not exist, a kernel is bound to the wrong number of buffers, names repeat, a weight buffer names a weight the IR does not declare, or the recorded requirements are not those of the plan. Recompile the bundle.",
+  },
+  E0615: {
+    title: "cannot write bundle",
+    explanation:
+      "The bundle directory could not be written: it exists (pass --force to replace a bundle), it is not a bundle and will not be replaced, or a write failed. Nothing was changed: a failed write leaves the old directory as it was.",
+  },
+  E0620: {
+    title: "layer not compiled for WebGPU",
+    explanation:
+      "The spec checks, and the CPU reference runs it, but the lowering to WebGPU kernels does not cover this layer or this arrangement yet (the message says which). Run it with `--backend cpu`, or write the layer the way the message suggests.",
+  },
+} as const satisfies Record<string, CodeInfo>;
+
+export type Code = keyof typeof CODES;
