@@ -99,3 +99,4 @@ export async function tuneMatmulTiles(
   }
   return { tiles: chosen, timings };
 }
+export { describeTile } from "../compiler/codegen/matmul-tile.ts";

@@ -1,12 +1,11 @@
-import { evaluateSize } from "../contracts/kernel.ts";
-import type { KernelTimes, WebGpuModel } from "../runtime/webgpu/session.ts";
-import type { Tensor } from "../contracts/tensor.ts";
+import { evaluateSize, type KernelTimes, type WebGpuModel } from "../api/device.ts";
+import type { Tensor } from "../api/weights.ts";
 import { EXIT, type Io } from "./io.ts";
-import { loadModel, type WeightSource } from "./load-model.ts";
-import { assembleInputs, InputError } from "./model-inputs.ts";
-import { openOnWebGpu } from "./webgpu-backend.ts";
+import { loadModel, type LoadModelOptions } from "../api/model.ts";
+import { assembleInputs } from "../api/inputs.ts";
+import { openForCli } from "./open.ts";
 
-export interface BenchOptions extends WeightSource {
+export interface BenchOptions extends LoadModelOptions {
   promptTokens: number;
   decodeTokens: number;
   runs: number;
@@ -45,10 +44,8 @@ function dispatchFlops(
 
 /** `loom bench MODEL`: prefill and decode tokens/s, per-kernel GPU time, GFLOP/s of matmul and attention. */
 export async function runBench(path: string, opts: BenchOptions, io: Io): Promise<number> {
-  const model = loadModel(path, { ...opts, backend: "webgpu" }, io);
-  if (typeof model === "number") return model;
-  const gpu = await openOnWebGpu(model, io);
-  if (typeof gpu === "number") return gpu;
+  const model = loadModel(path, { ...opts, backend: "webgpu" });
+  const gpu = await openForCli(model, io);
   const generation = gpu.plan.generation;
   const step = gpu.plan.sizes.step;
   const bound = step ? gpu.plan.sizes.max[step]! : Infinity;
@@ -62,20 +59,13 @@ export async function runBench(path: string, opts: BenchOptions, io: Io): Promis
     shape: [1, n],
     data: Float64Array.from({ length: n }, (_, i) => (7 * (from + i) + 1) % vocab),
   });
-  let inputs: Record<string, Tensor>;
-  try {
-    inputs = assembleInputs(
-      model.ir,
-      {},
-      generation
-        ? { input: generation.stepInput, ids: Array.from(tokens(promptTokens).data) }
-        : undefined,
-    );
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    io.stderr(`error: ${error.message}\n`);
-    return EXIT.usage;
-  }
+  const inputs = assembleInputs(
+    model.ir,
+    {},
+    generation
+      ? { input: generation.stepInput, ids: Array.from(tokens(promptTokens).data) }
+      : undefined,
+  );
 
   const prefill = async (profile: boolean) => {
     gpu.reset();

@@ -1,13 +1,13 @@
-import { checkSpec } from "../compiler/compile.ts";
-import { lowerToPlan } from "../compiler/lower/lower.ts";
-import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
 import {
+  checkSpec,
+  lowerToPlan,
+  type Diagnostic,
   renderGithub,
   renderJson,
   renderPretty,
   summaryLine,
-} from "../contracts/diagnostics/render.ts";
-import { SourceSet } from "../contracts/source.ts";
+  SourceSet,
+} from "../api/check.ts";
 import { EXIT, expandSpecPaths, readText, type Io } from "./io.ts";
 
 export type DiagnosticFormat = "pretty" | "json" | "github";

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
-import { formatSpec } from "../compiler/format/format.ts";
-import { SourceFile } from "../contracts/source.ts";
+import { type Diagnostic, SourceFile } from "../api/check.ts";
+import { formatSpec } from "../api/format.ts";
 import { expandSpecPaths } from "./io.ts";
 
 export interface FmtOptions {

@@ -5,14 +5,16 @@
  * invalid (the diagnostics say what), 2 when DIR is not a directory.
  */
 import { statSync } from "node:fs";
-import { readBundle } from "../formats/bundle/directory.ts";
-import type { BundleKernel, BundleManifest } from "../contracts/bundle/manifest.ts";
-import { groupDigits } from "../contracts/device-profile/check.ts";
-import { bindingCounts, bufferBytes } from "../contracts/device-profile/requirements.ts";
-import { LIMIT_NAMES } from "../contracts/device-profile/schema.ts";
-import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
-import { renderPretty, summaryLine } from "../contracts/diagnostics/render.ts";
-import { SourceSet } from "../contracts/source.ts";
+import {
+  readBundle,
+  type BundleKernel,
+  type BundleManifest,
+  groupDigits,
+  bindingCounts,
+  bufferBytes,
+  LIMIT_NAMES,
+} from "../api/bundle.ts";
+import { type Diagnostic, renderPretty, summaryLine, SourceSet } from "../api/check.ts";
 import { allocatedBytes, dispatchSummary, formatSizes } from "./compile.ts";
 import { EXIT, type Io } from "./io.ts";
 
@@ -45,9 +47,7 @@ export function runInspect(dir: string, opts: InspectOptions, io: Io): number {
   }
   if (manifest) io.stdout(inspectText(dir, manifest));
   if (diagnostics.length > 0) {
-    io.stderr(
-      renderPretty(diagnostics, new SourceSet(), { color: io.isTty && !process.env["NO_COLOR"] }),
-    );
+    io.stderr(renderPretty(diagnostics, new SourceSet(), { color: io.color?.stderr ?? false }));
     const line = summaryLine(diagnostics);
     if (line) io.stderr(`${line}\n`);
   }

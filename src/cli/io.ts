@@ -5,14 +5,28 @@ import { join } from "node:path";
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Whether stdout is a terminal (colour, progress). */
+  /** Whether stdout is a terminal. */
   isTty: boolean;
+  /** Whether to colour what is written to each stream (default: no colour). */
+  color?: { stdout: boolean; stderr: boolean };
+}
+
+/**
+ * Whether to colour a stream: FORCE_COLOR (other than 0 or false) forces it, as in Node itself;
+ * otherwise a non-empty NO_COLOR (no-color.org) or TERM=dumb turns it off, and a terminal turns it on.
+ */
+export function wantsColor(stream: { isTTY?: boolean }, env = process.env): boolean {
+  const force = env["FORCE_COLOR"];
+  if (force !== undefined) return force !== "0" && force !== "false";
+  if (env["NO_COLOR"]) return false;
+  return Boolean(stream.isTTY) && env["TERM"] !== "dumb";
 }
 
 export const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   isTty: Boolean(process.stdout.isTTY),
+  color: { stdout: wantsColor(process.stdout), stderr: wantsColor(process.stderr) },
 };
 
 /** Exit statuses shared by every command. */

@@ -1,22 +1,14 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { profileTarget } from "../contracts/device-profile/builtins.ts";
-import type { WriteDtype } from "../formats/weights/dtypes.ts";
-import { LAYOUTS, type LayoutOption } from "../formats/weights/layouts/map.ts";
-import { lowerToPlan } from "../compiler/lower/lower.ts";
-import { runCheck, type DiagnosticFormat } from "./check.ts";
-import { runBench } from "./bench.ts";
-import { runCompile } from "./compile.ts";
-import { runInspect } from "./inspect.ts";
-import { runTune } from "./tune.ts";
-import { runFmt } from "./fmt.ts";
-import { runGenerate } from "./generate.ts";
+import { LAYOUTS, type LayoutOption, type WriteDtype } from "../api/options.ts";
+import type { DiagnosticFormat } from "./check.ts";
 import { EXIT, processIo, type Io } from "./io.ts";
-import type { WeightSource } from "./load-model.ts";
-import { runForward } from "./run.ts";
-import { runSummary } from "./summary.ts";
-import { runWeightsInit, runWeightsInspect } from "./weights.ts";
+import type { LoadModelOptions } from "../api/model.ts";
 
-const VERSION = "0.1.0";
+/** The package's version (package.json is read, not imported, so start-up stays light). */
+const VERSION: string = JSON.parse(
+  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+).version;
 
 /** Thrown by option parsers; main() prints it and exits 2. */
 class UsageError extends Error {}
@@ -80,7 +72,7 @@ function weightSource(o: {
   initSeed: number;
   layout: LayoutOption;
   model?: string;
-}): WeightSource {
+}): LoadModelOptions {
   return {
     backend: o.backend,
     initSeed: o.initSeed,
@@ -116,13 +108,13 @@ function program(io: Io, status: { code: number }): Command {
     .option("--deny-warnings", "exit 1 when there are warnings")
     .option("--no-color", "never colour the output")
     .action(
-      (
+      async (
         files: string[],
         o: { format: DiagnosticFormat; emit?: "ir"; denyWarnings?: boolean; color: boolean },
       ) => {
-        status.code = runCheck(
+        status.code = (await import("./check.ts")).runCheck(
           files,
-          { ...o, color: o.color && io.isTty && !process.env["NO_COLOR"] },
+          { ...o, color: o.color && (io.color?.stderr ?? false) },
           io,
         );
       },
@@ -146,8 +138,8 @@ function program(io: Io, status: { code: number }): Command {
       "positions per sequence (default: the sequence bound, at most 2048)",
       positiveInteger("--seq"),
     )
-    .action((files: string[], o: { json?: boolean; batch: number; seq?: number }) => {
-      status.code = runSummary(
+    .action(async (files: string[], o: { json?: boolean; batch: number; seq?: number }) => {
+      status.code = (await import("./summary.ts")).runSummary(
         files,
         { json: Boolean(o.json), batch: o.batch, ...(o.seq ? { seq: o.seq } : {}) },
         io,
@@ -164,7 +156,9 @@ function program(io: Io, status: { code: number }): Command {
     .option("--write", "rewrite files that are not formatted")
     .action(async (files: string[], o: { check?: boolean; write?: boolean }) => {
       if (o.check && o.write) throw new UsageError("--check and --write cannot be used together");
-      status.code = await runFmt(files, { check: Boolean(o.check), write: Boolean(o.write) }, io);
+      status.code = await (
+        await import("./fmt.ts")
+      ).runFmt(files, { check: Boolean(o.check), write: Boolean(o.write) }, io);
     });
 
   withWeights(
@@ -188,7 +182,9 @@ function program(io: Io, status: { code: number }): Command {
     .option("-o, --out <file>", "write the outputs to FILE.json, or one output to FILE.npy")
     .option("--output <name>", "the output written to an .npy file (default: the first)")
     .action(async (spec: string, o) => {
-      status.code = await runForward(
+      status.code = await (
+        await import("./run.ts")
+      ).runForward(
         spec,
         {
           ...weightSource(o),
@@ -242,7 +238,9 @@ function program(io: Io, status: { code: number }): Command {
     )
     .option("--ids", "print token ids instead of text")
     .action(async (spec: string, o) => {
-      status.code = await runGenerate(
+      status.code = await (
+        await import("./generate.ts")
+      ).runGenerate(
         spec,
         {
           ...weightSource(o),
@@ -289,8 +287,10 @@ function program(io: Io, status: { code: number }): Command {
     )
     .option("--force", "replace an existing bundle")
     .option("--model <name>", "which model, when the spec file defines several")
-    .action((spec: string, o) => {
-      status.code = runCompile(
+    .action(async (spec: string, o) => {
+      status.code = await (
+        await import("./compile.ts")
+      ).runCompile(
         spec,
         {
           out: o.out,
@@ -302,7 +302,6 @@ function program(io: Io, status: { code: number }): Command {
           ...(o.model ? { model: o.model } : {}),
         },
         io,
-        (ir, profile) => lowerToPlan(ir, { target: profileTarget(profile.name) }),
       );
     });
 
@@ -324,7 +323,9 @@ function program(io: Io, status: { code: number }): Command {
     .option("--runs <n>", "prefill runs (median)", positiveInteger("--runs"), 5)
     .option("--json", "print JSON")
     .action(async (path: string, o) => {
-      status.code = await runBench(
+      status.code = await (
+        await import("./bench.ts")
+      ).runBench(
         path,
         {
           ...weightSource(o),
@@ -345,7 +346,9 @@ function program(io: Io, status: { code: number }): Command {
     .option("--runs <n>", "timed calls per tile (median)", positiveInteger("--runs"), 3)
     .option("--json", "print JSON")
     .action(async (o: { runs: number; json?: boolean }) => {
-      status.code = await runTune({ runs: o.runs, json: Boolean(o.json) }, io);
+      status.code = await (
+        await import("./tune.ts")
+      ).runTune({ runs: o.runs, json: Boolean(o.json) }, io);
     });
 
   loom
@@ -353,8 +356,8 @@ function program(io: Io, status: { code: number }): Command {
     .description("print and validate a compiled bundle: versions, kernels, buffers, weights")
     .argument("<bundle>", "bundle directory")
     .option("--json", "print JSON")
-    .action((dir: string, o: { json?: boolean }) => {
-      status.code = runInspect(dir, { json: Boolean(o.json) }, io);
+    .action(async (dir: string, o: { json?: boolean }) => {
+      status.code = (await import("./inspect.ts")).runInspect(dir, { json: Boolean(o.json) }, io);
     });
 
   const weights = loom.command("weights").description("seeded weights and safetensors files");
@@ -370,11 +373,11 @@ function program(io: Io, status: { code: number }): Command {
     .option("--force", "overwrite the output file if it exists")
     .option("--model <name>", "which model, when the spec file defines several")
     .action(
-      (
+      async (
         spec: string,
         o: { out: string; seed: number; dtype: WriteDtype; force?: boolean; model?: string },
       ) => {
-        status.code = runWeightsInit(
+        status.code = (await import("./weights.ts")).runWeightsInit(
           spec,
           {
             seed: o.seed,
@@ -400,11 +403,11 @@ function program(io: Io, status: { code: number }): Command {
         .default("auto"),
     )
     .action(
-      (
+      async (
         file: string,
         o: { spec?: string; model?: string; json?: boolean; layout: LayoutOption },
       ) => {
-        status.code = runWeightsInspect(
+        status.code = (await import("./weights.ts")).runWeightsInspect(
           file,
           {
             json: Boolean(o.json),
@@ -436,6 +439,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.stderr(`error: ${error.message}\n`);
       return EXIT.usage;
     }
+    const { LoomError } = await import("../api/errors.ts");
+    if (error instanceof LoomError) return (await import("./report.ts")).reportError(error, io);
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr(
       `internal error: this is a bug in Loom, please report it with the input that caused it\n${message}\n`,

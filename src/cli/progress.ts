@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from "cli-progress";
-import type { LoadProgress } from "../runtime/webgpu/session.ts";
+import type { LoadProgress } from "../api/device.ts";
 import type { Io } from "./io.ts";
 
 /**

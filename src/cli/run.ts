@@ -1,16 +1,15 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
-import { ReferenceExecutor } from "../runtime/reference/executor.ts";
-import { samplingDistribution } from "../runtime/sampling.ts";
-import type { Tensor } from "../contracts/tensor.ts";
+import { runModel, samplingDistribution } from "../api/run.ts";
+import type { Tensor } from "../api/weights.ts";
 import { EXIT, type Io } from "./io.ts";
-import { loadModel, type LoadedModel, type WeightSource } from "./load-model.ts";
-import { assembleInputs, InputError, readInputFile } from "./model-inputs.ts";
-import { readPngInput } from "./image-input.ts";
-import { encodeNpy } from "./npy.ts";
-import { openOnWebGpu } from "./webgpu-backend.ts";
+import { loadModel, type LoadedModel, type LoadModelOptions } from "../api/model.ts";
+import { assembleInputs, InputError, readInputFile } from "../api/inputs.ts";
+import { readPngInput } from "../api/image-input.ts";
+import { encodeNpy } from "../api/npy.ts";
+import { openForCli } from "./open.ts";
 
-export interface RunOptions extends WeightSource {
+export interface RunOptions extends LoadModelOptions {
   /** Comma-separated token ids for the first int input. */
   tokens?: string;
   /** Text, tokenized with the model's tokenizer, for the first int input. */
@@ -90,51 +89,31 @@ function writeAtomically(path: string, bytes: Uint8Array | string): void {
 
 /** `loom run SPEC|BUNDLE`: one forward pass on WebGPU or the CPU reference executor. */
 export async function runForward(spec: string, opts: RunOptions, io: Io): Promise<number> {
-  const model = loadModel(spec, opts, io);
-  if (typeof model === "number") return model;
-  let inputs: Record<string, Tensor>;
-  try {
-    const given: Record<string, Tensor> = {};
-    for (const entry of opts.inputs) {
-      const at = entry.indexOf("=");
-      if (at <= 0) throw new InputError(`--input takes name=FILE.json, got "${entry}"`);
-      given[entry.slice(0, at)] = readInputFile(entry.slice(at + 1));
-    }
-    if (opts.image !== undefined) {
-      const image = readPngInput(model.ir, opts.image, io.stderr.bind(null));
-      given[image.name] = image.tensor;
-    }
-    const ids = tokenIds(model, opts);
-    const tokenInput = model.ir.inputs.find((i) => i.dtype === "int")?.name;
-    if (ids !== undefined && !tokenInput)
-      throw new InputError("the model has no int input to take tokens");
-    if (ids !== undefined && ids.length === 0)
-      throw new InputError("no tokens to run: the text or --tokens is empty");
-    inputs = assembleInputs(
-      model.ir,
-      given,
-      ids !== undefined ? { input: tokenInput!, ids } : undefined,
-    );
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    io.stderr(`error: ${error.message}\n`);
-    return EXIT.usage;
+  const model = loadModel(spec, opts);
+  const given: Record<string, Tensor> = {};
+  for (const entry of opts.inputs) {
+    const at = entry.indexOf("=");
+    if (at <= 0) throw new InputError(`--input takes name=FILE.json, got "${entry}"`);
+    given[entry.slice(0, at)] = readInputFile(entry.slice(at + 1));
   }
-  let outputs: Record<string, Tensor>;
-  try {
-    if (opts.backend === "cpu") {
-      outputs = new ReferenceExecutor(model.ir, model.weights).run(inputs);
-    } else {
-      const gpu = await openOnWebGpu(model, io);
-      if (typeof gpu === "number") return gpu;
-      outputs = (await gpu.forward(inputs)).outputs;
-      gpu.destroy();
-    }
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    io.stderr(`error: ${error.message}\n`);
-    return EXIT.usage;
+  if (opts.image !== undefined) {
+    const image = readPngInput(model.ir, opts.image, io.stderr.bind(null));
+    given[image.name] = image.tensor;
   }
+  const ids = tokenIds(model, opts);
+  const tokenInput = model.ir.inputs.find((i) => i.dtype === "int")?.name;
+  if (ids !== undefined && !tokenInput)
+    throw new InputError("the model has no int input to take tokens");
+  if (ids !== undefined && ids.length === 0)
+    throw new InputError("no tokens to run: the text or --tokens is empty");
+  const inputs = assembleInputs(
+    model.ir,
+    given,
+    ids !== undefined ? { input: tokenInput!, ids } : undefined,
+  );
+  const device = opts.backend === "cpu" ? undefined : await openForCli(model, io);
+  const outputs = await runModel(model, inputs, device ? { device } : {});
+  device?.destroy();
 
   if (opts.out) {
     const chosen = opts.output ?? Object.keys(outputs)[0]!;

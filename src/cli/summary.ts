@@ -1,15 +1,15 @@
-import { checkSpec } from "../compiler/compile.ts";
-import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
-import { renderPretty } from "../contracts/diagnostics/render.ts";
-import { SourceSet } from "../contracts/source.ts";
-import { CATEGORIES } from "../compiler/summary/parameters.ts";
+import { checkSpec, type Diagnostic, renderPretty, SourceSet } from "../api/check.ts";
 import {
+  CATEGORIES,
   DEFAULT_SEQ_CAP,
   defaultSeq,
   type ModelSummary,
   summarize,
-} from "../compiler/summary/summary.ts";
-import { groupDigits, humanBytes, humanCount, humanFlops } from "../compiler/summary/units.ts";
+  groupDigits,
+  humanBytes,
+  humanCount,
+  humanFlops,
+} from "../api/summary.ts";
 import { EXIT, expandSpecPaths, readText, type Io } from "./io.ts";
 
 export interface SummaryOptions {
@@ -85,7 +85,7 @@ export function runSummary(paths: string[], opts: SummaryOptions, io: Io): numbe
   }
 
   const rendered = renderPretty(diagnostics, sources, {
-    color: io.isTty && !process.env["NO_COLOR"],
+    color: io.color?.stderr ?? false,
   });
   if (rendered) io.stderr(rendered);
   if (unreadable) return EXIT.usage;

@@ -1,8 +1,7 @@
-import { acquireNodeDevice, NoAdapterError } from "../runtime/webgpu/device.ts";
-import { describeTile } from "../compiler/codegen/matmul-tile.ts";
-import { TUNING_SHAPES, tuneMatmulTiles } from "../api/tune.ts";
+import { openNodeDevice } from "../api/device.ts";
+import { describeTile, TUNING_SHAPES, tuneMatmulTiles } from "../api/tune.ts";
 import { EXIT, type Io } from "./io.ts";
-import { recordTiles, tileCachePath } from "./tile-cache.ts";
+import { recordTiles, tileCachePath } from "../api/tile-cache.ts";
 
 export interface TuneOptions {
   runs: number;
@@ -14,15 +13,7 @@ export interface TuneOptions {
  * the fastest per use in the tile cache, which `run`, `generate` and `bench` lower with.
  */
 export async function runTune(options: TuneOptions, io: Io): Promise<number> {
-  let acquired;
-  try {
-    acquired = await acquireNodeDevice();
-  } catch (error) {
-    if (!(error instanceof NoAdapterError)) throw error;
-    io.stderr(`error: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  const { device, description } = acquired;
+  const { device, description } = await openNodeDevice();
   io.stderr(`webgpu: ${description}\n`);
   const { tiles, timings } = await tuneMatmulTiles(device, {
     runs: options.runs,

@@ -18,30 +18,36 @@ import {
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { checkSpec } from "../compiler/compile.ts";
-import { DiagnosticBag, type Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
-import { renderPretty, summaryLine } from "../contracts/diagnostics/render.ts";
-import type { TypedIr } from "../contracts/ir/schema.ts";
-import { SourceSet } from "../contracts/source.ts";
-import { sizeOf } from "../contracts/tensor.ts";
-import { declaredWeights } from "../formats/weights/declared.ts";
-import { encodeValues, WRITE_DTYPES, type WriteDtype } from "../formats/weights/dtypes.ts";
-import { initChunks, isSeed } from "../formats/weights/init.ts";
 import {
+  checkSpec,
+  DiagnosticBag,
+  type Diagnostic,
+  renderPretty,
+  summaryLine,
+  type TypedIr,
+  SourceSet,
+} from "../api/check.ts";
+import {
+  sizeOf,
+  declaredWeights,
+  encodeValues,
+  WRITE_DTYPES,
+  type WriteDtype,
+  initChunks,
+  INIT_DESCRIPTION,
+  isSeed,
   LAYOUT_METADATA_KEY,
   LAYOUTS,
   isLayoutOption,
   type LayoutOption,
-} from "../formats/weights/layouts/index.ts";
-import { bindWeights } from "../formats/weights/load.ts";
-import {
+  bindWeights,
   encodeHeader,
   fileSpan,
   headerLength,
   MAX_HEADER_BYTES,
   parseHeader,
   type SafetensorsHeader,
-} from "../formats/weights/safetensors.ts";
+} from "../api/weights.ts";
 import { EXIT, readText, type Io } from "./io.ts";
 
 export interface WeightsInitOptions {
@@ -66,12 +72,8 @@ export interface WeightsInspectOptions {
   model?: string;
 }
 
-/** How `loom weights init` fills the weights, recorded in the file's metadata. */
-export const INIT_DESCRIPTION =
-  "loom-init-v1: N(0, 0.02^2) matrices and embeddings, norm weights 1, biases 0; mulberry32 per tensor seeded by (seed, name), Box-Muller (polar)";
-
 function colorOf(io: Io): boolean {
-  return io.isTty && !process.env["NO_COLOR"];
+  return io.color?.stderr ?? false;
 }
 
 function render(io: Io, diagnostics: readonly Diagnostic[], sources = new SourceSet()): void {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import type { Io } from "../../src/cli/io.ts";
-import type { LowerResult } from "../../src/cli/compile.ts";
+import type { LowerResult } from "../../src/api/compile.ts";
 import { checkSpec } from "../../src/compiler/compile.ts";
 import type { BundleContent } from "../../src/compiler/bundle/encode.ts";
 import { BUILTIN_PROFILES } from "../../src/contracts/device-profile/builtins.ts";

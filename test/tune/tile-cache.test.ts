@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { recordedTiles, recordTiles } from "../../src/cli/tile-cache.ts";
+import { recordedTiles, recordTiles } from "../../src/api/tile-cache.ts";
 import {
   CPU_DECODE_MATMUL_TILE,
   CPU_GATED_MATMUL_TILE,

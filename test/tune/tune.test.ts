@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { recordedTiles, recordTiles } from "../../src/cli/tile-cache.ts";
+import { recordedTiles, recordTiles } from "../../src/api/tile-cache.ts";
 import { checkSpec } from "../../src/compiler/compile.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
 import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";

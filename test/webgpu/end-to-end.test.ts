@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assembleInputs } from "../../src/cli/model-inputs.ts";
+import { assembleInputs } from "../../src/api/inputs.ts";
 import { checkSpec } from "../../src/compiler/compile.ts";
 import type { TypedIr } from "../../src/contracts/ir/schema.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";

@@ -68,3 +68,7 @@ export function initWeights(ir: TypedIr, seed: number): Map<string, Tensor> {
   }
   return weights;
 }
+
+/** How `loom weights init` fills the weights, recorded in the file's metadata. */
+export const INIT_DESCRIPTION =
+  "loom-init-v1: N(0, 0.02^2) matrices and embeddings, norm weights 1, biases 0; mulberry32 per tensor seeded by (seed, name), Box-Muller (polar)";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { PNG } from "pngjs";
 import type { TypedIr } from "../contracts/ir/schema.ts";
 import type { Tensor } from "../contracts/tensor.ts";
-import { InputError } from "./model-inputs.ts";
+import { InputError } from "./inputs.ts";
 
 /**
  * A PNG as the model's image input: float[1, C, H, W] with values in [0, 1] (pixel / 255), one

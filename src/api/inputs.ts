@@ -2,11 +2,12 @@ import { readFileSync } from "node:fs";
 import { dimEvaluate, dimFromJson, dimSymbols } from "../contracts/dims.ts";
 import type { TypedIr } from "../contracts/ir/schema.ts";
 import { sizeOf, type Tensor } from "../contracts/tensor.ts";
+import { InputError } from "./errors.ts";
 
 type Input = TypedIr["inputs"][number];
 
 /** A user-facing failure to assemble inputs; the message says what to pass instead. */
-export class InputError extends Error {}
+export { InputError } from "./errors.ts";
 
 /** Reads `--input name=FILE.json`: `{ "shape": [...], "data": [...] }` or nested arrays. */
 export function readInputFile(path: string): Tensor {

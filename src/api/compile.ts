@@ -1,0 +1,212 @@
+/**
+ * Compiling a spec to a bundle: checked, lowered to a kernel plan that fits a device profile,
+ * weights bound (a file in any layout Loom reads, or seeded); in memory, then written atomically.
+ */
+import { readFileSync } from "node:fs";
+import type { BundleContent } from "../compiler/bundle/encode.ts";
+import { encodeBundle, type EncodedBundle } from "../compiler/bundle/encode.ts";
+import { writeBundle } from "../compiler/bundle/write.ts";
+import { checkSpec } from "../compiler/compile.ts";
+import { lowerToPlan } from "../compiler/lower/lower.ts";
+import { COMPILER_VERSION } from "../contracts/bundle/version.ts";
+import { DEFAULT_PROFILE, profileTarget } from "../contracts/device-profile/builtins.ts";
+import { checkPlanAgainstProfile, irSpans } from "../contracts/device-profile/check.ts";
+import { describeIssue } from "../contracts/device-profile/json-issues.ts";
+import { loadDeviceProfile } from "../contracts/device-profile/load.ts";
+import type { DeviceProfile } from "../contracts/device-profile/schema.ts";
+import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
+import type { TypedIr } from "../contracts/ir/schema.ts";
+import { KernelPlan } from "../contracts/plan/schema.ts";
+import { SourceSet } from "../contracts/source.ts";
+import type { Tensor } from "../contracts/tensor.ts";
+import { INIT_DESCRIPTION, initWeights, isSeed } from "../formats/weights/init.ts";
+import { LAYOUTS, isLayoutOption, type LayoutOption } from "../formats/weights/layouts/index.ts";
+import { loadWeights } from "../formats/weights/load.ts";
+import { hasErrors, InputError, LoomError } from "./errors.ts";
+import { pickModel, readWeightsFile } from "./model.ts";
+
+/** What to compile, and for which device. */
+export interface CompileOptions {
+  /** A safetensors file (path or bytes) in any layout `layout` names; default: seeded weights. */
+  weights?: string | Uint8Array;
+  /** Seed of the initialiser when there is no weights file (default 0). */
+  initSeed?: number;
+  /** Tensor naming of `weights` (default auto). */
+  layout?: LayoutOption;
+  /** A built-in profile's name or a JSON profile's path (default webgpu-default). */
+  deviceProfile?: string;
+  /** Which model of the spec file, when it defines several. */
+  model?: string;
+  /** Reads spec files (default: from disk); the bundle keeps every file read. */
+  read?: (path: string) => string;
+}
+
+/** What a lowering returns: the plan, or diagnostics saying why there is none. */
+export interface LowerResult {
+  plan?: KernelPlan;
+  diagnostics: Diagnostic[];
+}
+
+/** The lowering from typed IR to a kernel plan for a device profile (replaceable in tests). */
+export type Lower = (ir: TypedIr, profile: DeviceProfile) => LowerResult;
+
+/** The compiler's own lowering, for the profile's kind of adapter. */
+export const defaultLower: Lower = (ir, profile) =>
+  lowerToPlan(ir, { target: profileTarget(profile.name) });
+
+/** A compiled model, in memory: what a bundle holds, and how it was made. */
+export interface CompiledModel {
+  ir: TypedIr;
+  plan: KernelPlan;
+  profile: DeviceProfile;
+  weights: Map<string, Tensor>;
+  /** Where the weights came from: "seed 0", or the file and its layout. */
+  weightsOrigin: string;
+  /** Everything the bundle is made of, for `encodeBundle` or `writeCompiledBundle`. */
+  content: BundleContent;
+  sources: SourceSet;
+  /** Warnings met on the way. */
+  warnings: Diagnostic[];
+}
+
+/**
+ * Compiles a spec file: checks it, lowers it, checks the plan against the device profile and
+ * binds the weights. Throws LoomError carrying every diagnostic when any is an error.
+ */
+export function compileSpec(
+  spec: string,
+  options: CompileOptions = {},
+  lower: Lower = defaultLower,
+): CompiledModel {
+  const seed = options.initSeed ?? 0;
+  if (!isSeed(seed))
+    throw new InputError(`--init-seed must be an integer from 0 to 4294967295, got ${seed}`);
+  const layout = options.layout ?? "auto";
+  if (!isLayoutOption(layout))
+    throw new InputError(`--layout must be auto or one of ${LAYOUTS.join(", ")}, got ${layout}`);
+
+  const sources = new SourceSet();
+  const shown: Diagnostic[] = [];
+  const fail = (kind: "errors" | "usage", message: string): never => {
+    throw new LoomError(message, { diagnostics: shown, sources, kind });
+  };
+
+  const chosen = loadDeviceProfile(options.deviceProfile ?? DEFAULT_PROFILE);
+  shown.push(...chosen.diagnostics);
+  const profile = chosen.profile ?? fail("usage", "the device profile cannot be used");
+
+  // The spec, recording every file read so the bundle holds the includes too.
+  const read = new Map<string, string>();
+  const readFile = options.read ?? ((path: string) => readFileSync(path, "utf8"));
+  const checked = checkSpec(
+    spec,
+    (path) => {
+      const text = readFile(path);
+      read.set(path, text);
+      return text;
+    },
+    sources,
+  );
+  shown.push(...checked.diagnostics);
+  if (checked.diagnostics.some((d) => d.code === "E0103")) fail("usage", `cannot read ${spec}`);
+  if (hasErrors(checked.diagnostics)) fail("errors", `${spec} has errors`);
+  const ir = pickModel(spec, checked.models, options.model) ?? fail("errors", `${spec} has errors`);
+
+  const lowered = lower(ir, profile);
+  shown.push(...lowered.diagnostics);
+  if (hasErrors(lowered.diagnostics)) fail("errors", `${ir.model} cannot be lowered`);
+  if (!lowered.plan) fail("errors", `the lowering produced no kernel plan for \`${ir.model}\``);
+  const valid = KernelPlan.safeParse(lowered.plan);
+  if (!valid.success)
+    fail(
+      "errors",
+      `internal error: the lowering produced an invalid kernel plan for \`${ir.model}\`:\n${valid.error.issues
+        .slice(0, 10)
+        .map((issue) => `  ${describeIssue(issue, lowered.plan)}`)
+        .join("\n")}`,
+    );
+  const plan = valid.data!;
+  const violations = checkPlanAgainstProfile(plan, profile, {
+    spanOf: irSpans(plan, ir),
+    file: spec,
+  });
+  shown.push(...violations);
+  if (hasErrors(violations)) fail("errors", `${ir.model}'s kernels do not fit ${profile.name}`);
+
+  // The weights: a file in any layout (converted to Loom's), or the seeded initialiser.
+  let weights: Map<string, Tensor>;
+  let metadata: Record<string, string>;
+  let weightsOrigin: string;
+  if (options.weights !== undefined) {
+    const name = typeof options.weights === "string" ? options.weights : "weights.safetensors";
+    const bytes =
+      typeof options.weights === "string" ? readWeightsFile(options.weights) : options.weights;
+    const loaded = loadWeights(ir, name, bytes, { layout });
+    shown.push(...loaded.diagnostics);
+    if (!loaded.weights) fail("errors", `the weights in ${name} do not fit ${ir.model}`);
+    weights = loaded.weights!;
+    metadata = {
+      ...Object.fromEntries(
+        Object.entries(loaded.metadata).filter(([key]) => key.startsWith("tokenizer.")),
+      ),
+      "loom.converted_from": `${name} (layout ${loaded.layout ?? layout})`,
+    };
+    weightsOrigin = `from ${name}, layout ${loaded.layout ?? layout}`;
+  } else {
+    weights = initWeights(ir, seed);
+    metadata = { "loom.seed": String(seed), "loom.init": INIT_DESCRIPTION };
+    weightsOrigin = `seed ${seed}`;
+  }
+  const tokenizerMetadata = Object.fromEntries(
+    Object.entries(metadata).filter(([key]) => key.startsWith("tokenizer.")),
+  );
+  const createdBy = [
+    `loom ${COMPILER_VERSION}: compile ${spec}`,
+    ...(options.model ? [`--model ${options.model}`] : []),
+    `--device-profile ${profile.name}`,
+    typeof options.weights === "string"
+      ? `--weights ${options.weights} --layout ${layout}`
+      : options.weights !== undefined
+        ? `--layout ${layout}`
+        : `--init-seed ${seed}`,
+  ].join(" ");
+  const content: BundleContent = {
+    source: {
+      file: spec,
+      text: read.get(spec) ?? "",
+      includes: [...read].filter(([path]) => path !== spec).map(([file, text]) => ({ file, text })),
+    },
+    ir,
+    plan,
+    weights,
+    weightsMetadata: metadata,
+    tokenizer: ir.tokenizer ? { name: ir.tokenizer, metadata: tokenizerMetadata } : null,
+    profile,
+    createdBy,
+  };
+  return { ir, plan, profile, weights, weightsOrigin, content, sources, warnings: shown };
+}
+
+/** The bundle's files in memory (manifest, WGSL, weights), e.g. to serve or store elsewhere. */
+export function encodeCompiled(compiled: CompiledModel): EncodedBundle {
+  return encodeBundle(compiled.content);
+}
+
+/**
+ * Writes a compiled model as a bundle directory, atomically: a crash leaves the old bundle or the
+ * new one. `force` replaces an existing bundle. Throws LoomError when it cannot write.
+ */
+export function writeCompiledBundle(
+  compiled: CompiledModel,
+  dir: string,
+  options: { force?: boolean } = {},
+): EncodedBundle {
+  const result = writeBundle(dir, compiled.content, { force: options.force ?? false });
+  if (!result.written)
+    throw new LoomError(`cannot write the bundle ${dir}`, {
+      diagnostics: result.diagnostics,
+      sources: compiled.sources,
+      kind: "usage",
+    });
+  return result.written;
+}

@@ -1,0 +1,3 @@
+/** The choices a command line offers, from modules light enough to load at start. */
+export { LAYOUTS, type LayoutOption } from "../formats/weights/layouts/map.ts";
+export type { WriteDtype } from "../formats/weights/dtypes.ts";

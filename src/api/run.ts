@@ -1,0 +1,18 @@
+/** One forward pass: on WebGPU (a model from `openOnDevice`) or the CPU reference executor. */
+import type { Tensor } from "../contracts/tensor.ts";
+import { ReferenceExecutor } from "../runtime/reference/executor.ts";
+import type { WebGpuModel } from "../runtime/webgpu/session.ts";
+import type { LoadedModel } from "./model.ts";
+
+export { ReferenceExecutor } from "../runtime/reference/executor.ts";
+export { samplingDistribution } from "../runtime/sampling.ts";
+
+/** Runs the model once on `inputs` (by input name); returns every output by name. */
+export async function runModel(
+  model: LoadedModel,
+  inputs: Record<string, Tensor>,
+  options: { device?: WebGpuModel } = {},
+): Promise<Record<string, Tensor>> {
+  if (options.device) return (await options.device.forward(inputs)).outputs;
+  return new ReferenceExecutor(model.ir, model.weights).run(inputs);
+}
