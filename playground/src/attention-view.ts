@@ -1,5 +1,5 @@
 /** The attention map panel: a layer and a head chosen, the map read from the device, drawn as a heatmap. */
-import { readAttentionMap } from "../../src/runtime/webgpu/attention-map.ts";
+import { readAttentionMap } from "../../src/api/browser.ts";
 import type { PageModel } from "./load-model.ts";
 
 const layerSelect = () => document.querySelector<HTMLSelectElement>("#attention-layer")!;

@@ -1,7 +1,10 @@
 /** Bundles from the user: a URL typed in, a folder (or its files) dropped on the page, or a folder chosen. */
-import type { ReadBundleResult } from "../../src/formats/bundle/read.ts";
-import { bundleFromFiles, fetchBundle } from "../../src/runtime/browser/bundle.ts";
-import type { ByteProgress } from "../../src/runtime/browser/fetch.ts";
+import {
+  type ReadBundleResult,
+  bundleFromFiles,
+  fetchBundle,
+  type ByteProgress,
+} from "../../src/api/browser.ts";
 
 /** Every file under a dropped entry, with its path relative to what was dropped. */
 async function entryFiles(entry: FileSystemEntry): Promise<{ path: string; file: File }[]> {

@@ -1,8 +1,12 @@
 /** The checker, run in the page on the editor's text: the CLI's diagnostics, codes, spans and hints. */
 import type { Diagnostic as EditorDiagnostic } from "@codemirror/lint";
-import { checkSpec, type CheckResult } from "../../src/compiler/compile.ts";
-import type { Diagnostic } from "../../src/contracts/diagnostics/diagnostic.ts";
-import { renderPretty, summaryLine } from "../../src/contracts/diagnostics/render.ts";
+import {
+  checkSpec,
+  type CheckResult,
+  type Diagnostic,
+  renderPretty,
+  summaryLine,
+} from "../../src/api/browser.ts";
 import { SPEC_FILES } from "./examples.ts";
 
 /** Checks `text` as the file `path`; its includes come from the bundled specs/. */

@@ -3,7 +3,7 @@
  * main path straight down with each value's shape on its edge, every other input (a residual,
  * a skip) as an arc on the right, and each repeated block (`h.0`, `h.1`, …) framed.
  */
-import type { TypedIr, TypedNode } from "../../src/contracts/ir/schema.ts";
+import type { TypedIr, TypedNode } from "../../src/api/browser.ts";
 
 const BOX_W = 210;
 const BOX_H = 34;

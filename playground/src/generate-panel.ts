@@ -1,6 +1,5 @@
 /** Text generation in the page: the prompt, the sampling controls, tokens streamed as produced. */
-import { generationPlan } from "../../src/contracts/ir/generation-plan.ts";
-import { generateOnDevice } from "../../src/runtime/webgpu/generate.ts";
+import { generationPlan, generateOnDevice } from "../../src/api/browser.ts";
 import { showAttention } from "./attention-view.ts";
 import type { PageModel } from "./load-model.ts";
 

@@ -5,7 +5,7 @@
 import { RangeSetBuilder } from "@codemirror/state";
 import { Decoration, ViewPlugin, type DecorationSet, type EditorView } from "@codemirror/view";
 import type { IToken } from "chevrotain";
-import * as loom from "../../grammar/tokens.ts";
+import { syntax as loom } from "../../src/api/browser.ts";
 
 const mark = (name: string) => Decoration.mark({ class: `loom-${name}` });
 const KEYWORD = mark("keyword");

@@ -3,21 +3,23 @@
  * weights when it has some, else seeded ones) or a fetched or dropped bundle. Every failure comes
  * back as a message for the page.
  */
-import type { ReadBundleResult } from "../../src/formats/bundle/read.ts";
-import { renderPretty, summaryLine } from "../../src/contracts/diagnostics/render.ts";
-import type { TypedIr } from "../../src/contracts/ir/schema.ts";
-import { SourceSet } from "../../src/contracts/source.ts";
-import { fetchBytes } from "../../src/runtime/browser/fetch.ts";
-import { openInBrowser, type BrowserModel } from "../../src/api/browser-open.ts";
-import type { WeightMap } from "../../src/runtime/reference/executor.ts";
 import {
+  type ReadBundleResult,
+  renderPretty,
+  summaryLine,
+  type TypedIr,
+  SourceSet,
+  fetchBytes,
+  openInBrowser,
+  type BrowserModel,
+  type WeightMap,
   createTokenizer,
   isTokenizerError,
   type Tokenizer,
-} from "../../src/runtime/tokenizers/index.ts";
-import { declaredWeights } from "../../src/formats/weights/declared.ts";
-import { initWeights } from "../../src/formats/weights/init.ts";
-import { loadWeights } from "../../src/formats/weights/load.ts";
+  declaredWeights,
+  initWeights,
+  loadWeights,
+} from "../../src/api/browser.ts";
 import { checkText } from "./check.ts";
 import { TRAINED } from "./examples.ts";
 

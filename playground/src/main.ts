@@ -3,8 +3,7 @@
  * see its architecture, compile it onto the tab's WebGPU device and generate text or classify a
  * drawn digit, then look at the attention maps the device computed.
  */
-import type { ReadBundleResult } from "../../src/formats/bundle/read.ts";
-import { pageDevice } from "../../src/api/browser-open.ts";
+import { type ReadBundleResult, pageDevice } from "../../src/api/browser.ts";
 import { offerLayers, watchAttentionChoices } from "./attention-view.ts";
 import { watchBundleInputs } from "./bundle-input.ts";
 import { checkText, editorDiagnostics, renderReport } from "./check.ts";

@@ -1,14 +1,8 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { LAYOUTS, type LayoutOption, type WriteDtype } from "../api/options.ts";
+import { COMPILER_VERSION, LAYOUTS, type LayoutOption, type WriteDtype } from "../api/options.ts";
 import type { DiagnosticFormat } from "./check.ts";
 import { EXIT, processIo, type Io } from "./io.ts";
 import type { LoadModelOptions } from "../api/model.ts";
-
-/** The package's version (package.json is read, not imported, so start-up stays light). */
-const VERSION: string = JSON.parse(
-  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-).version;
 
 /** Thrown by option parsers; main() prints it and exits 2. */
 class UsageError extends Error {}
@@ -86,7 +80,7 @@ function weightSource(o: {
 function program(io: Io, status: { code: number }): Command {
   const loom = new Command("loom")
     .description("Loom: transformer model specs, checked and compiled for WebGPU")
-    .version(VERSION)
+    .version(COMPILER_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError("(run `loom help` for usage)");

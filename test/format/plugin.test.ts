@@ -45,7 +45,7 @@ describe("the Prettier plugin", () => {
       prettierBin,
       "--ignore-path=",
       "--plugin",
-      "./src/compiler/format/prettier-plugin.mjs",
+      "./dist/src/api/prettier-plugin.js",
       file,
     ]);
     expect(plain.stdout).toBe(FORMATTED);
