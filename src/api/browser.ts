@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * Loom in a browser page: check and render specs, fetch or drop bundles, put a model on the
  * page's WebGPU device and generate. No Node built-ins are reached from here.

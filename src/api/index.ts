@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * Loom's library API for Node: check specs, count their cost, format them, compile them to
  * bundles, load a spec or bundle, put it on a WebGPU device and run or generate. docs/api.md
