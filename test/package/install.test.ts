@@ -189,4 +189,17 @@ describe("the packed package", () => {
     ]);
     expect(ran.stdout.trim().split("\n").at(-1)).toBe(cpu.stdout.trim());
   });
+
+  it("runs every JavaScript example of docs/api.md, in order, without an error", () => {
+    const doc = readFileSync(join(repo, "docs/api.md"), "utf8");
+    const examples = [...doc.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(examples.length).toBeGreaterThanOrEqual(6);
+    examples.forEach((code, i) => {
+      const file = join(project, `example-${i}.mjs`);
+      writeFileSync(file, code);
+      const ran = run("node", [file]);
+      expect(ran.status, `example ${i}:\n${code}\n${ran.stderr}`).toBe(0);
+      expect(ran.stdout.length, `example ${i} printed nothing`).toBeGreaterThan(0);
+    });
+  });
 });
