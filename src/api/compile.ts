@@ -22,6 +22,7 @@ import type { Tensor } from "../contracts/tensor.ts";
 import { INIT_DESCRIPTION, initWeights, isSeed } from "../formats/weights/init.ts";
 import { LAYOUTS, isLayoutOption, type LayoutOption } from "../formats/weights/layouts/index.ts";
 import { loadWeights } from "../formats/weights/load.ts";
+import { batchBound } from "./batch.ts";
 import { hasErrors, InputError, LoomError } from "./errors.ts";
 import { pickModel, readWeightsFile } from "./model.ts";
 
@@ -37,6 +38,8 @@ export interface CompileOptions {
   deviceProfile?: string;
   /** Which model of the spec file, when it defines several. */
   model?: string;
+  /** Largest batch the bundle's buffers hold (default: the spec's `batch <= N` bound, else 1). */
+  maxBatch?: number;
   /** Reads spec files (default: from disk); the bundle keeps every file read. */
   read?: (path: string) => string;
 }
@@ -48,11 +51,15 @@ export interface LowerResult {
 }
 
 /** The lowering from typed IR to a kernel plan for a device profile (replaceable in tests). */
-export type Lower = (ir: TypedIr, profile: DeviceProfile) => LowerResult;
+export type Lower = (
+  ir: TypedIr,
+  profile: DeviceProfile,
+  options: { maxBatch?: number },
+) => LowerResult;
 
 /** The compiler's own lowering, for the profile's kind of adapter. */
-export const defaultLower: Lower = (ir, profile) =>
-  lowerToPlan(ir, { target: profileTarget(profile.name) });
+export const defaultLower: Lower = (ir, profile, options) =>
+  lowerToPlan(ir, { target: profileTarget(profile.name), ...options });
 
 /** A compiled model, in memory: what a bundle holds, and how it was made. */
 export interface CompiledModel {
@@ -112,7 +119,8 @@ export function compileSpec(
   if (hasErrors(checked.diagnostics)) fail("errors", `${spec} has errors`);
   const ir = pickModel(spec, checked.models, options.model) ?? fail("errors", `${spec} has errors`);
 
-  const lowered = lower(ir, profile);
+  const maxBatch = batchBound(ir, options.maxBatch);
+  const lowered = lower(ir, profile, maxBatch !== undefined ? { maxBatch } : {});
   shown.push(...lowered.diagnostics);
   if (hasErrors(lowered.diagnostics)) fail("errors", `${ir.model} cannot be lowered`);
   if (!lowered.plan) fail("errors", `the lowering produced no kernel plan for \`${ir.model}\``);
@@ -163,6 +171,7 @@ export function compileSpec(
   const createdBy = [
     `loom ${COMPILER_VERSION}: compile ${spec}`,
     ...(options.model ? [`--model ${options.model}`] : []),
+    ...(maxBatch !== undefined ? [`--max-batch ${maxBatch}`] : []),
     `--device-profile ${profile.name}`,
     typeof options.weights === "string"
       ? `--weights ${options.weights} --layout ${layout}`

@@ -8,6 +8,7 @@ import { profileTarget } from "../contracts/device-profile/builtins.ts";
 import type { AcquiredDevice } from "../runtime/webgpu/adapter.ts";
 import { acquireNodeDevice, NoAdapterError } from "../runtime/webgpu/device.ts";
 import { WebGpuModel, type LoadProgress } from "../runtime/webgpu/session.ts";
+import { batchBound } from "./batch.ts";
 import { LoomError, throwOnErrors } from "./errors.ts";
 import type { LoadedModel } from "./model.ts";
 import { recordedTiles } from "./tile-cache.ts";
@@ -25,6 +26,8 @@ export interface OpenOptions {
   onProgress?: LoadProgress;
   /** Use the tiles `loom tune` recorded for this adapter (default true). */
   recordedTiles?: boolean;
+  /** Largest batch a spec's plan holds (default: its `batch <= N` bound, else 1); a bundle keeps its own. */
+  maxBatch?: number;
 }
 
 /** The machine's WebGPU device; a LoomError that says what to install when there is none. */
@@ -45,6 +48,7 @@ export function planForAdapter(
   acquired: AcquiredDevice,
   note: (text: string) => void = () => {},
   useRecordedTiles = true,
+  maxBatch?: number,
 ) {
   if (model.plan && model.planProfile && profileTarget(model.planProfile) === acquired.kind)
     return model.plan;
@@ -58,7 +62,13 @@ export function planForAdapter(
   else if (recorded)
     note(`matmul tiles measured on this adapter by \`loom tune\` (${recorded.measured})`);
   const tiles = recorded && "tiles" in recorded ? { tiles: recorded.tiles } : {};
-  const lowered = lowerToPlan(model.ir, { target: acquired.kind, ...tiles });
+  const bundleBatch = model.plan && model.plan.sizes.max[model.plan.sizes.batch];
+  const batch = bundleBatch ?? batchBound(model.ir, maxBatch);
+  const lowered = lowerToPlan(model.ir, {
+    target: acquired.kind,
+    ...tiles,
+    ...(batch !== undefined ? { maxBatch: batch } : {}),
+  });
   throwOnErrors(`${model.ir.model} cannot run on this adapter`, lowered.diagnostics, model.sources);
   if (!lowered.plan)
     throw new LoomError(`the lowering produced no kernel plan for ${model.ir.model}`);
@@ -73,7 +83,13 @@ export async function openOnDevice(
   const note = options.onNote ?? (() => {});
   const acquired = options.device ?? (await openNodeDevice());
   note(`${acquired.description} (${acquired.kind === "cpu" ? "CPU, SwiftShader" : "GPU"})`);
-  const plan = planForAdapter(model, acquired, note, options.recordedTiles ?? true);
+  const plan = planForAdapter(
+    model,
+    acquired,
+    note,
+    options.recordedTiles ?? true,
+    options.maxBatch,
+  );
   try {
     return await WebGpuModel.load(
       acquired.device,

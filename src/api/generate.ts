@@ -76,6 +76,16 @@ function prepare(model: LoadedModel, options: GenerateTextOptions) {
   return { plan, prompt, fixed, bound };
 }
 
+/** The stream, with a RangeError (a prompt past the bound, say) turned into an InputError. */
+async function* inputErrors(stream: AsyncGenerator<number>): AsyncGenerator<number> {
+  try {
+    yield* stream;
+  } catch (error) {
+    if (error instanceof RangeError) throw new InputError(error.message);
+    throw error;
+  }
+}
+
 /** Generates token by token; yields each token with the text it adds. */
 export async function* generateText(
   model: LoadedModel,
@@ -102,7 +112,7 @@ export async function* generateText(
     : generate(referenceStepModel(model.ir, model.weights, plan, fixed), prompt, sampling);
   const produced: number[] = [];
   let shown = "";
-  for await (const id of stream) {
+  for await (const id of inputErrors(stream)) {
     produced.push(id);
     if (!tokenizer) {
       yield { id, text: "" };

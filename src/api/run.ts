@@ -2,6 +2,7 @@
 import type { Tensor } from "../contracts/tensor.ts";
 import { ReferenceExecutor } from "../runtime/reference/executor.ts";
 import type { WebGpuModel } from "../runtime/webgpu/session.ts";
+import { InputError } from "./errors.ts";
 import type { LoadedModel } from "./model.ts";
 
 export { ReferenceExecutor } from "../runtime/reference/executor.ts";
@@ -13,6 +14,12 @@ export async function runModel(
   inputs: Record<string, Tensor>,
   options: { device?: WebGpuModel } = {},
 ): Promise<Record<string, Tensor>> {
-  if (options.device) return (await options.device.forward(inputs)).outputs;
-  return new ReferenceExecutor(model.ir, model.weights).run(inputs);
+  try {
+    if (options.device) return (await options.device.forward(inputs)).outputs;
+    return new ReferenceExecutor(model.ir, model.weights).run(inputs);
+  } catch (error) {
+    // Inputs that do not fit the model (a shape, a bound) are the caller's to change.
+    if (error instanceof RangeError) throw new InputError(error.message);
+    throw error;
+  }
 }

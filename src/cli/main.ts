@@ -175,6 +175,11 @@ function program(io: Io, status: { code: number }): Command {
     )
     .option("-o, --out <file>", "write the outputs to FILE.json, or one output to FILE.npy")
     .option("--output <name>", "the output written to an .npy file (default: the first)")
+    .option(
+      "--max-batch <n>",
+      "a spec's largest batch (default: its `batch <= N` bound, else 1); a bundle keeps its own",
+      positiveInteger("--max-batch"),
+    )
     .action(async (spec: string, o) => {
       status.code = await (
         await import("./run.ts")
@@ -188,6 +193,7 @@ function program(io: Io, status: { code: number }): Command {
           ...(o.text !== undefined ? { text: o.text } : {}),
           ...(o.out !== undefined ? { out: o.out } : {}),
           ...(o.output !== undefined ? { output: o.output } : {}),
+          ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
         },
         io,
       );
@@ -279,6 +285,11 @@ function program(io: Io, status: { code: number }): Command {
       "--device-profile <name|file.json>",
       "limits the kernels must fit (default: WebGPU's guaranteed limits)",
     )
+    .option(
+      "--max-batch <n>",
+      "largest batch the bundle runs (default: the spec's `batch <= N` bound, else 1)",
+      positiveInteger("--max-batch"),
+    )
     .option("--force", "replace an existing bundle")
     .option("--model <name>", "which model, when the spec file defines several")
     .action(async (spec: string, o) => {
@@ -291,6 +302,7 @@ function program(io: Io, status: { code: number }): Command {
           initSeed: o.initSeed,
           layout: o.layout,
           force: Boolean(o.force),
+          ...(o.maxBatch ? { maxBatch: o.maxBatch } : {}),
           ...(o.weights ? { weights: o.weights } : {}),
           ...(o.deviceProfile ? { deviceProfile: o.deviceProfile } : {}),
           ...(o.model ? { model: o.model } : {}),

@@ -22,6 +22,8 @@ export interface RunOptions extends LoadModelOptions {
   out?: string;
   /** Which output to write to an .npy file (default: the first). */
   output?: string;
+  /** A spec's largest batch on WebGPU (default: its bound, else 1). */
+  maxBatch?: number;
 }
 
 function tokenIds(model: LoadedModel, opts: RunOptions): number[] | undefined {
@@ -111,7 +113,7 @@ export async function runForward(spec: string, opts: RunOptions, io: Io): Promis
     given,
     ids !== undefined ? { input: tokenInput!, ids } : undefined,
   );
-  const device = opts.backend === "cpu" ? undefined : await openForCli(model, io);
+  const device = opts.backend === "cpu" ? undefined : await openForCli(model, io, opts.maxBatch);
   const outputs = await runModel(model, inputs, device ? { device } : {});
   device?.destroy();
 

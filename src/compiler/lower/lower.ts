@@ -22,7 +22,7 @@ import {
 import { assignSlots } from "./slots.ts";
 
 export interface LowerOptions {
-  /** Largest batch the plan's buffers hold (default 1). */
+  /** Largest batch the plan's buffers hold (default: the spec's `batch <= N` bound, else 1). */
   maxBatch?: number;
   /**
    * The kind of adapter the tiles are chosen for (default "gpu"): the matmul and attention tiles
@@ -61,9 +61,10 @@ export function lowerToPlan(
   const step = stepInput ? String(stepInput.shape[1]) : null;
   const batch = String(ir.inputs[0]?.shape[0] ?? "batch");
   const encoderSymbol = ir.symbols.find((s) => s.name !== batch && s.name !== step)?.name ?? null;
+  const maxBatch = options.maxBatch ?? ir.symbols.find((s) => s.name === batch)?.bound ?? 1;
   const max = new Map<string, number>([
-    [batch, options.maxBatch ?? 1],
-    ["batch", options.maxBatch ?? 1],
+    [batch, maxBatch],
+    ["batch", maxBatch],
   ]);
   const unbounded: string[] = [];
   for (const s of ir.symbols) {
@@ -159,10 +160,10 @@ export function lowerToPlan(
   if (canGenerate) {
     const logits = ir.outputs.find((o) => o.name === generation.logitsOutput)!;
     const logitsBuffer = builder.value(logits.value, logits.name);
-    const ids = builder.scratch("next_token", options.maxBatch ?? 1, "u32");
+    const ids = builder.scratch("next_token", maxBatch, "u32");
     const k = Math.min(MAX_TOP_K, generation.vocab);
-    const values = builder.scratch("top_k.values", (options.maxBatch ?? 1) * k);
-    const indices = builder.scratch("top_k.indices", (options.maxBatch ?? 1) * k, "u32");
+    const values = builder.scratch("top_k.values", maxBatch * k);
+    const indices = builder.scratch("top_k.indices", maxBatch * k, "u32");
     const sizes = { batch: "batch", seq: step! };
     const head = ir.nodes.find((n) => n.output === logits.value)!;
     // The generation heads run only when their result is read back: greedy ids or top-k candidates.

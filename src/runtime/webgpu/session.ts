@@ -178,7 +178,11 @@ export class WebGpuModel {
     sizes["batch"] = sizes[this.plan.sizes.batch] ?? 1;
     for (const [name, max] of Object.entries(this.plan.sizes.max)) {
       if ((sizes[name] ?? 0) > max)
-        throw new RangeError(`${name} = ${sizes[name]} is above the compiled bound ${max}`);
+        throw new RangeError(
+          name === this.plan.sizes.batch
+            ? `batch ${name} = ${sizes[name]} is above the compiled bound ${max}: compile with \`--max-batch ${sizes[name]}\` or declare \`${name} <= N\` in the spec's input`
+            : `${name} = ${sizes[name]} is above the compiled bound ${max}`,
+        );
     }
     const step = this.plan.sizes.step;
     if (step && this.past + (sizes[step] ?? 0) > (this.plan.sizes.max[step] ?? Infinity)) {
