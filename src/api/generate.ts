@@ -33,6 +33,8 @@ export interface GenerateTextOptions {
   stop?: (string | number)[];
   /** Run on this device model (from `openOnDevice`) instead of the CPU reference executor. */
   device?: WebGpuModel;
+  /** Told of each input filled by default (a mask of one unpadded sequence). */
+  onNote?: (note: string) => void;
 }
 
 /**
@@ -69,7 +71,12 @@ function prepare(model: LoadedModel, options: GenerateTextOptions) {
     const ids = encode(model, options.source, "the source");
     given[encoderInput] = { shape: [1, ids.length], data: Float64Array.from(ids) };
   }
-  const all = assembleInputs(model.ir, given, { input: plan.stepInput, ids: prompt });
+  const all = assembleInputs(
+    model.ir,
+    given,
+    { input: plan.stepInput, ids: prompt },
+    options.onNote,
+  );
   const fixed = Object.fromEntries(plan.fixedInputs.map((name) => [name, all[name]!]));
   const stepShape = model.ir.inputs.find((i) => i.name === plan.stepInput)?.shape;
   const bound = model.ir.symbols.find((s) => s.name === stepShape?.[1])?.bound;

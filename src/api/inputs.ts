@@ -68,13 +68,16 @@ function checkIds(ir: TypedIr, input: Input, tensor: Tensor): void {
 
 /**
  * Fills every model input: the given ones as they are, the token input from `tokens`, other int
- * inputs with zeros (segment ids) and bool inputs with true (no padding), sized from the dynamic
- * dims the given inputs bind. Checks ranks, static sizes and sequence bounds.
+ * inputs with zeros (segment ids), sized from the dynamic dims the given inputs bind; checks
+ * ranks, static sizes and sequence bounds. A bool input (a padding mask) is filled with true only
+ * for a single sequence, which has no padding, and `note` is told; for several sequences it must
+ * be given, since which positions are padding cannot be guessed.
  */
 export function assembleInputs(
   ir: TypedIr,
   given: Record<string, Tensor>,
   tokens?: { input: string; ids: number[] },
+  note: (message: string) => void = () => {},
 ): Record<string, Tensor> {
   const inputs: Record<string, Tensor> = { ...given };
   for (const name of Object.keys(given)) {
@@ -136,6 +139,15 @@ export function assembleInputs(
     if (input.dtype === "float") {
       throw new InputError(
         `input \`${input.name}\` (float[${input.shape.join(", ")}]) has no default; pass it with --input ${input.name}=FILE.json`,
+      );
+    }
+    if (input.dtype === "bool") {
+      if ((shape[0] ?? 1) > 1)
+        throw new InputError(
+          `input \`${input.name}\` (bool[${input.shape.join(", ")}]) is a mask, and with ${shape[0]} sequences which positions are padding cannot be guessed: pass it with --input ${input.name}=FILE.json (1 for a real position, 0 for padding)`,
+        );
+      note(
+        `input \`${input.name}\` was not given: one sequence has no padding, so every position is true (pass --input ${input.name}=FILE.json to mask some)`,
       );
     }
     inputs[input.name] = {

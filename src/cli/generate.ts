@@ -57,6 +57,7 @@ export async function runGenerate(spec: string, opts: GenerateCliOptions, io: Io
     topP: opts.topP,
     seed: opts.seed,
     stop,
+    onNote: (note) => io.stderr(`note: ${note}\n`),
     ...(device ? { device } : {}),
   });
   const asIds = opts.ids || !model.tokenizer;

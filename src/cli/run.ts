@@ -112,6 +112,7 @@ export async function runForward(spec: string, opts: RunOptions, io: Io): Promis
     model.ir,
     given,
     ids !== undefined ? { input: tokenInput!, ids } : undefined,
+    (message) => io.stderr(`note: ${message}\n`),
   );
   const device = opts.backend === "cpu" ? undefined : await openForCli(model, io, opts.maxBatch);
   const outputs = await runModel(model, inputs, device ? { device } : {});
