@@ -26,7 +26,7 @@ export async function openOnWebGpu(model: LoadedModel, io: Io): Promise<WebGpuMo
       io.stderr(`error: the WebGPU device was lost (${info.reason}): ${info.message}\n`);
   });
   io.stderr(
-    `webgpu: ${acquired.description} (${acquired.kind === "cpu" ? "CPU, SwiftShader" : "GPU"})\n`,
+    `webgpu: ${acquired.description} (${acquired.kind === "cpu" ? "CPU, SwiftShader" : "GPU"}${acquired.driver ? ` from ${acquired.driver}` : ""})\n`,
   );
   let plan = model.plan;
   if (plan && model.planProfile && profileTarget(model.planProfile) !== acquired.kind) {
