@@ -70,10 +70,10 @@ export async function acquireNodeDevice(
       [
         "no WebGPU adapter: Dawn found neither a GPU nor a CPU Vulkan driver.",
         ...problems.map((problem) => `  - ${problem}`),
-        `Loom's CPU driver comes with \`npm ci\` from the optional package ${SWIFTSHADER_PACKAGE}`,
-        "(linux-x64 only; reinstall without --omit=optional, or `npm install " +
-          `${SWIFTSHADER_PACKAGE}\`); or point VK_ICD_FILENAMES at a Vulkan driver's ICD manifest,`,
-        "or install a GPU driver with Vulkan support.",
+        `Loom's CPU driver, SwiftShader, comes with \`npm ci\` in the optional package ${SWIFTSHADER_PACKAGE}`,
+        "(linux-x64 only; `npm ci --omit=optional` leaves it out). Or point VK_ICD_FILENAMES at a",
+        "Vulkan driver's ICD manifest (with `apt-get install chromium libvulkan1`, Loom finds Debian's",
+        "SwiftShader by itself), or install a GPU driver with Vulkan support.",
       ].join("\n"),
     );
   }
