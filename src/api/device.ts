@@ -82,7 +82,9 @@ export async function openOnDevice(
 ): Promise<WebGpuModel> {
   const note = options.onNote ?? (() => {});
   const acquired = options.device ?? (await openNodeDevice());
-  note(`${acquired.description} (${acquired.kind === "cpu" ? "CPU, SwiftShader" : "GPU"})`);
+  note(
+    `${acquired.description} (${acquired.kind === "cpu" ? "CPU, SwiftShader" : "GPU"}${acquired.driver ? ` from ${acquired.driver}` : ""})`,
+  );
   const plan = planForAdapter(
     model,
     acquired,

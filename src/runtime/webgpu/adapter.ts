@@ -9,6 +9,8 @@ export interface AcquiredDevice {
   /** "gpu" for a hardware adapter, "cpu" for SwiftShader. */
   kind: "gpu" | "cpu";
   description: string;
+  /** Where the CPU Vulkan driver came from, when Loom chose one (Node only). */
+  driver?: string;
 }
 
 /**

@@ -1,11 +1,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { NoAdapterError, openDevice, type AcquiredDevice } from "./adapter.ts";
+import { cpuDrivers, type CpuDriver } from "./cpu-drivers.ts";
+import { SWIFTSHADER_PACKAGE } from "./swiftshader-cache.ts";
 
 export { NoAdapterError, type AcquiredDevice } from "./adapter.ts";
-
-/** Where Debian's chromium package puts SwiftShader, a CPU Vulkan driver Dawn can use. */
-const SWIFTSHADER_ICDS = ["/usr/lib/chromium/vk_swiftshader_icd.json"];
 
 /** Whether the machine has a GPU device node (NVIDIA's, or a DRM render node for Intel/AMD). */
 function hasGpuDevice(): boolean {
@@ -17,51 +16,67 @@ function hasGpuDevice(): boolean {
   }
 }
 
-let navigatorGpu: GPU | undefined;
+/** Dawn's entry point, loaded once. */
+async function loadDawn(): Promise<typeof import("webgpu")> {
+  try {
+    const webgpu = await import("webgpu");
+    Object.assign(globalThis, webgpu.globals);
+    return webgpu;
+  } catch (error) {
+    throw new NoAdapterError(
+      `the \`webgpu\` package (Dawn for Node) could not be loaded: ${(error as Error).message}. Run \`npm ci\`.`,
+    );
+  }
+}
+
+/** The instance and adapter found by the first call, with the CPU driver it needed if any. */
+let found: { gpu: GPU; driver?: CpuDriver } | undefined;
 
 /**
  * A WebGPU device in Node through Dawn: the machine's GPU when there is one, otherwise
- * SwiftShader (a CPU Vulkan driver shipped with Debian's chromium). Throws NoAdapterError with what
- * to install when neither is available.
+ * SwiftShader, a CPU Vulkan driver: Debian chromium's when installed, else the one npm installs
+ * with Loom (see cpu-drivers.ts). A VK_ICD_FILENAMES set by the user is tried first. Throws
+ * NoAdapterError saying what helps when nothing gives an adapter.
  */
 export async function acquireNodeDevice(
   options: { preferCpu?: boolean } = {},
 ): Promise<AcquiredDevice> {
-  const swiftshader = SWIFTSHADER_ICDS.find((path) => existsSync(path));
-  // The Vulkan loader reads VK_ICD_FILENAMES when Dawn's instance is created, so decide before.
-  // Without a GPU, Mesa's drivers offer only lavapipe, which Dawn refuses: go to SwiftShader.
-  const useCpu = options.preferCpu || !hasGpuDevice();
-  if (useCpu && swiftshader && !process.env["VK_ICD_FILENAMES"])
-    process.env["VK_ICD_FILENAMES"] = swiftshader;
   // Dawn's Vulkan loader complains on stderr when this is unset (common in containers and CI).
   process.env["XDG_RUNTIME_DIR"] ??= tmpdir();
-  if (!navigatorGpu) {
-    let webgpu: typeof import("webgpu");
-    try {
-      webgpu = await import("webgpu");
-    } catch (error) {
-      throw new NoAdapterError(
-        `the \`webgpu\` package (Dawn for Node) could not be loaded: ${(error as Error).message}. Run \`npm ci\`.`,
-      );
-    }
-    Object.assign(globalThis, webgpu.globals);
-    navigatorGpu = webgpu.create([]);
+  const webgpu = await loadDawn();
+  const request = (gpu: GPU) => gpu.requestAdapter({ powerPreference: "high-performance" });
+  let adapter: GPUAdapter | null = null;
+  if (found) adapter = await request(found.gpu);
+  // Without a GPU, Mesa's drivers offer only lavapipe, which Dawn refuses: go to SwiftShader.
+  const useCpu = options.preferCpu || !hasGpuDevice();
+  if (!adapter && (!useCpu || process.env["VK_ICD_FILENAMES"])) {
+    const gpu = webgpu.create([]);
+    adapter = await request(gpu);
+    if (adapter) found = { gpu };
   }
-  let adapter = await navigatorGpu.requestAdapter({ powerPreference: "high-performance" });
-  if (!adapter && swiftshader && process.env["VK_ICD_FILENAMES"] !== swiftshader) {
-    process.env["VK_ICD_FILENAMES"] = swiftshader;
-    const webgpu = await import("webgpu");
-    navigatorGpu = webgpu.create([]);
-    adapter = await navigatorGpu.requestAdapter();
+  const problems: string[] = [];
+  if (!adapter) {
+    for await (const driver of cpuDrivers(problems)) {
+      const gpu = webgpu.create([]);
+      adapter = await request(gpu);
+      if (adapter) {
+        found = { gpu, driver };
+        break;
+      }
+    }
   }
   if (!adapter) {
     throw new NoAdapterError(
       [
         "no WebGPU adapter: Dawn found neither a GPU nor a CPU Vulkan driver.",
-        "Install a CPU driver and the Vulkan loader with `apt-get install chromium libvulkan1`",
-        "(Loom uses the SwiftShader driver chromium ships), or a GPU driver with Vulkan support.",
+        ...problems.map((problem) => `  - ${problem}`),
+        `Loom's CPU driver, SwiftShader, comes with \`npm ci\` in the optional package ${SWIFTSHADER_PACKAGE}`,
+        "(linux-x64 only; `npm ci --omit=optional` leaves it out). Or point VK_ICD_FILENAMES at a",
+        "Vulkan driver's ICD manifest (with `apt-get install chromium libvulkan1`, Loom finds Debian's",
+        "SwiftShader by itself), or install a GPU driver with Vulkan support.",
       ].join("\n"),
     );
   }
-  return openDevice(adapter, process.env["VK_ICD_FILENAMES"] === swiftshader);
+  const acquired = await openDevice(adapter, found?.driver !== undefined);
+  return found?.driver ? { ...acquired, driver: found.driver.source } : acquired;
 }
