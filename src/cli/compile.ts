@@ -1,6 +1,6 @@
 /**
  * `loom compile SPEC --out DIR`: checks the spec, lowers it to a kernel plan, checks the plan
- * against a device profile, binds the weights (a file, or seeded), and writes a bundle directory
+ * against a device profile, verifies it (plan/verify.ts: a failure is a compiler bug), binds the weights (a file, or seeded), and writes a bundle directory
  * atomically. Exit 0 written, 1 errors in the spec, the plan or the weights, 2 usage or I/O.
  * The lowering is injected: `main.ts` passes the compiler's, tests a fake.
  */
@@ -14,11 +14,12 @@ import { checkPlanAgainstProfile, groupDigits, irSpans } from "../compiler/devic
 import { describeIssue } from "../compiler/device-profile/json-issues.ts";
 import { loadDeviceProfile } from "../compiler/device-profile/load.ts";
 import { bufferBytes } from "../compiler/device-profile/requirements.ts";
-import type { DeviceProfile } from "../compiler/device-profile/schema.ts";
+import { profileLimits, type DeviceProfile } from "../compiler/device-profile/schema.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { renderPretty, summaryLine } from "../compiler/diagnostics/render.ts";
 import type { TypedIr } from "../compiler/ir/schema.ts";
 import { KernelPlan } from "../compiler/plan/schema.ts";
+import { verifyPlan } from "../compiler/plan/verify.ts";
 import { SourceSet } from "../compiler/source.ts";
 import { sizeOf, type Tensor } from "../runtime/tensor.ts";
 import { initWeights, isSeed } from "../runtime/weights/init.ts";
@@ -126,6 +127,9 @@ export function runCompile(spec: string, opts: CompileOptions, io: Io, lower: Lo
   });
   shown.push(...violations);
   if (hasErrors(violations)) return finish(EXIT.errors);
+  const unsound = verifyPlan(plan, profileLimits(profile), { file: spec });
+  shown.push(...unsound);
+  if (hasErrors(unsound)) return finish(EXIT.errors);
 
   // The weights: a file in any layout (converted to Loom's), or the seeded initialiser.
   let weights: Map<string, Tensor>;

@@ -3,6 +3,7 @@ import { WebGpuModel } from "../runtime/webgpu/session.ts";
 import { EXIT, type Io } from "./io.ts";
 import { profileTarget } from "../compiler/device-profile/builtins.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
+import { verifyPlan } from "../compiler/plan/verify.ts";
 import { SourceSet } from "../compiler/source.ts";
 import { report, type LoadedModel } from "./load-model.ts";
 import { loadProgressBar } from "./progress.ts";
@@ -52,6 +53,10 @@ export async function openOnWebGpu(model: LoadedModel, io: Io): Promise<WebGpuMo
     if (!lowered.plan) return EXIT.errors;
     plan = lowered.plan;
   }
+  // A bundle's plan was verified when it was read; one lowered here is verified now.
+  const unsound = verifyPlan(plan);
+  report(unsound, model.sources ?? new SourceSet(), io);
+  if (unsound.length > 0) return EXIT.errors;
   const bar = loadProgressBar(io);
   try {
     return await WebGpuModel.load(acquired.device, model.ir, plan, model.weights, bar.progress);

@@ -1,7 +1,8 @@
 /**
  * The plan verifier over every spec the repository has (specs/ and the specs of test/), each
  * lowered for both adapter kinds: a plan the lowering produces must verify with no diagnostics,
- * within the limits of the profile it would be compiled for.
+ * within the limits of the profile it would be compiled for, and so must the playground's plan with
+ * attention maps added.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { checkPlanAgainstProfile } from "../../src/compiler/device-profile/check
 import { profileLimits } from "../../src/compiler/device-profile/schema.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
 import { verifyPlan } from "../../src/compiler/plan/verify.ts";
+import { withAttentionMaps } from "../../src/runtime/webgpu/attention-map.ts";
 
 /** Every .loom file under a folder that checks (golden diagnostic cases are bad on purpose). */
 function specsUnder(dir: string): string[] {
@@ -47,6 +49,12 @@ describe.each(["gpu", "cpu"] as const)("every spec's plan verifies (target %s)",
       const limits = fits ? profileLimits(PROFILES[target]) : undefined;
       const found = verifyPlan(lowered.plan, limits).map((d) => `${d.code} ${d.message}`);
       expect(found, `${spec} ${ir.model}`).toEqual([]);
+      // The playground's plan: attention-map kernels added after each self-attention.
+      const maps = withAttentionMaps(ir, lowered.plan).plan;
+      expect(
+        verifyPlan(maps).map((d) => `${d.code} ${d.message}`),
+        `${spec} maps`,
+      ).toEqual([]);
     }
   });
 });

@@ -273,7 +273,7 @@ export const CODES = {
   E0703: {
     title: "kernel plan shares storage between live buffers",
     explanation:
-      "An internal compiler error: buffers that share a storage slot are in use at the same step, a buffer is used outside the lifetime the plan records, or a weight, input, output or cache shares a slot. Your spec is not at fault. Please report it with the spec; meanwhile `--backend cpu` runs the model on the CPU reference.",
+      "An internal compiler error: buffers that share a storage slot are in use at the same step, a buffer is used outside the lifetime the plan records, or a weight, constant or input shares a slot. Your spec is not at fault. Please report it with the spec; meanwhile `--backend cpu` runs the model on the CPU reference.",
   },
   E0704: {
     title: "kernel plan exceeds the limits it was compiled for",

@@ -10,7 +10,8 @@
  * - E0702: no dispatch binds one storage (a buffer, or buffers sharing a slot) writable and bound
  *   again, read or written, in another binding.
  * - E0703: buffers sharing a slot never live at the same step, each is used only inside the
- *   lifetime the plan records, and only activations and scratch buffers share slots.
+ *   lifetime the plan records, and no weight, constant or input has a slot (they are uploaded
+ *   once, or before the steps run, into storage of their own).
  * - E0704: every kernel, dispatch and buffer fits the device limits given (the profile the plan
  *   was compiled for, or the adapter's), checked by device-profile/check.ts.
  * - E0705: every step dispatches a kernel of the plan and binds buffers of the plan, one per
@@ -165,10 +166,12 @@ function lifetimes(
   const bySlot = new Map<number, PlanBuffer[]>();
   for (const b of plan.buffers) {
     if (b.slot === undefined) continue;
-    if (b.kind !== "activation" && b.kind !== "scratch")
+    if (b.kind === "weight" || b.kind === "constant" || b.kind === "input")
       report(
         `${name(b.id)} shares a storage slot, but ${b.kind} buffers must keep their own storage`,
-        [],
+        [
+          "the runtime uploads weights and constants only into storage of their own, and inputs are written before any step runs",
+        ],
       );
     const life = used.get(b.id);
     if (life && b.lifetime && (life[0] < b.lifetime[0] || life[1] > b.lifetime[1]))

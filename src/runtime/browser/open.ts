@@ -2,6 +2,7 @@ import { profileTarget } from "../../compiler/device-profile/builtins.ts";
 import type { TypedIr } from "../../compiler/ir/schema.ts";
 import { lowerToPlan } from "../../compiler/lower/lower.ts";
 import type { KernelPlan } from "../../compiler/plan/schema.ts";
+import { verifyPlan } from "../../compiler/plan/verify.ts";
 import type { WeightMap } from "../reference/executor.ts";
 import { withAttentionMaps, type AttentionMapPlan } from "../webgpu/attention-map.ts";
 import { acquireBrowserDevice } from "../webgpu/browser-device.ts";
@@ -54,6 +55,9 @@ export async function openInBrowser(
       plan = lowered.plan;
     }
     const maps = withAttentionMaps(ir, plan);
+    const unsound = verifyPlan(maps.plan);
+    if (unsound.length > 0)
+      return { error: unsound.map((d) => `${d.code}: ${d.message}\n${d.hint}`).join("\n") };
     const model = await WebGpuModel.load(acquired.device, ir, maps.plan, weights, options.progress);
     return { model, maps, acquired };
   } catch (error) {
