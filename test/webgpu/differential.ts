@@ -14,7 +14,8 @@ import { checkSpec } from "../../src/compiler/compile.ts";
 import type { TypedIr } from "../../src/compiler/ir/schema.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
 import { verifyPlan } from "../../src/compiler/plan/verify.ts";
-import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
+import type { KernelPlan } from "../../src/compiler/plan/schema.ts";
+import { ReferenceExecutor, type WeightMap } from "../../src/runtime/reference/executor.ts";
 import type { Tensor } from "../../src/runtime/tensor.ts";
 import { initWeights } from "../../src/runtime/weights/init.ts";
 import { WebGpuModel } from "../../src/runtime/webgpu/session.ts";
@@ -94,32 +95,53 @@ export async function differential(
 
   const weights = initWeights(ir, seed);
   const inputs = inputsFor(ir);
-  const model = await WebGpuModel.load(device, ir, lowered.plan, weights);
-  try {
-    const step = lowered.plan.generation?.stepInput;
-    const prompt = step ? inputs[step]! : undefined;
-    // A generating model: prefill all but the last token, then decode the last one.
-    const first =
-      prompt && prompt.shape[1]! > 1 ? withLength(inputs, step!, prompt.shape[1]! - 1) : inputs;
-    const reference = new ReferenceExecutor(ir, weights);
-    const prefill = compare((await model.forward(first)).outputs, reference.run(first), "prefill");
-    if (prefill.problem)
-      return { status: "differs", reason: prefill.problem, worst: prefill.worst };
-    if (first === inputs) return { status: "agrees", worst: prefill.worst };
-    const last = withSlice(inputs, step!, prompt!.shape[1]! - 1);
-    const decoded = (await model.forward(last)).outputs;
-    const full = reference.run(inputs);
-    const want = Object.fromEntries(
-      Object.entries(full)
-        .filter(([name]) => stepOutput(ir, name, lowered.plan!.sizes.step))
-        .map(([n, t]) => [n, lastPosition(t)]),
-    );
-    const decode = compare(decoded, want, "decode step");
-    if (decode.problem) return { status: "differs", reason: decode.problem, worst: decode.worst };
-    return { status: "agrees", worst: Math.max(prefill.worst, decode.worst) };
-  } finally {
-    model.destroy();
-  }
+  // A usage conflict or other validation error is reported here rather than only printed.
+  device.pushErrorScope("validation");
+  const outcome = await WebGpuModel.load(device, ir, lowered.plan, weights).then(
+    async (model) => {
+      try {
+        return await compareRuns(ir, lowered.plan!, model, weights, inputs);
+      } finally {
+        model.destroy();
+      }
+    },
+    (error: unknown) => error as Error,
+  );
+  const invalid = await device.popErrorScope();
+  if (invalid)
+    return { status: "differs", reason: `WebGPU validation: ${invalid.message}`, worst: Infinity };
+  if (outcome instanceof Error) throw outcome;
+  return outcome;
+}
+
+/** The prefill (and, for a generating model, one decode step) on the device against the reference. */
+async function compareRuns(
+  ir: TypedIr,
+  plan: KernelPlan,
+  model: WebGpuModel,
+  weights: WeightMap,
+  inputs: Record<string, Tensor>,
+): Promise<Outcome> {
+  const step = plan.generation?.stepInput;
+  const prompt = step ? inputs[step]! : undefined;
+  // A generating model: prefill all but the last token, then decode the last one.
+  const first =
+    prompt && prompt.shape[1]! > 1 ? withLength(inputs, step!, prompt.shape[1]! - 1) : inputs;
+  const reference = new ReferenceExecutor(ir, weights);
+  const prefill = compare((await model.forward(first)).outputs, reference.run(first), "prefill");
+  if (prefill.problem) return { status: "differs", reason: prefill.problem, worst: prefill.worst };
+  if (first === inputs) return { status: "agrees", worst: prefill.worst };
+  const last = withSlice(inputs, step!, prompt!.shape[1]! - 1);
+  const decoded = (await model.forward(last)).outputs;
+  const full = reference.run(inputs);
+  const want = Object.fromEntries(
+    Object.entries(full)
+      .filter(([name]) => stepOutput(ir, name, plan.sizes.step))
+      .map(([n, t]) => [n, lastPosition(t)]),
+  );
+  const decode = compare(decoded, want, "decode step");
+  if (decode.problem) return { status: "differs", reason: decode.problem, worst: decode.worst };
+  return { status: "agrees", worst: Math.max(prefill.worst, decode.worst) };
 }
 
 /** Whether an output has the step's sequence as its axis 1 (so a decode step gives one row). */

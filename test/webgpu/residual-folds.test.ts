@@ -7,18 +7,12 @@
  * Before the fix, the first spec's plan read an unwritten buffer and bound one buffer as both the
  * residual and the output of a matmul; Dawn refused the dispatch and the output stayed zero.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
 import { differential } from "./differential.ts";
 
-let device: GPUDevice;
-let target: "gpu" | "cpu";
-beforeAll(async () => {
-  const acquired = await acquireNodeDevice();
-  device = acquired.device;
-  target = acquired.kind;
-}, 60_000);
-afterAll(() => device?.destroy());
+const acquired = acquireNodeDevice();
+afterAll(async () => (await acquired).device.destroy());
 
 /** A model over token ids with `a` (the embedding) and `x` (its norm), then the given lines. */
 const encoder = (
@@ -107,7 +101,8 @@ const CASES: [string, string][] = [
 it.each(CASES)(
   "%s: verifies and agrees with the CPU reference",
   async (_, spec) => {
-    const outcome = await differential(device, target, spec);
+    const { device, kind } = await acquired;
+    const outcome = await differential(device, kind, spec);
     expect(outcome).toEqual({ status: "agrees", worst: expect.any(Number) });
   },
   120_000,
