@@ -80,6 +80,28 @@ it("E0701: a buffer whose slot another buffer overwrote before the read", () => 
   expect(d?.message).toContain("overwrote its storage first");
 });
 
+it("E0701: an encoder result in a slot a later step reuses, read again by the next call", () => {
+  // tiny-t5's cross-attention K cache is written once by the encoder phase and read by every
+  // call; a slot shared with a buffer used only after its last use passes the lifetime check,
+  // but the next call (whose encoder steps do not run) reads what that buffer left there.
+  const plan = planOf("specs/tiny-t5.loom");
+  const cache = plan.buffers.find((b) => b.name.endsWith("cross_attention.k_cache"))!;
+  const uses = plan.steps.flatMap((s, i) => (s.buffers.includes(cache.id) ? [i] : []));
+  const later = plan.buffers.find(
+    (b) =>
+      b.slot !== undefined &&
+      plan.steps.every((step, i) => !step.buffers.includes(b.id) || i > Math.max(...uses)),
+  )!;
+  // A slot of their own: the cache, and a buffer used only after the cache's last use.
+  const fresh = Math.max(...plan.buffers.map((b) => b.slot ?? 0)) + 1;
+  cache.slot = fresh;
+  later.slot = fresh;
+  const found = verifyPlan(plan);
+  expect(found.map((d) => d.code)).toEqual(["E0701"]);
+  expect(found[0]!.message).toContain("cross_attention.k_cache");
+  expect(found[0]!.notes[0]).toMatch(/a prefill .*, then a decode step/);
+});
+
 it("E0702: a dispatch that binds its output as one of its inputs", () => {
   const plan = planOf("specs/tiny-gpt.loom");
   const i = activationStep(plan);
