@@ -1,7 +1,7 @@
 /**
  * Differential testing of the compiler at scale: `npx tsx tools/differential.ts --count N --seed S`
  * draws N tiny random models (test/properties/valid-spec.ts's `tinySpec`, model i from seed S + i),
- * compiles each for this machine's WebGPU adapter, verifies the plan, runs it and compares it with
+ * compiles each for this machine's WebGPU adapter (or `--target gpu|cpu`), verifies the plan, runs it and compares it with
  * the CPU reference (test/webgpu/differential.ts, tolerance 1e-3 of the output's scale). Prints
  * how many it tried, compared, skipped (not lowered for WebGPU) and how many differed, and for each
  * failure its seed, what differed and the spec text. Exit 1 when any model differs or is unsound.
@@ -23,7 +23,15 @@ function option(name: string, fallback: number): number {
 
 const count = option("count", 20);
 const seed = option("seed", 1);
-const { device, kind } = await acquireNodeDevice();
+const acquired = await acquireNodeDevice();
+const device = acquired.device;
+// `--target gpu` runs the GPU kernels on SwiftShader too (slower, but it tests their lowering).
+const at = process.argv.indexOf("--target");
+const kind = at >= 0 ? process.argv[at + 1] : acquired.kind;
+if (kind !== "gpu" && kind !== "cpu") {
+  console.error("--target needs gpu or cpu");
+  process.exit(2);
+}
 const tally = { agrees: 0, skipped: 0, unsound: 0, differs: 0, crashed: 0 };
 const skips = new Map<string, number>();
 let worst = 0;
@@ -48,7 +56,7 @@ for (let i = 0; i < count; i++) {
 device.destroy();
 const compared = tally.agrees + tally.differs;
 console.log(
-  `\ntried ${count} models (seeds ${seed}–${seed + count - 1}, ${kind} adapter, ${Math.round((Date.now() - started) / 1000)} s): ` +
+  `\ntried ${count} models (seeds ${seed}–${seed + count - 1}, kernels for ${kind} adapters, ${Math.round((Date.now() - started) / 1000)} s): ` +
     `${compared} compared, ${tally.agrees} agree (worst error ${worst.toExponential(2)} of the output scale), ` +
     `${tally.differs} differ, ${tally.unsound} unsound plans, ${tally.crashed} crashed, ${tally.skipped} skipped`,
 );
