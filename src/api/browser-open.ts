@@ -2,6 +2,7 @@ import { profileTarget } from "../contracts/device-profile/builtins.ts";
 import type { TypedIr } from "../contracts/ir/schema.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
 import type { KernelPlan } from "../contracts/plan/schema.ts";
+import { verifyPlan } from "../contracts/plan/verify.ts";
 import type { WeightMap } from "../runtime/reference/executor.ts";
 import { withAttentionMaps } from "../compiler/codegen/attention-map.ts";
 import type { AttentionMapPlan } from "../contracts/plan/attention-map.ts";
@@ -55,6 +56,9 @@ export async function openInBrowser(
       plan = lowered.plan;
     }
     const maps = withAttentionMaps(ir, plan);
+    const unsound = verifyPlan(maps.plan);
+    if (unsound.length > 0)
+      return { error: unsound.map((d) => `${d.code}: ${d.message}\n${d.hint}`).join("\n") };
     const model = await WebGpuModel.load(acquired.device, ir, maps.plan, weights, options.progress);
     return { model, maps, acquired };
   } catch (error) {

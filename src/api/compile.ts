@@ -13,7 +13,8 @@ import { DEFAULT_PROFILE, profileTarget } from "../contracts/device-profile/buil
 import { checkPlanAgainstProfile, irSpans } from "../contracts/device-profile/check.ts";
 import { describeIssue } from "../contracts/device-profile/json-issues.ts";
 import { loadDeviceProfile } from "../contracts/device-profile/load.ts";
-import type { DeviceProfile } from "../contracts/device-profile/schema.ts";
+import { profileLimits, type DeviceProfile } from "../contracts/device-profile/schema.ts";
+import { verifyPlan } from "../contracts/plan/verify.ts";
 import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
 import type { TypedIr } from "../contracts/ir/schema.ts";
 import { KernelPlan } from "../contracts/plan/schema.ts";
@@ -140,6 +141,10 @@ export function compileSpec(
   });
   shown.push(...violations);
   if (hasErrors(violations)) fail("errors", `${ir.model}'s kernels do not fit ${profile.name}`);
+  const unsound = verifyPlan(plan, profileLimits(profile), { file: spec });
+  shown.push(...unsound);
+  if (hasErrors(unsound))
+    fail("errors", `internal compiler error: the kernel plan for ${ir.model} is unsound`);
 
   // The weights: a file in any layout (converted to Loom's), or the seeded initialiser.
   let weights: Map<string, Tensor>;

@@ -5,6 +5,7 @@
  */
 import { lowerToPlan } from "../compiler/lower/lower.ts";
 import { profileTarget } from "../contracts/device-profile/builtins.ts";
+import { verifyPlan } from "../contracts/plan/verify.ts";
 import type { AcquiredDevice } from "../runtime/webgpu/adapter.ts";
 import { acquireNodeDevice, NoAdapterError } from "../runtime/webgpu/device.ts";
 import { WebGpuModel, type LoadProgress } from "../runtime/webgpu/session.ts";

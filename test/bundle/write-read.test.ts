@@ -139,6 +139,7 @@ describe("round trip", () => {
     const copy = content.plan.kernels[0]!;
     content.plan.kernels.push({ ...copy, name: "Copy", wgsl: `// second\n${copy.wgsl}` });
     content.plan.steps.push({ ...content.plan.steps[0]!, kernel: "Copy" });
+    content.plan.buffers[1]!.lifetime = [0, 1]; // the output is bound by both steps now
     const out = join(tempDir(), "b");
     expect(writeBundle(out, content).diagnostics).toEqual([]);
     expect(listing(out)).toContain("kernels/Copy-2.wgsl");

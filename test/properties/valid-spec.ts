@@ -4,7 +4,9 @@
  * A model is drawn as a plan (family, sizes, norms, activations, positions, blocks) whose sizes
  * satisfy every shape rule by construction: heads divide the width, kv_heads divide heads,
  * head_dim is even under RoPE, the patch divides the image, top_k <= experts, sequences are
- * bounded by their position tables. Every dim, input and value the text declares is used, so a
+ * bounded by their position tables. Layers are pre-norm, post-norm, parallel, or add two linears;
+ * models may output their final states beside the head. `tinySpec` draws the same models with
+ * sizes small enough to run many on SwiftShader. Every dim, input and value the text declares is used, so a
  * correct checker reports neither errors nor warnings.
  */
 import fc from "fast-check";
@@ -35,6 +37,12 @@ export interface LayerPlan {
   attentionBias: boolean | undefined;
   scale: string | undefined;
   layers: number;
+  /**
+   * How each layer adds its branches to the residual stream: pre-norm, post-norm (the norm of the
+   * sum), parallel (attention and FFN summed in one statement, the stream first or last), or
+   * pre-norm followed by a sum of two linears (`linear(norm(x), d) + linear(x, d)`).
+   */
+  residual: "pre" | "post" | "parallel" | "parallel_swapped" | "sum_linears";
   /** How the layers are written: a repeat, a named repeat, or one line per layer. */
   style: "repeat" | "repeat_as" | "unrolled";
   /** Write the layer as a block (with default parameters when `blockDefaults`). */
@@ -52,6 +60,10 @@ export interface ModelPlan {
   width: number;
   vocab: number;
   positions: "learned" | "sinusoidal" | "none";
+  /** Bound the sequences (`seq <= N`) even without learned positions (the WebGPU lowering needs it). */
+  boundSeq: boolean;
+  /** Also output the final states, beside the head. */
+  extraOutput: boolean;
   extraPositions: number;
   tied: boolean;
   mask: boolean;
@@ -68,86 +80,165 @@ export interface ModelPlan {
   clsToken: boolean;
 }
 
-const layerPlan: fc.Arbitrary<LayerPlan> = fc
-  .record({
-    heads: fc.integer({ min: 1, max: 8 }),
-    kvPick: fc.nat(),
-    headDimHalf: fc.integer({ min: 1, max: 24 }),
-    oddHeadDim: fc.boolean(),
-    explicitHeadDim: fc.boolean(),
-    rope: fc.boolean(),
-    theta: fc.constantFrom(10000, 500000, 1000000),
-    norm: fc.constantFrom("layernorm" as const, "rmsnorm" as const),
-    eps: fc.option(fc.constantFrom("1e-5", "1e-6", "0.00001"), { nil: undefined }),
-    ffn: fc.constantFrom("mlp" as const, "swiglu" as const, "geglu" as const),
-    act: fc.option(fc.constantFrom(...ACTIVATIONS), { nil: undefined }),
-    hiddenMultiple: fc.integer({ min: 1, max: 4 }),
-    attentionBias: fc.option(fc.boolean(), { nil: undefined }),
-    scale: fc.option(fc.constantFrom("1", "0.125", "0.5"), { nil: undefined }),
-    layers: fc.integer({ min: 1, max: 3 }),
-    style: fc.constantFrom("repeat" as const, "repeat_as" as const, "unrolled" as const),
-    block: fc.boolean(),
-    blockDefaults: fc.boolean(),
-  })
-  .map(({ kvPick, headDimHalf, oddHeadDim, ...rest }) => {
-    const divisors = [...Array(rest.heads).keys()]
-      .map((i) => i + 1)
-      .filter((k) => rest.heads % k === 0);
-    // RoPE rotates pairs of channels, so head_dim is even under RoPE; odd only without it.
-    const headDim = rest.rope || !oddHeadDim ? 2 * headDimHalf : 2 * headDimHalf - 1;
-    return { ...rest, kvHeads: divisors[kvPick % divisors.length]!, headDim };
-  });
+/** The largest sizes a generated model draws (the smallest are 1, or 2 for a vocabulary). */
+export interface SpecSizes {
+  heads: number;
+  headDimHalf: number;
+  /** head_dim is a multiple of this (1: any, odd only without RoPE); WebGPU's CPU kernels need 8. */
+  headDimMultiple: number;
+  /** The fewest positions past the first that sequences hold. */
+  minExtraPositions: number;
+  /** Bound every sequence, as the WebGPU lowering needs. */
+  boundSequences: boolean;
+  hiddenMultiple: number;
+  layers: number;
+  widthPick: number;
+  vocab: number;
+  extraPositions: number;
+  classes: number;
+  experts: number;
+  channels: number;
+  patch: number;
+  grid: number;
+}
+
+/** Sizes for front-end properties: up to real models' head counts and vocabularies. */
+export const FULL_SIZES: SpecSizes = {
+  heads: 8,
+  headDimHalf: 24,
+  headDimMultiple: 1,
+  minExtraPositions: 0,
+  boundSequences: false,
+  hiddenMultiple: 4,
+  layers: 3,
+  widthPick: 3,
+  vocab: 50_000,
+  extraPositions: 64,
+  classes: 1000,
+  experts: 4,
+  channels: 3,
+  patch: 8,
+  grid: 4,
+};
+
+/** Sizes small enough to run many models on SwiftShader (differential tests). */
+export const TINY_SIZES: SpecSizes = {
+  heads: 3,
+  headDimHalf: 2,
+  headDimMultiple: 8,
+  minExtraPositions: 4,
+  boundSequences: true,
+  hiddenMultiple: 2,
+  layers: 2,
+  widthPick: 2,
+  vocab: 32,
+  extraPositions: 6,
+  classes: 6,
+  experts: 3,
+  channels: 2,
+  patch: 2,
+  grid: 2,
+};
+
+const layerPlanOf = (max: SpecSizes): fc.Arbitrary<LayerPlan> =>
+  fc
+    .record({
+      heads: fc.integer({ min: 1, max: max.heads }),
+      kvPick: fc.nat(),
+      headDimHalf: fc.integer({ min: 1, max: max.headDimHalf }),
+      oddHeadDim: fc.boolean(),
+      explicitHeadDim: fc.boolean(),
+      rope: fc.boolean(),
+      theta: fc.constantFrom(10000, 500000, 1000000),
+      norm: fc.constantFrom("layernorm" as const, "rmsnorm" as const),
+      eps: fc.option(fc.constantFrom("1e-5", "1e-6", "0.00001"), { nil: undefined }),
+      ffn: fc.constantFrom("mlp" as const, "swiglu" as const, "geglu" as const),
+      act: fc.option(fc.constantFrom(...ACTIVATIONS), { nil: undefined }),
+      hiddenMultiple: fc.integer({ min: 1, max: max.hiddenMultiple }),
+      attentionBias: fc.option(fc.boolean(), { nil: undefined }),
+      scale: fc.option(fc.constantFrom("1", "0.125", "0.5"), { nil: undefined }),
+      layers: fc.integer({ min: 1, max: max.layers }),
+      residual: fc.constantFrom(
+        "pre" as const,
+        "post" as const,
+        "parallel" as const,
+        "parallel_swapped" as const,
+        "sum_linears" as const,
+      ),
+      style: fc.constantFrom("repeat" as const, "repeat_as" as const, "unrolled" as const),
+      block: fc.boolean(),
+      blockDefaults: fc.boolean(),
+    })
+    .map(({ kvPick, headDimHalf, oddHeadDim, ...rest }) => {
+      const divisors = [...Array(rest.heads).keys()]
+        .map((i) => i + 1)
+        .filter((k) => rest.heads % k === 0);
+      // RoPE rotates pairs of channels, so head_dim is even under RoPE; odd only without it.
+      const headDim =
+        max.headDimMultiple > 1
+          ? max.headDimMultiple * headDimHalf
+          : rest.rope || !oddHeadDim
+            ? 2 * headDimHalf
+            : 2 * headDimHalf - 1;
+      return { ...rest, kvHeads: divisors[kvPick % divisors.length]!, headDim };
+    });
 
 const identifier = fc
   .stringMatching(/^[a-z][a-z0-9_]{0,10}$/)
   .filter((name) => !KEYWORDS.has(name));
 
-/** A plan for a model of any family whose sizes satisfy every shape rule. */
-export const modelPlan: fc.Arbitrary<ModelPlan> = fc
-  .record({
-    family: fc.constantFrom(...FAMILIES),
-    name: identifier,
-    namedDims: fc.boolean(),
-    layer: layerPlan,
-    widthPick: fc.integer({ min: 1, max: 3 }),
-    vocab: fc.integer({ min: 2, max: 50_000 }),
-    positions: fc.constantFrom("learned" as const, "sinusoidal" as const, "none" as const),
-    extraPositions: fc.integer({ min: 0, max: 64 }),
-    tied: fc.boolean(),
-    mask: fc.boolean(),
-    relativeBias: fc.boolean(),
-    headPick: fc.nat(),
-    classes: fc.integer({ min: 1, max: 1000 }),
-    experts: fc.integer({ min: 1, max: 4 }),
-    topKPick: fc.nat(),
-    sharedExpert: fc.boolean(),
-    channels: fc.integer({ min: 1, max: 3 }),
-    patch: fc.integer({ min: 1, max: 8 }),
-    gridH: fc.integer({ min: 1, max: 4 }),
-    gridW: fc.integer({ min: 1, max: 4 }),
-    clsToken: fc.boolean(),
-  })
-  .map(({ widthPick, headPick, topKPick, ...p }) => {
-    const layer = p.layer;
-    // With head_dim given explicitly the width is free; otherwise it is heads * head_dim.
-    const width = layer.explicitHeadDim
-      ? layer.heads * layer.headDim + 8 * (widthPick - 1)
-      : layer.heads * layer.headDim;
-    const heads: Record<Family, ModelPlan["head"][]> = {
-      decoder: ["lm_head", "linear"],
-      moe: ["lm_head", "linear"],
-      encoder_decoder: ["lm_head", "linear"],
-      encoder: ["pooler", "mean_pool", "cls_pool", "hidden"],
-      vit: ["cls_pool", "mean_pool"],
-    };
-    const options = heads[p.family];
-    return {
-      ...p,
-      width,
-      head: options[headPick % options.length]!,
-      topK: (topKPick % p.experts) + 1,
-    };
-  });
+/** A plan for a model of any family whose sizes satisfy every shape rule, up to `max`. */
+export const modelPlanOf = (max: SpecSizes): fc.Arbitrary<ModelPlan> =>
+  fc
+    .record({
+      family: fc.constantFrom(...FAMILIES),
+      name: identifier,
+      namedDims: fc.boolean(),
+      layer: layerPlanOf(max),
+      widthPick: fc.integer({ min: 1, max: max.widthPick }),
+      vocab: fc.integer({ min: 2, max: max.vocab }),
+      positions: fc.constantFrom("learned" as const, "sinusoidal" as const, "none" as const),
+      boundSeq: max.boundSequences ? fc.constant(true) : fc.boolean(),
+      extraOutput: fc.boolean(),
+      extraPositions: fc.integer({ min: max.minExtraPositions, max: max.extraPositions }),
+      tied: fc.boolean(),
+      mask: fc.boolean(),
+      relativeBias: fc.boolean(),
+      headPick: fc.nat(),
+      classes: fc.integer({ min: 1, max: max.classes }),
+      experts: fc.integer({ min: 1, max: max.experts }),
+      topKPick: fc.nat(),
+      sharedExpert: fc.boolean(),
+      channels: fc.integer({ min: 1, max: max.channels }),
+      patch: fc.integer({ min: 1, max: max.patch }),
+      gridH: fc.integer({ min: 1, max: max.grid }),
+      gridW: fc.integer({ min: 1, max: max.grid }),
+      clsToken: fc.boolean(),
+    })
+    .map(({ widthPick, headPick, topKPick, ...p }) => {
+      const layer = p.layer;
+      // With head_dim given explicitly the width is free; otherwise it is heads * head_dim.
+      const width = layer.explicitHeadDim
+        ? layer.heads * layer.headDim + 8 * (widthPick - 1)
+        : layer.heads * layer.headDim;
+      const heads: Record<Family, ModelPlan["head"][]> = {
+        decoder: ["lm_head", "linear"],
+        moe: ["lm_head", "linear"],
+        encoder_decoder: ["lm_head", "linear"],
+        encoder: ["pooler", "mean_pool", "cls_pool", "hidden"],
+        vit: ["cls_pool", "mean_pool"],
+      };
+      const options = heads[p.family];
+      return {
+        ...p,
+        width,
+        head: options[headPick % options.length]!,
+        topK: (topKPick % p.experts) + 1,
+      };
+    });
+
+/** A plan for a model of any family, with sizes up to FULL_SIZES. */
+export const modelPlan: fc.Arbitrary<ModelPlan> = modelPlanOf(FULL_SIZES);
 
 /** Collects the sizes a model names, declaring each in `dims` the first time it is used. */
 class Dims {
@@ -181,13 +272,14 @@ function norm(l: LayerPlan, x: string): string {
   return l.eps === undefined ? `${l.norm}(${x})` : `${l.norm}(${x}, eps = ${l.eps})`;
 }
 
+/** An attention call over `input` (the normed stream, or the stream itself under post-norm). */
 function attention(
   l: LayerPlan,
   args: LayerArgs,
-  x: string,
+  input: string,
   extra: { causal?: boolean; padding?: string; memory?: string; bias?: string },
 ): string {
-  const parts = [norm(l, x)];
+  const parts = [input];
   if (extra.memory) parts.push(extra.memory);
   parts.push(args.heads);
   if (l.kvHeads !== l.heads) parts.push(`kv_heads = ${args.kvHeads}`);
@@ -199,21 +291,20 @@ function attention(
   if (l.scale !== undefined) parts.push(`scale = ${l.scale}`);
   if (l.attentionBias !== undefined) parts.push(`bias = ${l.attentionBias}`);
   const layer = extra.memory ? "cross_attention" : "attention";
-  return `${x} + ${layer}(${parts.join(", ")})`;
+  return `${layer}(${parts.join(", ")})`;
 }
 
-function ffn(l: LayerPlan, args: LayerArgs, x: string): string {
-  const h = norm(l, x);
-  if (l.ffn !== "mlp") return `${x} + ${l.ffn}(${h}, ${args.hidden})`;
+function ffn(l: LayerPlan, args: LayerArgs, input: string): string {
+  if (l.ffn !== "mlp") return `${l.ffn}(${input}, ${args.hidden})`;
   const act = l.act === undefined ? "" : `, act = ${l.act}`;
-  return `${x} + mlp(${h}, ${args.hidden}${act})`;
+  return `mlp(${input}, ${args.hidden}${act})`;
 }
 
-function moe(p: ModelPlan, args: LayerArgs, dims: Dims | undefined, x: string): string {
+function moe(p: ModelPlan, args: LayerArgs, dims: Dims | undefined, input: string): string {
   const experts = dims ? dims.ref("experts", p.experts) : String(p.experts);
   const topK = dims ? dims.ref("top_k", p.topK) : String(p.topK);
   const shared = p.sharedExpert ? `, shared_hidden = ${args.hidden}` : "";
-  return `${x} + moe(${norm(p.layer, x)}, ${experts}, ${topK}, hidden = ${args.hidden}${shared})`;
+  return `moe(${input}, ${experts}, ${topK}, hidden = ${args.hidden}${shared})`;
 }
 
 /** The statements of one layer acting on `x`. */
@@ -231,14 +322,37 @@ function layerLines(
   },
 ): string[] {
   const l = p.layer;
-  const lines = [`${x} = ${attention(l, args, x, { ...extra, memory: undefined })}`];
-  if (extra.memory) {
-    lines.push(
-      `${x} = ${attention(l, args, x, { memory: extra.memory, padding: extra.crossPadding })}`,
-    );
+  const self = (input: string) => attention(l, args, input, { ...extra, memory: undefined });
+  const cross = extra.memory
+    ? (input: string) =>
+        attention(l, args, input, { memory: extra.memory, padding: extra.crossPadding })
+    : undefined;
+  const ff = (input: string) =>
+    p.family === "moe" ? moe(p, args, dims, input) : ffn(l, args, input);
+  const n = norm(l, x);
+  const pre = (branch: (input: string) => string) => `${x} = ${x} + ${branch(n)}`;
+  switch (l.residual) {
+    case "post":
+      return [self, ...(cross ? [cross] : []), ff].map(
+        (branch) => `${x} = ${norm(l, `${x} + ${branch(x)}`)}`,
+      );
+    case "parallel":
+    case "parallel_swapped": {
+      // The attention (the cross-attention, when there is memory) and the FFN read one norm.
+      const first = cross ?? self;
+      const sum =
+        l.residual === "parallel"
+          ? `${x} + ${first(n)} + ${ff(n)}`
+          : `${first(n)} + ${ff(n)} + ${x}`;
+      return [...(cross ? [pre(self)] : []), `${x} = ${sum}`];
+    }
+    default: {
+      const lines = [pre(self), ...(cross ? [pre(cross)] : []), pre(ff)];
+      if (l.residual === "sum_linears")
+        lines.push(`${x} = linear(${n}, ${p.width}) + linear(${x}, ${p.width})`);
+      return lines;
+    }
   }
-  lines.push(`${x} = ${p.family === "moe" ? moe(p, args, dims, x) : ffn(l, args, x)}`);
-  return lines;
 }
 
 /** A stack of layers over `x`: repeated, unrolled, or through a block. */
@@ -322,8 +436,13 @@ function positions(p: ModelPlan, dims: Dims, x: string, maxLen: number): string[
   return [];
 }
 
-/** The output line of a model whose final states are `x`. */
+/** The output lines of a model whose final states are `x`: the head, and the states if asked. */
 function outputLine(p: ModelPlan, dims: Dims, x: string, label: string): string {
+  const extra = p.extraOutput && p.head !== "hidden" ? `  output states = ${x}\n` : "";
+  return extra + headLine(p, dims, x, label);
+}
+
+function headLine(p: ModelPlan, dims: Dims, x: string, label: string): string {
   const h = norm(p.layer, x);
   switch (p.head) {
     case "lm_head":
@@ -353,7 +472,7 @@ export function renderModel(p: ModelPlan): string {
   const body: string[] = [];
   const d = () => dims.ref("d", p.width);
   const seqBound = p.extraPositions + 1;
-  const bounded = p.positions === "learned";
+  const bounded = p.positions === "learned" || (p.boundSeq && p.family !== "vit");
   const seq = (name: string) => (bounded ? `${name} <= ${seqBound}` : name);
 
   switch (p.family) {
@@ -441,3 +560,8 @@ export const validSpec: fc.Arbitrary<{ plan: ModelPlan; text: string }> = modelP
   plan,
   text: renderModel(plan),
 }));
+
+/** Source text of a valid model small enough to run on SwiftShader, with its plan. */
+export const tinySpec: fc.Arbitrary<{ plan: ModelPlan; text: string }> = modelPlanOf(
+  TINY_SIZES,
+).map((plan) => ({ plan, text: renderModel(plan) }));

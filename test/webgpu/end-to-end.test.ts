@@ -19,6 +19,7 @@ import { initWeights } from "../../src/formats/weights/init.ts";
 import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
 import { generateOnDevice } from "../../src/runtime/webgpu/generate.ts";
 import { WebGpuModel } from "../../src/runtime/webgpu/session.ts";
+import { inputsFor } from "./model-inputs.ts";
 
 let device: GPUDevice;
 let target: "gpu" | "cpu";
@@ -33,36 +34,6 @@ function typedIr(spec: string): TypedIr {
   const ir = checkSpec(spec, (p) => readFileSync(p, "utf8")).models[0]?.ir;
   if (!ir) throw new Error(`${spec} does not check`);
   return ir;
-}
-
-/** Deterministic inputs: token ids for int inputs (lengths 5 and 4), a wave for images, masks with one pad. */
-function inputsFor(ir: TypedIr): Record<string, Tensor> {
-  const given: Record<string, Tensor> = {};
-  const ints = ir.inputs.filter((i) => i.dtype === "int");
-  ints.forEach((input, n) => {
-    const length = n === 0 ? 5 : 4;
-    const shared = ints.slice(0, n).find((other) => other.shape[1] === input.shape[1]);
-    const embed = ir.nodes.find(
-      (node) => node.op === "embed" && node.inputs["ids"] === input.value,
-    );
-    const vocab = Math.min(50, (embed?.attrs["vocab"] as number | undefined) ?? 50);
-    const ids = Array.from({ length: shared ? 5 : length }, (_, i) => (7 * i + 3 * n + 1) % vocab);
-    given[input.name] = { shape: [1, ids.length], data: Float64Array.from(ids) };
-  });
-  for (const input of ir.inputs.filter((i) => i.dtype === "float")) {
-    const shape = input.shape.map((d) => (typeof d === "number" ? d : 1));
-    const size = shape.reduce((a, b) => a * b, 1);
-    given[input.name] = {
-      shape,
-      data: Float64Array.from({ length: size }, (_, k) => Math.sin(k * 0.37)),
-    };
-  }
-  const all = assembleInputs(ir, given);
-  for (const input of ir.inputs.filter((i) => i.dtype === "bool")) {
-    const mask = all[input.name]!;
-    mask.data[mask.data.length - 1] = 0;
-  }
-  return all;
 }
 
 function maxRelativeError(a: Float64Array, b: Float64Array): number {

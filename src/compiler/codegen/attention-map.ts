@@ -68,13 +68,13 @@ export function withAttentionMaps(ir: TypedIr, plan: KernelPlan): AttentionMapPl
       maxElements: heads * maxLen * maxLen,
     };
     kernels.push(kernel);
-    // Steps after the insertion move down one: so do the lifetimes that name them.
+    // Steps after the insertion move down one: so do the lifetimes that name them; the q rows
+    // the map step reads live until it (no buffer of their slot starts before the next step).
     buffers.forEach((b, i) => {
-      if (b.lifetime)
-        buffers[i] = {
-          ...b,
-          lifetime: b.lifetime.map((s) => (s > at ? s + 1 : s)) as [number, number],
-        };
+      if (!b.lifetime) return;
+      const [first, last] = b.lifetime.map((s) => (s > at ? s + 1 : s)) as [number, number];
+      const read = b.id === attention.buffers[0] ? Math.max(last, at + 1) : last;
+      buffers[i] = { ...b, lifetime: [first, read] };
     });
     buffers.push(map);
     steps.splice(at + 1, 0, {

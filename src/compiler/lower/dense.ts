@@ -80,20 +80,35 @@ function matmulOptions(
   };
 }
 
-/** The residual a node's output is added to, when that add can be folded into its last matmul. */
+/**
+ * The residual a node's output is added to, when that add can be folded into its last matmul:
+ * the add is its output's only reader, no other matmul has folded it already, and the other
+ * operand is computed before this node (an input, or an earlier node's output), so the matmul
+ * reads it from a buffer already written and distinct from the one it writes. In
+ * `linear(a) + linear(b)` only the second linear folds the add; the first writes its own output.
+ */
 export function residualFor(
   b: PlanBuilder,
   node: TypedNode,
   fusions: Fusions,
 ): { residual: number; out: number } | undefined {
   const add = b.soleConsumer(node.output);
-  if (!add || add.op !== "add") return undefined;
+  if (!add || add.op !== "add" || fusions.absorbed.has(add.id)) return undefined;
   const other = add.inputs["a"] === node.output ? add.inputs["b"]! : add.inputs["a"]!;
+  if (other === node.output || !computedBefore(b, other, node)) return undefined;
   const same =
     JSON.stringify(b.values.get(other)?.shape) === JSON.stringify(b.values.get(node.output)?.shape);
   if (!same) return undefined;
   fusions.absorbed.add(add.id);
   return { residual: b.value(other, `value.${other}`), out: b.value(add.output, add.name) };
+}
+
+/** Whether a value is a model input or the output of a node that comes before `node`. */
+function computedBefore(b: PlanBuilder, value: number, node: TypedNode): boolean {
+  const producer = b.ir.nodes.findIndex((n) => n.output === value);
+  return producer === -1
+    ? b.ir.inputs.some((i) => i.value === value)
+    : producer < b.ir.nodes.indexOf(node);
 }
 
 function bias(b: PlanBuilder, node: TypedNode, name: string): number[] {

@@ -50,7 +50,9 @@ export function lowerEmbed(
     add &&
     other &&
     positionOps.includes(other.op) &&
-    (other.inputs["x"] === result.output || other.inputs["x"] === node.output)
+    (other.inputs["x"] === result.output || other.inputs["x"] === node.output) &&
+    onlyAddReads(b, result.output, add) &&
+    b.soleConsumer(other.output) === add
   ) {
     positions =
       other.op === "learned_positions"
@@ -84,6 +86,17 @@ export function lowerEmbed(
   );
   b.alias(node.output, out);
   b.alias(result.output, out);
+}
+
+/**
+ * Whether `add` is the only node that reads a value's data (positions layers read only its shape)
+ * and the value is no model output: then the value's buffer may hold the sum instead.
+ */
+function onlyAddReads(b: PlanBuilder, id: number, add: TypedNode): boolean {
+  const readers = (b.consumers.get(id) ?? []).filter(
+    (n) => n.op !== "learned_positions" && n.op !== "sinusoidal_positions",
+  );
+  return readers.length === 1 && readers[0] === add && !b.outputs.has(id);
 }
 
 function singleNonPositionConsumer(b: PlanBuilder, id: number): TypedNode | undefined {
@@ -312,7 +325,12 @@ export function lowerPatch(b: PlanBuilder, node: TypedNode, fusions: Fusions): v
   const add = (b.consumers.get(node.output) ?? []).find((n) => n.op === "add");
   const other =
     add && producer(b, add.inputs["a"] === node.output ? add.inputs["b"]! : add.inputs["a"]!);
-  const fold = add && other?.op === "learned_positions" && other.inputs["x"] === node.output;
+  const fold =
+    add &&
+    other?.op === "learned_positions" &&
+    other.inputs["x"] === node.output &&
+    onlyAddReads(b, node.output, add) &&
+    b.soleConsumer(other.output) === add;
   const result = fold ? add! : node;
   if (fold) for (const n of [other!, add!]) fusions.absorbed.add(n.id);
   const out = b.value(result.output, result.name);

@@ -1,7 +1,7 @@
 /**
  * The registry of diagnostic codes. Codes are stable: a code, once published, keeps its meaning.
  * E01xx syntax, E02xx names and structure, E03xx shapes and dims, W04xx warnings, E05xx weights,
- * E06xx device limits and bundles.
+ * E06xx device limits and bundles, E07xx kernel plan verification (compiler bugs).
  * docs/diagnostics.md is generated from this table (npm run docs:diagnostics).
  */
 export interface CodeInfo {
@@ -258,6 +258,32 @@ export const CODES = {
     title: "layer not compiled for WebGPU",
     explanation:
       "The spec checks, and the CPU reference runs it, but the lowering to WebGPU kernels does not cover this layer or this arrangement yet (the message says which). Run it with `--backend cpu`, or write the layer the way the message suggests.",
+  },
+  // E07xx: kernel plan verification (src/compiler/plan/verify.ts). Compiler bugs, not the user's.
+  E0701: {
+    title: "kernel plan reads a buffer before it is written",
+    explanation:
+      "An internal compiler error: a step of the kernel plan reads a buffer that no earlier step wrote, or whose storage slot another buffer overwrote first, so it would compute from stale memory. Your spec is not at fault. Please report it with the spec; meanwhile `--backend cpu` runs the model on the CPU reference.",
+  },
+  E0702: {
+    title: "kernel plan binds a buffer writable twice in one dispatch",
+    explanation:
+      "An internal compiler error: one dispatch binds the same storage (a buffer, or buffers sharing a slot) as read_write and again in another binding, which WebGPU refuses as a usage conflict. Your spec is not at fault. Please report it with the spec; meanwhile `--backend cpu` runs the model on the CPU reference.",
+  },
+  E0703: {
+    title: "kernel plan shares storage between live buffers",
+    explanation:
+      "An internal compiler error: buffers that share a storage slot are in use at the same step, a buffer is used outside the lifetime the plan records, or a weight, constant or input shares a slot. Your spec is not at fault. Please report it with the spec; meanwhile `--backend cpu` runs the model on the CPU reference.",
+  },
+  E0704: {
+    title: "kernel plan exceeds the limits it was compiled for",
+    explanation:
+      "An internal compiler error: a kernel, dispatch or buffer of the plan needs more than the device limits the plan was made for (the profile named at compile time, or the adapter it was lowered for at load). Your spec is not at fault. Please report it with the spec; meanwhile `--backend cpu` runs the model on the CPU reference.",
+  },
+  E0705: {
+    title: "kernel plan is malformed",
+    explanation:
+      "An internal compiler error: a step dispatches a kernel the plan does not have, binds a buffer it does not have, or binds a different number of buffers than the kernel has storage bindings. Your spec is not at fault. Please report it with the spec; meanwhile `--backend cpu` runs the model on the CPU reference.",
   },
 } as const satisfies Record<string, CodeInfo>;
 

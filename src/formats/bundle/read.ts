@@ -1,14 +1,16 @@
 /**
  * Reading a bundle: the manifest validated with zod (every issue with its JSON path), the format
  * version, the hashes of the spec text, every WGSL file and the weights, the manifest's internal
- * consistency, then the weights bound to the IR. A bundle is untrusted input: reading never
+ * consistency, the kernel plan verified (plan/verify.ts), then the weights bound to the IR. A bundle is untrusted input: reading never
  * throws; every problem is a diagnostic (E0610–E0614, and E05xx from the weights). No Node
  * modules: a browser decodes bundles with this file too (directory.ts reads them from disk).
  */
 import { DiagnosticBag, type Diagnostic } from "../../contracts/diagnostics/diagnostic.ts";
 import { describeIssue } from "../../contracts/device-profile/json-issues.ts";
 import { bindingCounts, planRequirements } from "../../contracts/device-profile/requirements.ts";
-import { LIMIT_NAMES } from "../../contracts/device-profile/schema.ts";
+import { BUILTIN_PROFILES } from "../../contracts/device-profile/builtins.ts";
+import { LIMIT_NAMES, profileLimits } from "../../contracts/device-profile/schema.ts";
+import { verifyPlan } from "../../contracts/plan/verify.ts";
 import type { KernelPlan } from "../../contracts/plan/schema.ts";
 import type { Span } from "../../contracts/source.ts";
 import type { Tensor } from "../../contracts/tensor.ts";
@@ -251,6 +253,13 @@ function decode(source: BundleSource): ReadBundleResult {
           hint: `a runtime checks a device against them, so they must be exact; ${RECOMPILE}`,
         },
       );
+  }
+
+  // 5b. The plan itself: data flow, bindings, slots, and the limits of the profile it names.
+  if (consistent && kernels.length === manifest.plan.kernels.length) {
+    const profile = BUILTIN_PROFILES[manifest.deviceProfile];
+    const limits = profile ? profileLimits(profile) : undefined;
+    bag.items.push(...verifyPlan(plan, limits, { file: manifestSpan.file }));
   }
 
   // 6. The weights, bound to the IR.
