@@ -6,7 +6,12 @@ import { spawnSync } from "node:child_process";
 const commands = {
   "node -e 0": [process.execPath, "-e", "0"],
   "loom --version": [process.execPath, "bin/loom", "--version"],
-  "loom check specs/gpt2-small.loom": [process.execPath, "bin/loom", "check", "specs/gpt2-small.loom"],
+  "loom check specs/gpt2-small.loom": [
+    process.execPath,
+    "bin/loom",
+    "check",
+    "specs/gpt2-small.loom",
+  ],
 };
 const runs = Number(process.env["RUNS"] ?? 5);
 const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
@@ -22,5 +27,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const base = median(times["node -e 0"]);
 for (const [name, values] of Object.entries(times)) {
   const ms = median(values);
-  console.log(`${name.padEnd(34)} ${ms.toFixed(0).padStart(5)} ms  ${(ms / base).toFixed(2)}x node -e 0`);
+  console.log(
+    `${name.padEnd(34)} ${ms.toFixed(0).padStart(5)} ms  ${(ms / base).toFixed(2)}x node -e 0`,
+  );
 }

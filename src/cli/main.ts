@@ -347,7 +347,7 @@ function program(io: Io, status: { code: number }): Command {
   loom
     .command("tune")
     .description(
-      "measure the matmul tiles on this machine's WebGPU adapter and record the fastest for run, generate and bench",
+      "measure the matmul tiles on this machine's WebGPU adapter and record the fastest for run, generate and bench (in $LOOM_TILE_CACHE, else $XDG_CACHE_HOME/loom/tiles.json or ~/.cache/loom/tiles.json)",
     )
     .option("--runs <n>", "timed calls per tile (median)", positiveInteger("--runs"), 3)
     .option("--json", "print JSON")
