@@ -23,6 +23,8 @@ export interface OpenOptions {
   device?: AcquiredDevice;
   /** Called with one line for each choice made on the way (adapter, re-lowering, tiles). */
   onNote?: (note: string) => void;
+  /** Called with what went wrong but did not stop the call (a tile cache that cannot be used). */
+  onWarning?: (warning: string) => void;
   /** Called while weights upload and kernels compile. */
   onProgress?: LoadProgress;
   /** Use the tiles `loom tune` recorded for this adapter (default true). */
@@ -50,6 +52,7 @@ export function planForAdapter(
   note: (text: string) => void = () => {},
   useRecordedTiles = true,
   maxBatch?: number,
+  warn: (text: string) => void = note,
 ) {
   if (model.plan && model.planProfile && profileTarget(model.planProfile) === acquired.kind)
     return model.plan;
@@ -59,7 +62,7 @@ export function planForAdapter(
     );
   const recorded = useRecordedTiles ? recordedTiles(acquired.description) : undefined;
   if (recorded && "problem" in recorded)
-    note(`the tile cache is ignored: ${recorded.problem}; run \`loom tune\` again`);
+    warn(`the tile cache is ignored: ${recorded.problem}; run \`loom tune\` again`);
   else if (recorded)
     note(`matmul tiles measured on this adapter by \`loom tune\` (${recorded.measured})`);
   const tiles = recorded && "tiles" in recorded ? { tiles: recorded.tiles } : {};
@@ -92,6 +95,7 @@ export async function openOnDevice(
     note,
     options.recordedTiles ?? true,
     options.maxBatch,
+    options.onWarning ?? note,
   );
   try {
     return await WebGpuModel.load(

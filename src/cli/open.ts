@@ -15,6 +15,7 @@ export async function openForCli(
   try {
     return await openOnDevice(model, {
       onNote: (note) => io.stderr(`webgpu: ${note}\n`),
+      onWarning: (warning) => io.stderr(`warning: ${warning}\n`),
       ...(bar.progress ? { onProgress: bar.progress } : {}),
       ...(maxBatch !== undefined ? { maxBatch } : {}),
     });
