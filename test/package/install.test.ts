@@ -19,6 +19,12 @@ function run(command: string, args: string[], cwd = project) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The bundle's first six greedy tokens after 1,2,3 from the installed CLI's CPU reference executor. */
+function referenceTokens() {
+  const args = ["loom", "generate", "bundle", "--tokens", "1,2,3", "--max-tokens", "6"];
+  return run("npx", [...args, "--backend", "cpu"]);
+}
+
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), "loom-consumer-"));
   const packed = JSON.parse(
@@ -107,17 +113,7 @@ describe("the packed package", () => {
     );
     const plain = run("node", ["plain.mjs"]);
     expect(plain.status, plain.stderr).toBe(0);
-    const cpu = run("npx", [
-      "loom",
-      "generate",
-      "bundle",
-      "--tokens",
-      "1,2,3",
-      "--max-tokens",
-      "6",
-      "--backend",
-      "cpu",
-    ]);
+    const cpu = referenceTokens();
     expect(plain.stdout).toBe(cpu.stdout);
   });
 
@@ -176,17 +172,7 @@ describe("the packed package", () => {
     expect(tsc.status).toBe(0);
     const ran = run("node", ["out/consumer.js"]);
     expect(ran.status, ran.stderr).toBe(0);
-    const cpu = run("npx", [
-      "loom",
-      "generate",
-      "bundle",
-      "--tokens",
-      "1,2,3",
-      "--max-tokens",
-      "6",
-      "--backend",
-      "cpu",
-    ]);
+    const cpu = referenceTokens();
     expect(ran.stdout.trim().split("\n").at(-1)).toBe(cpu.stdout.trim());
   });
 
