@@ -40,3 +40,21 @@ export function describeValue(value: Value): string {
       return "an invalid value";
   }
 }
+
+/** A value as a size in a message: `d * 4`, `0.5`, or its description. */
+export function showValue(value: Value): string {
+  if (value.kind === "dim") return formatDim(value.dim);
+  if (value.kind === "number") return String(value.value);
+  return describeValue(value);
+}
+
+/** The number a static dim or a number holds; undefined for anything else. */
+export function numericValue(value: Value): number | undefined {
+  if (value.kind === "number") return value.value;
+  if (value.kind === "dim") return dimStatic(value.dim);
+  return undefined;
+}
+
+export function isNumeric(value: Value): value is Extract<Value, { kind: "dim" | "number" }> {
+  return numericValue(value) !== undefined;
+}
