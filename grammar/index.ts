@@ -1,10 +1,11 @@
-import type { IRecognitionException, IToken } from "chevrotain";
+import type { CstNode, IRecognitionException, IToken } from "chevrotain";
 import type { Diagnostic } from "../src/contracts/diagnostics/diagnostic.ts";
 import { SourceFile, type Span } from "../src/contracts/source.ts";
 import type { Comment, SpecFile } from "./ast.ts";
 import { buildAst } from "./build-ast.ts";
 import { badStrings, invalidTokens, unexpectedCharacters } from "./lexical-errors.ts";
-import { loomParser } from "./parser.ts";
+import { nestingTooDeep } from "./nesting.ts";
+import { loomParser, TooManySyntaxErrors } from "./parser.ts";
 import { loomLexer } from "./tokens.ts";
 
 export interface ParseResult {
@@ -24,8 +25,12 @@ export function parseSpec(text: string, file: string): ParseResult {
     ...badStrings(lexed.tokens, file),
   ];
 
+  // Nesting is bounded before parsing: the parser and every later stage recurse once per level.
+  const tooDeep = nestingTooDeep(lexed.tokens, file);
+  if (tooDeep)
+    return { diagnostics: firstPerLine([...lexical, tooDeep], new SourceFile(file, text)) };
   loomParser.input = lexed.tokens;
-  const cst = loomParser.file();
+  const cst = parseCollectingErrors();
   // Past an unclosed `/*` the whole file is comment, so syntax errors there are only echoes of it.
   const unclosed = ((lexed.groups["invalid"] ?? []) as IToken[]).find(
     (t) => t.tokenType.name === "UnterminatedComment",
@@ -35,7 +40,7 @@ export function parseSpec(text: string, file: string): ParseResult {
     .filter((d) => unclosed === undefined || d.span.start < unclosed.startOffset);
   const diagnostics = firstPerLine([...lexical, ...syntax], new SourceFile(file, text));
 
-  if (diagnostics.length > 0) return { diagnostics };
+  if (diagnostics.length > 0 || cst === undefined) return { diagnostics };
   const comments: Comment[] = ((lexed.groups["comments"] ?? []) as IToken[]).map((t) => ({
     kind: "comment",
     text: t.image,
@@ -46,6 +51,16 @@ export function parseSpec(text: string, file: string): ParseResult {
   ast.comments = comments;
   ast.span = { file, start: 0, end: text.length };
   return { ast, diagnostics };
+}
+
+/** Runs the parser on its input; a parse stopped for too many errors keeps the errors it has. */
+function parseCollectingErrors(): CstNode | undefined {
+  try {
+    return loomParser.file();
+  } catch (error) {
+    if (error instanceof TooManySyntaxErrors) return undefined;
+    throw error;
+  }
 }
 
 /**

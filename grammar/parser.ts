@@ -16,20 +16,49 @@ function names(types: TokenType[]): string {
   return `${labels.slice(0, -1).join(", ")} or ${labels[labels.length - 1]}`;
 }
 
-/** Error messages in Loom's voice: "expected ')' but found 'x'". */
+/**
+ * How many syntax errors the parser collects before it stops. Error recovery costs about a
+ * millisecond an error, and a file with thousands of them (text that is not Loom) would take
+ * seconds; the first errors are the ones that matter.
+ */
+export const MAX_SYNTAX_ERRORS = 100;
+
+/** Thrown out of a parse that has collected MAX_SYNTAX_ERRORS errors. */
+export class TooManySyntaxErrors extends Error {
+  constructor() {
+    super(`parsing stopped after ${MAX_SYNTAX_ERRORS} syntax errors`);
+    this.name = "TooManySyntaxErrors";
+  }
+}
+
+/** Stops the parse under way once it has collected MAX_SYNTAX_ERRORS errors. */
+function countError(): void {
+  if (loomParser.errors.length >= MAX_SYNTAX_ERRORS) throw new TooManySyntaxErrors();
+}
+
+/**
+ * Error messages in Loom's voice: "expected ')' but found 'x'". Chevrotain asks for one message
+ * per error, before it records the error, so this is also where a parse stops.
+ */
 const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, actual }) =>
-    expected.name === "EOF"
+  buildMismatchTokenMessage: ({ expected, actual }) => {
+    countError();
+    return expected.name === "EOF"
       ? `expected a declaration ('model', 'block' or 'include') but found ${describe(actual)}`
-      : `expected ${names([expected])} but found ${describe(actual)}`,
-  buildNotAllInputParsedMessage: ({ firstRedundant }) =>
-    `expected a declaration ('model', 'block' or 'include') but found ${describe(firstRedundant)}`,
+      : `expected ${names([expected])} but found ${describe(actual)}`;
+  },
+  buildNotAllInputParsedMessage: ({ firstRedundant }) => {
+    countError();
+    return `expected a declaration ('model', 'block' or 'include') but found ${describe(firstRedundant)}`;
+  },
   buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, ruleName }) => {
+    countError();
     const firsts = expectedPathsPerAlt.flatMap((paths) => paths.map((path) => path[0]!));
     const what = RULE_NOUNS[ruleName] ?? names(firsts);
     return `expected ${what} but found ${describe(actual[0]!)}`;
   },
   buildEarlyExitMessage: ({ expectedIterationPaths, actual, ruleName }) => {
+    countError();
     const what = RULE_NOUNS[ruleName] ?? names(expectedIterationPaths.map((p) => p[0]!));
     return `expected ${what} but found ${describe(actual[0]!)}`;
   },

@@ -28,7 +28,13 @@ export function tokenize(text: string): Token[] {
 }
 
 /** Awkward replacements for a number. */
-const NUMBERS = ["0", "-1", "1.5", "1e308", "99999999999999999999", "9007199254740993", "1e-9"];
+const NUMBERS = [
+  ...["0", "-1", "1.5", "1e308", "99999999999999999999", "9007199254740993", "1e-9"],
+  // Sizes that fit in an integer but not on any device, or that overflow 32 bits when multiplied.
+  ...["4294967295", "2147483648", "1000000000", "1e9", "65536", "1048576", "46341"],
+];
+/** How deep a "nest" mutation wraps a token, and how long a "chain" makes a sum. */
+const DEPTHS = [3, 100, 300, 5000];
 /** Names to put where a number (or another name) was. */
 const NAMES = ["x", "heads", "d", "causal", "undefined_name", "wte", "model", "return", "_"];
 /** Characters and fragments to insert at random places. */
@@ -48,7 +54,11 @@ export type Mutation =
   | { kind: "number"; token: number; replacement: string }
   | { kind: "rename"; token: number; replacement: string }
   | { kind: "insert"; at: number; junk: string }
-  | { kind: "truncate"; at: number };
+  | { kind: "truncate"; at: number }
+  /** Wraps a token in `depth` levels of parentheses, calls, negations or braces. */
+  | { kind: "nest"; token: number; depth: number; wrap: Wrapper }
+  /** Replaces a token by a sum of `depth` copies of it. */
+  | { kind: "chain"; token: number; depth: number };
 
 /** Mutations with indices as fractions of the text, so one arbitrary fits any text. */
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -71,7 +81,33 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     junk: fc.oneof(fc.constantFrom(...JUNK), fc.string({ unit: "binary", maxLength: 3 })),
   }),
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+  fc.record({
+    kind: fc.constant("nest" as const),
+    token: fc.nat(),
+    depth: fc.constantFrom(...DEPTHS),
+    wrap: fc.constantFrom<Wrapper>("paren", "call", "negate", "repeat"),
+  }),
+  fc.record({
+    kind: fc.constant("chain" as const),
+    token: fc.nat(),
+    depth: fc.constantFrom(...DEPTHS),
+  }),
 );
+
+type Wrapper = "paren" | "call" | "negate" | "repeat";
+/** What each wrapper puts before and after what it nests. */
+const WRAPPERS: Record<Wrapper, readonly [string, string]> = {
+  paren: ["(", ")"],
+  call: ["gelu(", ")"],
+  negate: ["-", ""],
+  repeat: ["repeat 1 {\n", "\n}"],
+};
+
+/** `text` nested `depth` times in one kind of wrapper. */
+function nested(text: string, depth: number, wrap: Wrapper): string {
+  const [open, close] = WRAPPERS[wrap];
+  return open.repeat(depth) + text + close.repeat(depth);
+}
 
 /** One to three mutations, applied in order. */
 export const mutations: fc.Arbitrary<Mutation[]> = fc.array(mutation, {
@@ -112,6 +148,10 @@ export function applyMutation(text: string, m: Mutation): string {
       const n = numbers.length ? numbers[m.token % numbers.length]! : t;
       return text.slice(0, n.start) + m.replacement + text.slice(n.start + n.text.length);
     }
+    case "nest":
+      return text.slice(0, t.start) + nested(t.text, m.depth, m.wrap) + text.slice(end);
+    case "chain":
+      return text.slice(0, t.start) + Array(m.depth).fill(t.text).join(" + ") + text.slice(end);
     case "rename": {
       const names = tokens.filter((x) => /^[A-Za-z_]/.test(x.text));
       const n = names.length ? names[m.token % names.length]! : t;

@@ -4,6 +4,7 @@ import type { ElaboratedModel } from "../elaborate/elaborate.ts";
 import type { LayerNode, TypedIr, TypedNode, ValueType } from "../../contracts/ir/schema.ts";
 import { reporter, type RuleContext, type RuleResult, type TensorType } from "./context.ts";
 import { RULES } from "./rules/index.ts";
+import { tensorsFit } from "./tensor-size.ts";
 
 /**
  * Gives every value a shape over static and symbolic dims, node by node, reporting each
@@ -60,7 +61,8 @@ export function checkModel(
       nodeFailed: (name) => failedNames.has(name),
       report,
     };
-    const result = rule(ctx);
+    const checked = rule(ctx);
+    const result = checked && tensorsFit(ctx, checked) ? checked : undefined;
     if (!result) {
       failed = true;
       failedNames.add(node.name);

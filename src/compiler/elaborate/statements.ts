@@ -63,7 +63,22 @@ function repeat(cx: Elaboration, statement: A.Repeat, env: Env, scope: Scope): v
     base = scope.fresh(statement.scope!.name);
   }
   for (let i = 0; i < count && !cx.tooLarge; i++) {
+    const before = cx.nodes.length;
     const inner = new Scope(`${base}.${i}`);
     for (const s of statement.body) bodyStatement(cx, s, env, inner);
+    // Once the model has an error it has no IR, and more repeats would only report the same
+    // mistakes again: one expansion is enough.
+    if (cx.diagnostics.hasErrors) return;
+    const perRepeat = cx.nodes.length - before;
+    if (i === 0 && before + perRepeat * count > MAX_EXPANDED_NODES) {
+      // Caught after one expansion, rather than after expanding MAX_EXPANDED_NODES layers.
+      cx.diagnostics.report(
+        "E0301",
+        statement.count.span,
+        `${count} repeats of ${perRepeat} layers would expand the model to more than ${MAX_EXPANDED_NODES} layers`,
+        { label: "too many repeats", hint: "check the repeat count" },
+      );
+      return;
+    }
   }
 }

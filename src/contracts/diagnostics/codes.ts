@@ -24,6 +24,11 @@ export const CODES = {
     title: "cannot read file",
     explanation: "A spec file, or a file it includes, could not be read. Check the path.",
   },
+  E0104: {
+    title: "nested too deeply",
+    explanation:
+      "Brackets, braces, negations or chained operators nest deeper than 32 levels. Name intermediate values instead of nesting expressions.",
+  },
   E0201: {
     title: "include not found",
     explanation:
@@ -145,6 +150,11 @@ export const CODES = {
     title: "position bias does not match heads",
     explanation:
       "A relative position bias has one table column per head; it must have as many heads as the attention using it.",
+  },
+  E0314: {
+    title: "tensor too large",
+    explanation:
+      "A weight or value would have more than 2^38 elements (1 TiB in f32), more than any device can hold, or a layer would expand to more experts than Loom builds. Check the dims its sizes come from.",
   },
   W0401: {
     title: "unused value",

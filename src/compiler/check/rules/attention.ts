@@ -10,14 +10,23 @@ import {
 } from "../context.ts";
 import { bool, hiddenStates, num, operand } from "../operands.ts";
 
-/** Divisors of n near `near`, for hints: "8, 12 or 16". */
+/** How far from `near` the search for divisors looks, so that a huge n costs no more. */
+const DIVISOR_SEARCH = 100_000;
+
+/**
+ * Up to `count` divisors of n nearest `near`, ascending, for hints: "8, 12 or 16". The search
+ * walks outwards from `near` (the smaller first at equal distance), at most DIVISOR_SEARCH steps.
+ */
 function nearbyDivisors(n: number, near: number, count = 3): number[] {
   const divisors: number[] = [];
-  for (let k = 1; k <= n; k++) if (n % k === 0) divisors.push(k);
-  return divisors
-    .sort((a, b) => Math.abs(a - near) - Math.abs(b - near) || a - b)
-    .slice(0, count)
-    .sort((a, b) => a - b);
+  const from = Math.min(near, n);
+  for (let distance = 0; distance <= DIVISOR_SEARCH && divisors.length < count; distance++) {
+    for (const k of distance === 0 ? [from] : [from - distance, from + distance]) {
+      if (k >= 1 && k <= n && n % k === 0 && divisors.length < count) divisors.push(k);
+    }
+  }
+  // 1 divides everything, for the rare n with no divisor within reach of `near`.
+  return divisors.length > 0 ? divisors.sort((a, b) => a - b) : [1];
 }
 
 function orList(items: (string | number)[]): string {

@@ -1,6 +1,7 @@
 import { dimConst } from "../../../contracts/dims.ts";
 import type { Weight } from "../../../contracts/ir/schema.ts";
 import { argNotes, argSpan, type Rule } from "../context.ts";
+import { MAX_EXPERTS } from "../tensor-size.ts";
 import { bool, features, num } from "../operands.ts";
 
 const GATED = new Set(["swiglu", "geglu"]);
@@ -55,6 +56,14 @@ export const moe: Rule = (ctx) => {
         hint: `top_k must be between 1 and experts (${experts}); Mixtral uses top_k = 2 of 8`,
       },
     );
+    return undefined;
+  }
+  if (experts > MAX_EXPERTS) {
+    ctx.report("E0314", argSpan(ctx, "experts"), `${experts} experts are more than Loom expands`, {
+      label: `at most ${MAX_EXPERTS} experts`,
+      notes: argNotes(ctx, "experts"),
+      hint: "each expert has its own weights; check the experts count",
+    });
     return undefined;
   }
   const hidden = num(ctx, "hidden")!;
