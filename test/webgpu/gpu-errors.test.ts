@@ -109,6 +109,22 @@ describe("GPU errors reach the caller", () => {
     expect(diagnostic.message).toContain(`${broken.kernel}:${broken.line}:`);
   });
 
+  it("an error outside Loom's error scopes (uncapturederror) rejects the next call, once", async () => {
+    const gpu = await WebGpuModel.load(acquired.device, model.ir, plan, model.weights);
+    // WebGPU allows MAP_READ only with COPY_DST: this buffer is an error, made outside any scope.
+    acquired.device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE,
+    });
+    const error = await rejection(runModel(model, tokens(), { device: gpu }));
+    expect(diagnosticOf(error, "E0801").message).toMatch(
+      /^work outside Loom's error scopes \(reported while running the forward pass\) failed on the GPU \(validation error\): .*MapRead/,
+    );
+    const logits = (await runModel(model, tokens(), { device: gpu }))["logits"]!;
+    expect(logits.shape).toEqual([1, 3, 16]);
+    gpu.destroy();
+  });
+
   // Last: it destroys the device the other tests share.
   it("a device lost under a loaded model rejects every later call with E0804", async () => {
     const gpu = await openOnDevice(model, { device: acquired });

@@ -289,34 +289,34 @@ export const CODES = {
   // E08xx: GPU runtime errors (src/runtime/webgpu/gpu-errors.ts): what WebGPU reported while a
   // model loaded or ran, caught by error scopes, `uncapturederror`, `device.lost` and mapAsync.
   E0801: {
-    title: "the GPU rejected a command (validation error)",
+    title: "the GPU rejected a command as invalid",
     explanation:
-      "WebGPU refused a buffer, pipeline, bind group or dispatch that Loom made, so that work did not run and its results would be wrong. The message names the plan step and kernel and quotes what the GPU said. Plans Loom compiles are verified before they run, so this is a bug in Loom or a bundle edited by hand: please report it with the spec; meanwhile `--backend cpu` runs the model on the CPU reference.",
+      "WebGPU refused a buffer, pipeline, bind group or dispatch Loom made, so that work did not run. The message names the plan step and kernel and quotes the GPU. Plans are verified before they run, so this is a bug in Loom or a bundle edited by hand: please report it with the spec; `--backend cpu` runs the model meanwhile.",
   },
   E0802: {
     title: "the GPU ran out of memory",
     explanation:
-      "The device could not allocate what the model needs (weights, activations, KV caches) or what a pass asked for. Lower the sequence bound or the batch (both size the buffers), close other programs using the GPU, use a device with more memory, or run with `--backend cpu`.",
+      "The device could not allocate what the model needs (weights, activations, KV caches) or what a pass asked for. Lower the sequence bound or the batch (they size the buffers), close other programs using the GPU, use a device with more memory, or run with `--backend cpu`.",
   },
   E0803: {
     title: "the GPU reported an internal error",
     explanation:
-      "The WebGPU implementation or its driver failed on work that is valid (for instance a pipeline it could not build). Run again; if it persists, update the GPU driver or the browser, or run with `--backend cpu`, and report it with the adapter's description.",
+      "The WebGPU implementation or its driver failed on valid work (for instance a pipeline it could not build). Run again; if it persists, update the GPU driver or the browser, or run with `--backend cpu`, and report it with the adapter's description.",
   },
   E0804: {
     title: "the GPU device was lost",
     explanation:
-      "The WebGPU device stopped working before the work finished: it was destroyed, its driver reset or crashed (a desktop OS resets a GPU that runs one dispatch for too long), or the GPU went away. Nothing it computed is used. Put the model on a device again (in a browser, reload the page); a shorter sequence or a smaller model helps when the driver timed out.",
+      "The WebGPU device stopped before the work finished: it was destroyed, its driver reset or crashed (an OS resets a GPU whose dispatch runs too long), or the GPU went away. Nothing it computed is used. Put the model on a device again (in a browser, reload the page).",
   },
   E0805: {
     title: "a kernel's WGSL does not compile",
     explanation:
-      "The WebGPU shader compiler refused a kernel of the plan; the message names the kernel and lists its errors by line and column of the kernel's WGSL (a bundle keeps it in `kernels/<name>.wgsl`; `loom check --emit plan` prints it for a spec). Loom generates WGSL the compiler accepts, so this is a bug in Loom, a bundle edited by hand, or a browser whose WGSL is older: please report it with the spec and the adapter; `--backend cpu` runs the model meanwhile.",
+      "The shader compiler refused a kernel; the message lists its errors by line and column of the kernel's WGSL (a bundle's `kernels/<name>.wgsl`). Loom emits WGSL compilers accept, so this is a bug in Loom, a bundle edited by hand or an old browser: please report it; `--backend cpu` runs the model meanwhile.",
   },
   E0806: {
     title: "results could not be read back from the GPU",
     explanation:
-      "Mapping a readback buffer failed, so the pass's results never reached the host. The message says what WebGPU answered. Run again; if it persists, report it with the adapter's description, and use `--backend cpu` meanwhile.",
+      "Mapping a readback buffer failed, so the pass's results never reached the host; the message says what WebGPU answered. Run again; if it persists, report it with the adapter's description, and use `--backend cpu` meanwhile.",
   },
 } as const satisfies Record<string, CodeInfo>;
 

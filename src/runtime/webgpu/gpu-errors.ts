@@ -88,11 +88,11 @@ export function pipelineError(error: unknown, doing: string): LoomError {
   return caughtError({ filter, message: message ?? String(error) }, doing);
 }
 
-/** The LoomError for a lost device: what was lost while doing `doing`, and why. */
+/** The LoomError for a lost device: what could not finish, and why it was lost. */
 function lostError(info: GPUDeviceLostInfo, doing: string): LoomError {
   const why = info.reason === "destroyed" ? "it was destroyed" : "the driver or the GPU failed";
   const { said, context } = quote(info.message);
-  return gpuError("E0804", `the GPU device was lost before ${doing} (${why}): ${said}`, context);
+  return gpuError("E0804", `the GPU device was lost (${why}) while ${doing}: ${said}`, context);
 }
 
 /** What a device reported outside any call: its loss, and errors no scope caught. */
@@ -126,8 +126,8 @@ export function watchDevice(device: GPUDevice): void {
 }
 
 /**
- * Throws what the device reported before `doing` began: its loss, or an error no scope caught
- * (each of those once).
+ * Throws what the device has reported outside the scopes by now, while `doing`: its loss, or an
+ * error no scope caught (each of those once).
  */
 export function throwIfFailed(device: GPUDevice, doing: string): void {
   const watch = watched.get(device);
@@ -135,7 +135,7 @@ export function throwIfFailed(device: GPUDevice, doing: string): void {
   if (watch.lost) throw lostError(watch.lost, doing);
   const uncaught = watch.uncaught.splice(0);
   if (uncaught.length > 0)
-    throw caughtError(uncaught[0]!, `work outside Loom's error scopes, before ${doing},`);
+    throw caughtError(uncaught[0]!, `work outside Loom's error scopes (reported while ${doing})`);
 }
 
 /** The device's loss, if it has been lost by the time queued callbacks have run. */
@@ -190,7 +190,7 @@ export async function throwIfCaught(
  * Queues work with `submit` inside error scopes and reads back the staging buffers it returns
  * (their bytes, in order; the buffers are destroyed), only once the scopes found no error: the
  * first error found is thrown instead, as `explain` describes it (default: the error while
- * `doing`). Throws first what the device reported before, see throwIfFailed.
+ * `doing`). What the device reported outside the scopes is thrown too, see throwIfFailed.
  */
 export async function submitAndRead<T extends { staging: GPUBuffer[] }>(
   device: GPUDevice,
@@ -204,6 +204,7 @@ export async function submitAndRead<T extends { staging: GPUBuffer[] }>(
   try {
     const error = await caught;
     if (error) throw await explain(error, submitted);
+    throwIfFailed(device, doing);
     const data: ArrayBuffer[] = [];
     for (const buffer of submitted.staging) {
       await mapForReading(device, buffer, doing);
@@ -226,7 +227,7 @@ export async function mapForReading(
     await buffer.mapAsync(GPUMapMode.READ);
   } catch (error) {
     const lost = await lossOf(device);
-    if (lost) throw lostError(lost, `the results of ${doing} were read back`);
+    if (lost) throw lostError(lost, `reading back the results of ${doing}`);
     const { name, message } = error as Error;
     throw gpuError(
       "E0806",

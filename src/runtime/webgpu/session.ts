@@ -82,7 +82,7 @@ export class WebGpuModel {
     const { caught } = scoped(device, () => model.allocate(weights, progress));
     await throwIfCaught(caught, `allocating the model's buffers (${model.bufferBytes()})`);
     await model.prepare(progress);
-    throwIfFailed(device, "the model was ready");
+    throwIfFailed(device, "loading the model");
     return model;
   }
 
