@@ -1,6 +1,7 @@
 /**
  * The playground served by Vite on a free port and opened in headless Chromium with WebGPU
  * (SwiftShader when there is no GPU): what the browser tests and the screenshot script share.
+ * `openChromiumPage` opens any other page the same way.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,25 +12,19 @@ import { createServer, type ViteDevServer } from "vite";
 /** Debian's chromium package: its SwiftShader gives pages a WebGPU adapter without a GPU. */
 export const CHROMIUM = process.env["LOOM_CHROMIUM"] ?? "/usr/bin/chromium";
 
-/** A running playground: the page, and `close` to stop the browser and the server. */
-export interface Playground {
-  url: string;
+/** A page of headless Chromium with WebGPU, opened at a URL, and `close` to stop the browser. */
+export interface ChromiumPage {
   page: Page;
   /** What the page printed to its console as errors, and uncaught exceptions. */
   errors: string[];
   close(): Promise<void>;
 }
 
-export async function openPlayground(viewport = { width: 1500, height: 950 }): Promise<Playground> {
-  const server: ViteDevServer = await createServer({
-    configFile: "playground/vite.config.ts",
-    server: { host: "127.0.0.1", port: 0 },
-    logLevel: "error",
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === "string") throw new Error("vite did not listen on a port");
-  const url = `http://127.0.0.1:${address.port}/`;
+/** Starts headless Chromium (WebGPU on, a fresh profile) and opens `url` in its first page. */
+export async function openChromiumPage(
+  url: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<ChromiumPage> {
   const profile = mkdtempSync(join(tmpdir(), "loom-chromium-"));
   let context: BrowserContext;
   try {
@@ -48,7 +43,7 @@ export async function openPlayground(viewport = { width: 1500, height: 950 }): P
       ],
     });
   } catch (error) {
-    await server.close();
+    rmSync(profile, { recursive: true, force: true });
     throw new Error(
       `cannot start ${CHROMIUM} (apt-get install chromium, or set LOOM_CHROMIUM): ${(error as Error).message}`,
     );
@@ -63,13 +58,44 @@ export async function openPlayground(viewport = { width: 1500, height: 950 }): P
   });
   await page.goto(url);
   return {
-    url,
     page,
     errors,
     close: async () => {
       await context.close();
-      await server.close();
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A running playground: the page, and `close` to stop the browser and the server. */
+export interface Playground extends ChromiumPage {
+  url: string;
+}
+
+export async function openPlayground(viewport = { width: 1500, height: 950 }): Promise<Playground> {
+  const server: ViteDevServer = await createServer({
+    configFile: "playground/vite.config.ts",
+    server: { host: "127.0.0.1", port: 0 },
+    logLevel: "error",
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === "string") throw new Error("vite did not listen on a port");
+  const url = `http://127.0.0.1:${address.port}/`;
+  let opened: ChromiumPage;
+  try {
+    opened = await openChromiumPage(url, viewport);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  return {
+    url,
+    page: opened.page,
+    errors: opened.errors,
+    close: async () => {
+      await opened.close();
+      await server.close();
     },
   };
 }

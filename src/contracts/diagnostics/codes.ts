@@ -1,7 +1,8 @@
 /**
  * The registry of diagnostic codes. Codes are stable: a code, once published, keeps its meaning.
  * E01xx syntax, E02xx names and structure, E03xx shapes and dims, W04xx warnings, E05xx weights,
- * E06xx device limits and bundles, E07xx kernel plan verification (compiler bugs).
+ * E06xx device limits and bundles, E07xx kernel plan verification (compiler bugs),
+ * E08xx GPU runtime errors (what WebGPU reported while a model loaded or ran).
  * docs/diagnostics.md is generated from this table (npm run docs:diagnostics).
  */
 export interface CodeInfo {
@@ -294,6 +295,38 @@ export const CODES = {
     title: "kernel plan is malformed",
     explanation:
       "An internal compiler error: a step dispatches a kernel the plan does not have, binds a buffer it does not have, or binds a different number of buffers than the kernel has storage bindings. Your spec is not at fault. Please report it with the spec; meanwhile `--backend cpu` runs the model on the CPU reference.",
+  },
+  // E08xx: GPU runtime errors (src/runtime/webgpu/gpu-errors.ts): what WebGPU reported while a
+  // model loaded or ran, caught by error scopes, `uncapturederror`, `device.lost` and mapAsync.
+  E0801: {
+    title: "the GPU rejected a command as invalid",
+    explanation:
+      "WebGPU refused a buffer, pipeline, bind group or dispatch Loom made, so that work did not run. The message names the plan step and kernel and quotes the GPU. Plans are verified before they run, so this is a bug in Loom or a bundle edited by hand: please report it with the spec; `--backend cpu` runs the model meanwhile.",
+  },
+  E0802: {
+    title: "the GPU ran out of memory",
+    explanation:
+      "The device could not allocate what the model needs (weights, activations, KV caches) or what a pass asked for. Lower the sequence bound or the batch (they size the buffers), close other programs using the GPU, use a device with more memory, or run with `--backend cpu`.",
+  },
+  E0803: {
+    title: "the GPU reported an internal error",
+    explanation:
+      "The WebGPU implementation or its driver failed on valid work (for instance a pipeline it could not build). Run again; if it persists, update the GPU driver or the browser, or run with `--backend cpu`, and report it with the adapter's description.",
+  },
+  E0804: {
+    title: "the GPU device was lost",
+    explanation:
+      "The WebGPU device stopped before the work finished: it was destroyed, its driver reset or crashed (an OS resets a GPU whose dispatch runs too long), or the GPU went away. Nothing it computed is used. Put the model on a device again (in a browser, reload the page).",
+  },
+  E0805: {
+    title: "a kernel's WGSL does not compile",
+    explanation:
+      "The shader compiler refused a kernel; the message lists its errors by line and column of the kernel's WGSL (a bundle's `kernels/<name>.wgsl`). Loom emits WGSL compilers accept, so this is a bug in Loom, a bundle edited by hand or an old browser: please report it; `--backend cpu` runs the model meanwhile.",
+  },
+  E0806: {
+    title: "results could not be read back from the GPU",
+    explanation:
+      "Mapping a readback buffer failed, so the pass's results never reached the host; the message says what WebGPU answered. Run again; if it persists, report it with the adapter's description, and use `--backend cpu` meanwhile.",
   },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -1,4 +1,5 @@
 import { type Kernel, paramBytes, workgroupCounts } from "../../contracts/kernel.ts";
+import { scoped, submitAndRead, throwIfCaught } from "./gpu-errors.ts";
 import { pipelineFor } from "./run-kernel.ts";
 
 /**
@@ -21,27 +22,28 @@ export class ResidentKernel {
     data: Record<string, Float32Array>,
   ): Promise<ResidentKernel> {
     const pipeline = await pipelineFor(device, kernel);
-    const buffers = new Map<string, GPUBuffer>();
-    const uniform = device.createBuffer({
-      size: 64,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
-    const entries = kernel.bindings.map((binding, i) => {
-      if (binding.access === "uniform") return { binding: i, resource: { buffer: uniform } };
-      const host = data[binding.name]!;
-      const buffer = device.createBuffer({
-        size: Math.max(16, host.byteLength),
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
-      });
-      device.queue.writeBuffer(buffer, 0, host);
-      buffers.set(binding.name, buffer);
-      return { binding: i, resource: { buffer } };
-    });
-    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    return new ResidentKernel(device, kernel, pipeline, buffers, uniform, bindGroup);
+    const { value, caught } = scoped(device, () => upload(device, kernel, pipeline, data));
+    await throwIfCaught(caught, `uploading the buffers of kernel \`${kernel.name}\``);
+    return new ResidentKernel(
+      device,
+      kernel,
+      pipeline,
+      value.buffers,
+      value.uniform,
+      value.bindGroup,
+    );
   }
 
   async run(sizes: Record<string, number>, readBack: string): Promise<Float32Array> {
+    const doing = `running kernel \`${this.kernel.name}\``;
+    const { data } = await submitAndRead(this.device, doing, () => ({
+      staging: [this.submit(sizes, readBack)],
+    }));
+    return new Float32Array(data[0]!);
+  }
+
+  /** Dispatches once at `sizes` and queues the copy of binding `readBack`; returns its staging buffer. */
+  private submit(sizes: Record<string, number>, readBack: string): GPUBuffer {
     this.device.queue.writeBuffer(this.uniform, 0, paramBytes(this.kernel, sizes));
     const source = this.buffers.get(readBack)!;
     const staging = this.device.createBuffer({
@@ -56,10 +58,7 @@ export class ResidentKernel {
     pass.end();
     encoder.copyBufferToBuffer(source, 0, staging, 0, source.size);
     this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const out = new Float32Array(staging.getMappedRange().slice(0));
-    staging.destroy();
-    return out;
+    return staging;
   }
 
   /** Frees the kernel's buffers. */
@@ -67,4 +66,31 @@ export class ResidentKernel {
     for (const buffer of this.buffers.values()) buffer.destroy();
     this.uniform.destroy();
   }
+}
+
+/** The kernel's buffers with `data` uploaded, its params uniform and its bind group. */
+function upload(
+  device: GPUDevice,
+  kernel: Kernel,
+  pipeline: GPUComputePipeline,
+  data: Record<string, Float32Array>,
+) {
+  const buffers = new Map<string, GPUBuffer>();
+  const uniform = device.createBuffer({
+    size: 64,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  const entries = kernel.bindings.map((binding, i) => {
+    if (binding.access === "uniform") return { binding: i, resource: { buffer: uniform } };
+    const host = data[binding.name]!;
+    const buffer = device.createBuffer({
+      size: Math.max(16, host.byteLength),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+    });
+    device.queue.writeBuffer(buffer, 0, host);
+    buffers.set(binding.name, buffer);
+    return { binding: i, resource: { buffer } };
+  });
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  return { buffers, uniform, bindGroup };
 }

@@ -1,11 +1,19 @@
 import { type Kernel, paramBytes, workgroupCounts } from "../../contracts/kernel.ts";
+import {
+  gpuError,
+  pipelineError,
+  scoped,
+  submitAndRead,
+  throwIfCaught,
+  watchDevice,
+} from "./gpu-errors.ts";
 
 /** Host data for one binding: f32 or u32 values. */
 export type HostArray = Float32Array | Uint32Array | Int32Array;
 
 const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
-/** The compute pipeline of a kernel, compiled once per device; WGSL errors become exceptions. */
+/** The compute pipeline of a kernel, compiled once per device; a failure is a LoomError (E0805, E0801, E0803). */
 export function pipelineFor(device: GPUDevice, kernel: Kernel): Promise<GPUComputePipeline> {
   let cache = pipelines.get(device);
   if (!cache) pipelines.set(device, (cache = new Map()));
@@ -19,20 +27,33 @@ export function pipelineFor(device: GPUDevice, kernel: Kernel): Promise<GPUCompu
 }
 
 async function compile(device: GPUDevice, kernel: Kernel): Promise<GPUComputePipeline> {
-  const module = device.createShaderModule({ code: kernel.wgsl, label: kernel.name });
+  watchDevice(device);
+  const doing = `compiling kernel \`${kernel.name}\``;
+  const { value: module, caught } = scoped(device, () =>
+    device.createShaderModule({ code: kernel.wgsl, label: kernel.name }),
+  );
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === "error");
   if (errors.length > 0) {
-    const text = errors
-      .map((m) => `  ${kernel.name}:${m.lineNum}:${m.linePos}: ${m.message}`)
-      .join("\n");
-    throw new Error(`WGSL of kernel ${kernel.name} does not compile:\n${text}`);
+    const [first, ...rest] = errors.map(
+      (m) => `${kernel.name}:${m.lineNum}:${m.linePos}: ${m.message}`,
+    );
+    throw gpuError(
+      "E0805",
+      `the WGSL of kernel \`${kernel.name}\` does not compile: ${first}`,
+      rest,
+    );
   }
-  return device.createComputePipelineAsync({
-    layout: "auto",
-    compute: { module, entryPoint: kernel.entryPoint },
-    label: kernel.name,
-  });
+  await throwIfCaught(caught, doing);
+  try {
+    return await device.createComputePipelineAsync({
+      layout: "auto",
+      compute: { module, entryPoint: kernel.entryPoint },
+      label: kernel.name,
+    });
+  } catch (error) {
+    throw pipelineError(error, `creating the pipeline of kernel \`${kernel.name}\``);
+  }
 }
 
 /**
@@ -43,11 +64,35 @@ async function compile(device: GPUDevice, kernel: Kernel): Promise<GPUComputePip
 export async function runKernel(
   device: GPUDevice,
   kernel: Kernel,
-  data: Readonly<Record<string, HostArray>>,
+  host: Readonly<Record<string, HostArray>>,
   sizes: Readonly<Record<string, number>>,
 ): Promise<Record<string, Float32Array>> {
   const pipeline = await pipelineFor(device, kernel);
   const buffers: GPUBuffer[] = [];
+  try {
+    const { submitted, data } = await submitAndRead(
+      device,
+      `running kernel \`${kernel.name}\``,
+      () => {
+        const readbacks = submitOnce(device, kernel, pipeline, host, sizes, buffers);
+        return { names: readbacks.map((r) => r.name), staging: readbacks.map((r) => r.read) };
+      },
+    );
+    return Object.fromEntries(submitted.names.map((name, i) => [name, new Float32Array(data[i]!)]));
+  } finally {
+    for (const b of buffers) b.destroy();
+  }
+}
+
+/** Uploads every binding of `kernel`, dispatches it once and queues the copies of its outputs. */
+function submitOnce(
+  device: GPUDevice,
+  kernel: Kernel,
+  pipeline: GPUComputePipeline,
+  data: Readonly<Record<string, HostArray>>,
+  sizes: Readonly<Record<string, number>>,
+  buffers: GPUBuffer[],
+): { name: string; read: GPUBuffer }[] {
   const outputs: { name: string; buffer: GPUBuffer; size: number }[] = [];
   const entries = kernel.bindings.map((binding, i) => {
     if (binding.access === "uniform") {
@@ -90,13 +135,5 @@ export async function runKernel(
     return { name: o.name, read };
   });
   device.queue.submit([encoder.finish()]);
-  const result: Record<string, Float32Array> = {};
-  for (const { name, read } of readbacks) {
-    await read.mapAsync(GPUMapMode.READ);
-    result[name] = new Float32Array(read.getMappedRange().slice(0));
-    read.unmap();
-    read.destroy();
-  }
-  for (const b of buffers) b.destroy();
-  return result;
+  return readbacks;
 }

@@ -4,6 +4,15 @@ import type { KernelPlan } from "../../contracts/plan/schema.ts";
 import type { WeightMap } from "../reference/executor.ts";
 import type { Tensor } from "../../contracts/tensor.ts";
 import { evaluateSize, type Kernel, paramBytes, workgroupCounts } from "../../contracts/kernel.ts";
+import { describeStep, forwardError, type Dispatch } from "./failing-step.ts";
+import {
+  mapForReading,
+  scoped,
+  submitAndRead,
+  throwIfCaught,
+  throwIfFailed,
+  watchDevice,
+} from "./gpu-errors.ts";
 import { pipelineFor } from "./run-kernel.ts";
 
 type PlanBuffer = KernelPlan["buffers"][number];
@@ -67,14 +76,13 @@ export class WebGpuModel {
     progress?: LoadProgress,
   ): Promise<WebGpuModel> {
     const model = new WebGpuModel(device, ir, plan);
-    device.pushErrorScope("out-of-memory");
-    model.allocate(weights, progress);
-    const oom = await device.popErrorScope();
-    if (oom)
-      throw new RangeError(
-        `the device ran out of memory allocating the model's buffers: ${oom.message}`,
-      );
+    watchDevice(device);
+    throwIfFailed(device, "loading the model");
+    model.checkLimits();
+    const { caught } = scoped(device, () => model.allocate(weights, progress));
+    await throwIfCaught(caught, `allocating the model's buffers (${model.bufferBytes()})`);
     await model.prepare(progress);
+    throwIfFailed(device, "loading the model");
     return model;
   }
 
@@ -90,17 +98,28 @@ export class WebGpuModel {
     }
   }
 
+  /** The bytes of device memory the plan's buffers take, for messages. */
+  private bufferBytes(): string {
+    let total = 0;
+    for (const b of this.plan.buffers) if (b.slot === undefined) total += bytes(b.maxElements);
+    for (const elements of this.slotElements().values()) total += bytes(elements);
+    return `${total.toLocaleString("en-US")} bytes in all`;
+  }
+
+  /** The elements of each storage slot: its largest buffer's. */
+  private slotElements(): Map<number, number> {
+    const slots = new Map<number, number>();
+    for (const b of this.plan.buffers)
+      if (b.slot !== undefined) slots.set(b.slot, Math.max(slots.get(b.slot) ?? 0, b.maxElements));
+    return slots;
+  }
+
   private allocate(weights: WeightMap, progress?: LoadProgress): void {
-    this.checkLimits();
     const total = this.plan.buffers.filter((b) => b.kind === "weight").length;
     let uploaded = 0;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
     const slots = new Map<number, GPUBuffer>();
-    const slotSizes = new Map<number, number>();
-    for (const b of this.plan.buffers)
-      if (b.slot !== undefined)
-        slotSizes.set(b.slot, Math.max(slotSizes.get(b.slot) ?? 0, b.maxElements));
-    for (const [slot, elements] of slotSizes)
+    for (const [slot, elements] of this.slotElements())
       slots.set(
         slot,
         this.device.createBuffer({ size: bytes(elements), usage, label: `slot ${slot}` }),
@@ -134,29 +153,36 @@ export class WebGpuModel {
       ]),
     );
     this.prepared = await Promise.all(
-      this.plan.steps.map(async (step) => {
+      this.plan.steps.map(async (step, index) => {
         const kernel = kernels.get(step.kernel)!;
         const pipeline = await pipelines.get(step.kernel)!;
-        let uniform: GPUBuffer | undefined;
-        let next = 0;
-        const entries = kernel.bindings.map((binding, i) => {
-          if (binding.access === "uniform") {
-            uniform = this.device.createBuffer({
-              size: Math.max(16, Math.ceil(kernel.params.length / 4) * 16),
-              usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-            });
-            return { binding: i, resource: { buffer: uniform } };
-          }
-          return { binding: i, resource: { buffer: this.storage.get(step.buffers[next++]!)! } };
-        });
-        const bindGroup = this.device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries,
-          label: step.kernel,
-        });
-        return { step, kernel, pipeline, bindGroup, ...(uniform ? { uniform } : {}) };
+        const { value, caught } = scoped(this.device, () => this.bind(step, kernel, pipeline));
+        await throwIfCaught(caught, `binding the buffers of ${describeStep(index, step)}`);
+        return value;
       }),
     );
+  }
+
+  /** A step's bind group (its plan buffers, and a params uniform of its own when it has params). */
+  private bind(step: PlanStep, kernel: Kernel, pipeline: GPUComputePipeline): PreparedStep {
+    let uniform: GPUBuffer | undefined;
+    let next = 0;
+    const entries = kernel.bindings.map((binding, i) => {
+      if (binding.access === "uniform") {
+        uniform = this.device.createBuffer({
+          size: Math.max(16, Math.ceil(kernel.params.length / 4) * 16),
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        });
+        return { binding: i, resource: { buffer: uniform } };
+      }
+      return { binding: i, resource: { buffer: this.storage.get(step.buffers[next++]!)! } };
+    });
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries,
+      label: step.kernel,
+    });
+    return { step, kernel, pipeline, bindGroup, ...(uniform ? { uniform } : {}) };
   }
 
   /** Forgets the KV caches and the encoder's output: the next forward starts a new sequence. */
@@ -203,6 +229,32 @@ export class WebGpuModel {
     profile = false,
   ): Promise<ForwardResult> {
     const sizes = this.runtimeSizes(inputs);
+    const doing = "running the forward pass";
+    const { submitted, data } = await submitAndRead(
+      this.device,
+      doing,
+      () => this.submit(inputs, sizes, readback, profile),
+      (caught, { dispatches }) => forwardError(this.device, caught, dispatches),
+    );
+    const result = this.collect(submitted.reads, data, sizes);
+    if (submitted.timed.length > 0)
+      result.kernelTimes = await this.kernelTimes(submitted.timed, doing);
+    const step = this.plan.sizes.step;
+    if (step !== null) this.past += sizes[step] ?? 0;
+    this.encoderDone = step !== null;
+    return result;
+  }
+
+  /**
+   * Writes the inputs, encodes every dispatch of this forward pass and the copies of what to read
+   * back, and submits them: one command buffer. Returns the staging buffers and what was encoded.
+   */
+  private submit(
+    inputs: Readonly<Record<string, Tensor>>,
+    sizes: Record<string, number>,
+    readback: Readback,
+    profile: boolean,
+  ) {
     for (const input of this.ir.inputs) {
       const tensor = inputs[input.name];
       if (!tensor) continue;
@@ -216,18 +268,19 @@ export class WebGpuModel {
     const timing =
       profile && this.device.features.has("timestamp-query") ? this.timestamps() : undefined;
     const timed: string[] = [];
+    const dispatches: Dispatch[] = [];
     // Profiling needs a pass per dispatch (timestamps are written at pass boundaries); otherwise one pass.
     let pass: GPUComputePassEncoder | undefined = timing ? undefined : encoder.beginComputePass();
-    for (const prepared of this.prepared) {
+    this.prepared.forEach((prepared, index) => {
       const { step: s, kernel } = prepared;
-      if (s.phase === "encoder" && this.encoderDone) continue;
-      if ((s.when === "decode" && !decoding) || (s.when === "prefill" && decoding)) continue;
-      if (s.readback !== undefined && s.readback !== readback) continue;
+      if (s.phase === "encoder" && this.encoderDone) return;
+      if ((s.when === "decode" && !decoding) || (s.when === "prefill" && decoding)) return;
+      if (s.readback !== undefined && s.readback !== readback) return;
       const kernelSizes: Record<string, number> = {};
       for (const [name, expr] of Object.entries(s.sizes))
         kernelSizes[name] = evaluateSize(expr, sizes);
       const counts = workgroupCounts(kernel, kernelSizes);
-      if (counts.some((c) => c === 0)) continue;
+      if (counts.some((c) => c === 0)) return;
       if (prepared.uniform)
         this.device.queue.writeBuffer(prepared.uniform, 0, paramBytes(kernel, kernelSizes));
       if (timing && timed.length < timing.capacity) {
@@ -246,11 +299,12 @@ export class WebGpuModel {
       pass.setPipeline(prepared.pipeline);
       pass.setBindGroup(0, prepared.bindGroup);
       pass.dispatchWorkgroups(...counts);
+      dispatches.push({ ...prepared, index, counts });
       if (timing) {
         pass.end();
         pass = undefined;
       }
-    }
+    });
     pass?.end();
     if (timing && timed.length > 0) {
       encoder.resolveQuerySet(timing.set, 0, timed.length * 2, timing.resolve, 0);
@@ -258,11 +312,7 @@ export class WebGpuModel {
     }
     const reads = this.readbacks(encoder, readback, sizes);
     this.device.queue.submit([encoder.finish()]);
-    const result = await this.collect(reads, sizes);
-    if (timing && timed.length > 0) result.kernelTimes = await this.kernelTimes(timing, timed);
-    if (step !== null) this.past += sizes[step] ?? 0;
-    this.encoderDone = step !== null;
-    return result;
+    return { reads, staging: reads.map((r) => r.staging), timed, dispatches };
   }
 
   private timing?: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer; capacity: number };
@@ -287,11 +337,10 @@ export class WebGpuModel {
     return this.timing;
   }
 
-  private async kernelTimes(
-    timing: NonNullable<WebGpuModel["timing"]>,
-    timed: string[],
-  ): Promise<KernelTimes> {
-    await timing.read.mapAsync(GPUMapMode.READ);
+  /** What the timestamp queries of the last forward pass measured, kernel by kernel. */
+  private async kernelTimes(timed: string[], doing: string): Promise<KernelTimes> {
+    const timing = this.timing!;
+    await mapForReading(this.device, timing.read, `profiling ${doing}`);
     const stamps = new BigUint64Array(timing.read.getMappedRange().slice(0, timed.length * 16));
     timing.read.unmap();
     const times: KernelTimes = new Map();
@@ -351,16 +400,15 @@ export class WebGpuModel {
     });
   }
 
-  private async collect(
+  /** The forward pass's results from the bytes read back for each of `reads`. */
+  private collect(
     reads: ReturnType<WebGpuModel["readbacks"]>,
+    data: ArrayBuffer[],
     sizes: Record<string, number>,
-  ): Promise<ForwardResult> {
+  ): ForwardResult {
     const result: ForwardResult = { outputs: {} };
-    for (const read of reads) {
-      await read.staging.mapAsync(GPUMapMode.READ);
-      const copy = read.staging.getMappedRange().slice(0, read.elements * 4);
-      read.staging.unmap();
-      read.staging.destroy();
+    reads.forEach((read, i) => {
+      const copy = data[i]!.slice(0, read.elements * 4);
       if (read.key.startsWith("output:")) {
         const name = read.key.slice("output:".length);
         const value = this.ir.values.find(
@@ -378,7 +426,7 @@ export class WebGpuModel {
       } else {
         result.topK!.indices = new Uint32Array(copy);
       }
-    }
+    });
     return result;
   }
 
@@ -387,17 +435,17 @@ export class WebGpuModel {
     const buffer = this.plan.buffers.find((b) => b.name === name);
     if (!buffer) throw new RangeError(`the plan has no buffer \`${name}\``);
     const size = bytes(buffer.maxElements);
-    const staging = this.device.createBuffer({
-      size,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    const { data } = await submitAndRead(this.device, `reading buffer \`${name}\``, () => {
+      const staging = this.device.createBuffer({
+        size,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      const encoder = this.device.createCommandEncoder();
+      encoder.copyBufferToBuffer(this.storage.get(buffer.id)!, 0, staging, 0, size);
+      this.device.queue.submit([encoder.finish()]);
+      return { staging: [staging] };
     });
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(this.storage.get(buffer.id)!, 0, staging, 0, size);
-    this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const data = new Float32Array(staging.getMappedRange().slice(0, buffer.maxElements * 4));
-    staging.destroy();
-    return data;
+    return new Float32Array(data[0]!.slice(0, buffer.maxElements * 4));
   }
 
   /** Frees every GPU buffer. */
