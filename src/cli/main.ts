@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { COMPILER_VERSION, LAYOUTS, type LayoutOption, type WriteDtype } from "../api/options.ts";
-import type { DiagnosticFormat } from "./check.ts";
+import type { DiagnosticFormat, EmitKind } from "./check.ts";
 import { EXIT, processIo, type Io } from "./io.ts";
 import type { LoadModelOptions } from "../api/model.ts";
 
@@ -97,14 +97,17 @@ function program(io: Io, status: { code: number }): Command {
         .default("pretty"),
     )
     .addOption(
-      new Option("--emit <what>", "print an intermediate form as JSON").choices(["ir", "plan"]),
+      new Option(
+        "--emit <what>",
+        "print the typed IR or the kernel plan, one line a node or step (ir-json, plan-json: as JSON)",
+      ).choices(["ir", "plan", "ir-json", "plan-json"] satisfies EmitKind[]),
     )
     .option("--deny-warnings", "exit 1 when there are warnings")
     .option("--no-color", "never colour the output")
     .action(
       async (
         files: string[],
-        o: { format: DiagnosticFormat; emit?: "ir"; denyWarnings?: boolean; color: boolean },
+        o: { format: DiagnosticFormat; emit?: EmitKind; denyWarnings?: boolean; color: boolean },
       ) => {
         status.code = (await import("./check.ts")).runCheck(
           files,
