@@ -11,7 +11,10 @@ const ROW = 62;
 const LEFT = 60;
 const TOP = 12;
 const ARC = 26;
-/** The room for a label inside its box: the box less its padding on both sides. */
+/**
+ * The room for a label inside its box: the box less its padding on both sides. A block's label
+ * gets the room left of the main path instead (BOX_W / 2 - 10).
+ */
 const LABEL_W = BOX_W - 16;
 
 function escape(text: string): string {
@@ -89,7 +92,7 @@ export function architectureSvg(ir: TypedIr): string {
     if (block !== undefined)
       parts.push(
         `<rect x="${LEFT - 14}" y="${y(i) - 8}" width="${BOX_W + 28 + 3 * ARC}" height="${y(j) - y(i) + BOX_H + 16}" rx="8" class="block"/>`,
-        `<text x="${LEFT - 10}" y="${y(i) + 2}" class="block-label">${escape(block)}</text>`,
+        `<text x="${LEFT - 10}" y="${y(i) + 2}" class="block-label" data-fit="${BOX_W / 2 - 10}">${escape(block)}</text>`,
       );
     i = j + 1;
   }

@@ -179,9 +179,10 @@ describe("the playground in headless Chromium", () => {
         .replace("// A", `// ${"long ".repeat(40)}A`)
         .replace("as h {", `as ${scope} {`);
       await type(long);
+      // Six nodes a layer, four layers, each box's tooltip with its full name.
       await expect
-        .poll(() => page.locator("#diagram text.block-label", { hasText: scope }).count())
-        .toBe(4);
+        .poll(() => page.locator("#diagram g.node > title", { hasText: scope }).count())
+        .toBe(24);
       // Then an error, so that the diagnostics have a caret line and the diagram is stale.
       await type(long.replace("heads = 4", "heads = 5"));
       await expectStale("#architecture", "last version", "stale-before-resize");
