@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { KernelPlan, TypedIr } from "../../src/api/check.ts";
 import { runLoom } from "./run-loom.ts";
@@ -129,3 +129,20 @@ describe("loom check --emit plan (text)", () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("loom compile --emit", () => {
+  it("prints the bundle's own plan (lowered for --max-batch) and the summary on stderr", async () => {
+    const spec = tinySpec();
+    const out = join(dirname(spec), "tiny.bundle");
+    const r = await runLoom("compile", spec, "-o", out, "--max-batch", "2", "--emit", "plan");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("compiled tiny");
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    const lines = stepLines(r.stdout);
+    expect(lines).toHaveLength(manifest.plan.steps.length);
+    expect(r.stdout).toContain("sizes batch <= 2, seq <= 4");
+    // The layernorm runs a workgroup a row: batch 2 * seq 4 = 8 rows; 8 * 8 floats = 256 bytes.
+    expect(lines[1]).toContain("grid [batch * seq, 1, 1] = [8, 1, 1]");
+    expect(lines[1]).toContain("writes layernorm f32[8 * batch * seq] (256 B)");
+  });
+});
