@@ -1172,10 +1172,10 @@ model t5 {{
 
 
 def loom_ir(spec_path: Path) -> dict | None:
-    """The typed IR of a spec from `bin/loom check --emit ir`, or None when node cannot run it."""
+    """The typed IR of a spec from `bin/loom check --emit ir-json`, or None when node cannot run it."""
     try:
         run = subprocess.run(
-            ["node", str(ROOT / "bin" / "loom"), "check", "--emit", "ir", str(spec_path)],
+            ["node", str(ROOT / "bin" / "loom"), "check", "--emit", "ir-json", str(spec_path)],
             cwd=ROOT, capture_output=True, text=True, timeout=120,
         )
     except (OSError, subprocess.TimeoutExpired) as error:

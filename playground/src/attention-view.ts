@@ -10,16 +10,24 @@ let shown: { model: PageModel; labels: string[] } | undefined;
 
 /** Fills the layer and head choices for a newly loaded model (hidden when it has no maps). */
 export function offerLayers(model: PageModel): void {
-  const panel = document.querySelector<HTMLElement>("#attention")!;
+  hideAttention();
   const layers = model.maps.layers;
-  panel.hidden = layers.length === 0;
-  shown = undefined;
+  document.querySelector<HTMLElement>("#attention")!.hidden = layers.length === 0;
   layerSelect().replaceChildren(...layers.map((l, i) => new Option(`${l.node}`, String(i))));
   headSelect().replaceChildren(
     ...Array.from({ length: layers[0]?.heads ?? 0 }, (_, h) => new Option(`head ${h}`, String(h))),
   );
+}
+
+/** Hides the panel and forgets the map: no model, or a new one without a forward pass yet. */
+export function hideAttention(): void {
+  document.querySelector<HTMLElement>("#attention")!.hidden = true;
+  shown = undefined;
+  layerSelect().replaceChildren();
+  headSelect().replaceChildren();
   const canvas = document.querySelector<HTMLCanvasElement>("#attention-map")!;
   canvas.getContext("2d")!.clearRect(0, 0, canvas.width, canvas.height);
+  delete canvas.dataset["positions"];
 }
 
 /** Draws the map of the chosen layer and head over the last prefill's positions. */

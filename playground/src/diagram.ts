@@ -11,6 +11,11 @@ const ROW = 62;
 const LEFT = 60;
 const TOP = 12;
 const ARC = 26;
+/**
+ * The room for a label inside its box: the box less its padding on both sides. A block's label
+ * gets the room left of the main path instead (BOX_W / 2 - 10).
+ */
+const LABEL_W = BOX_W - 16;
 
 function escape(text: string): string {
   return text.replace(
@@ -87,7 +92,7 @@ export function architectureSvg(ir: TypedIr): string {
     if (block !== undefined)
       parts.push(
         `<rect x="${LEFT - 14}" y="${y(i) - 8}" width="${BOX_W + 28 + 3 * ARC}" height="${y(j) - y(i) + BOX_H + 16}" rx="8" class="block"/>`,
-        `<text x="${LEFT - 10}" y="${y(i) + 2}" class="block-label">${escape(block)}</text>`,
+        `<text x="${LEFT - 10}" y="${y(i) + 2}" class="block-label" data-fit="${BOX_W / 2 - 10}">${escape(block)}</text>`,
       );
     i = j + 1;
   }
@@ -111,9 +116,10 @@ export function architectureSvg(ir: TypedIr): string {
   });
   rows.forEach((r, i) => {
     parts.push(
-      `<g class="${r.kind}"><rect x="${LEFT}" y="${y(i)}" width="${BOX_W}" height="${BOX_H}" rx="5"/>`,
-      `<text x="${LEFT + 8}" y="${y(i) + 14}" class="op">${escape(r.title)}</text>`,
-      `<text x="${LEFT + 8}" y="${y(i) + 27}" class="sub">${escape(clip(r.sub, 38))}</text></g>`,
+      `<g class="${r.kind}"><title>${escape([r.title, r.sub].join(": "))}</title>`,
+      `<rect x="${LEFT}" y="${y(i)}" width="${BOX_W}" height="${BOX_H}" rx="5"/>`,
+      `<text x="${LEFT + 8}" y="${y(i) + 14}" class="op" data-fit="${LABEL_W}">${escape(r.title)}</text>`,
+      `<text x="${LEFT + 8}" y="${y(i) + 27}" class="sub" data-fit="${LABEL_W}">${escape(clip(r.sub, 38))}</text></g>`,
     );
     if (r.output)
       parts.push(
@@ -132,4 +138,18 @@ export function architectureSvg(ir: TypedIr): string {
 <defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>
 ${parts.join("\n")}
 </svg>`;
+}
+
+/**
+ * Shortens each box label, with an ellipsis, until it fits its box as the browser renders it
+ * (the 38-character cut above is only a first guess: fonts differ). The full text stays in the
+ * box's tooltip.
+ */
+export function fitLabels(container: Element): void {
+  for (const text of container.querySelectorAll<SVGTextElement>("text[data-fit]")) {
+    const most = Number(text.dataset["fit"]);
+    const full = (text.textContent ?? "").replace(/…$/, "");
+    for (let n = full.length; n > 1 && text.getComputedTextLength() > most; n--)
+      text.textContent = `${full.slice(0, n - 1)}…`;
+  }
 }

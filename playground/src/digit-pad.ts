@@ -57,6 +57,14 @@ export function clearPad(): void {
   ctx.fillRect(0, 0, canvas.width, canvas.height);
 }
 
+/** Empties the pad and the class list: what a model other than the one classifying must not show. */
+export function clearClasses(): void {
+  clearPad();
+  const list = document.querySelector<HTMLOListElement>("#class-probabilities")!;
+  list.replaceChildren();
+  delete list.dataset["best"];
+}
+
 /** The drawing as the model's input (grey levels in [0, 1]), or undefined when nothing is drawn. */
 function pixels(height: number, width: number, channels: number): Float64Array | undefined {
   const canvas = pad();

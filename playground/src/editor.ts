@@ -5,7 +5,10 @@ import { EditorState } from "@codemirror/state";
 import { EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
 import { loomHighlighting } from "./highlight.ts";
 
-/** An editor in `parent` that calls `check` with its text after each pause in typing. */
+/**
+ * An editor in `parent` that calls `check` with its text after each pause in typing. Long lines
+ * wrap, so no part of a line hides past the panel's right edge.
+ */
 export function createEditor(
   parent: HTMLElement,
   check: (text: string) => readonly Diagnostic[],
@@ -17,6 +20,7 @@ export function createEditor(
         lineNumbers(),
         history(),
         highlightActiveLine(),
+        EditorView.lineWrapping,
         keymap.of([...defaultKeymap, ...historyKeymap]),
         loomHighlighting,
         lintGutter(),

@@ -32,8 +32,14 @@ function promptIds(model: PageModel, text: string): number[] {
 export function offerGeneration(model: PageModel): void {
   const prompt = $<HTMLInputElement>("#prompt");
   prompt.value = model.tokenizer ? "Call me" : "1, 2, 3";
+  clearGeneration();
+}
+
+/** Empties the output: what a model other than the one generating must not show. */
+export function clearGeneration(): void {
   $("#output-prompt").textContent = "";
   $("#output-text").textContent = "";
+  delete $("#output-text").dataset["tokens"];
 }
 
 /** Generates from the prompt with the panel's settings, streaming into the output. */

@@ -4,20 +4,23 @@
  * drawn digit, then look at the attention maps the device computed.
  */
 import { type ReadBundleResult, pageDevice } from "../../src/api/browser.ts";
-import { offerLayers, watchAttentionChoices } from "./attention-view.ts";
+import { hideAttention, offerLayers, watchAttentionChoices } from "./attention-view.ts";
 import { watchBundleInputs } from "./bundle-input.ts";
 import { checkText, editorDiagnostics, renderReport } from "./check.ts";
-import { architectureSvg } from "./diagram.ts";
-import { classify, clearPad, enableDrawing, imageInput } from "./digit-pad.ts";
+import { architectureSvg, fitLabels } from "./diagram.ts";
+import { classify, clearClasses, clearPad, enableDrawing, imageInput } from "./digit-pad.ts";
 import { createEditor, setText } from "./editor.ts";
 import { FIRST_SPEC, PICKABLE, SPEC_FILES } from "./examples.ts";
-import { canGenerate, offerGeneration, runGeneration } from "./generate-panel.ts";
+import { canGenerate, clearGeneration, offerGeneration, runGeneration } from "./generate-panel.ts";
 import { bundleReport, loadBundle, loadSpec, type PageModel } from "./load-model.ts";
+import { markStale, type Origin, staleDiagramMessage, staleModelMessage } from "./stale.ts";
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
 let path = FIRST_SPEC;
-let loaded: PageModel | undefined;
+let loaded: (PageModel & { origin: Origin }) | undefined;
+/** The spec the architecture diagram was drawn from. */
+let drawn: string | undefined;
 
 /** The run panel's state, also read by the browser tests: loading, ready, running, done, error. */
 function status(state: string, message = ""): void {
@@ -36,20 +39,54 @@ function progress(phase: string, fraction: number): void {
   $("#load-status").textContent = `${phase} ${Math.round(100 * fraction)}%`;
 }
 
+/** Checks the editor's text; the diagram and the loaded model's panels follow it or say they are stale. */
 function check(text: string) {
   const result = checkText(path, text);
   const report = $("#diagnostics");
   report.textContent = renderReport(path, result);
   report.classList.toggle("clean", result.diagnostics.length === 0);
   const ir = result.models.find((m) => m.ir)?.ir;
-  if (ir) $("#diagram").innerHTML = architectureSvg(ir);
+  if (ir) {
+    $("#diagram").innerHTML = architectureSvg(ir);
+    fitLabels($("#diagram"));
+    drawn = path;
+  }
+  markStale($("#architecture"), ir || !drawn ? undefined : staleDiagramMessage(drawn, path));
+  const stale = loaded && staleModelMessage(loaded.origin, loaded.ir.model, text);
+  markStale($("#run"), stale);
+  markStale(
+    $("#attention"),
+    stale && "Stale: this map is of the model compiled from an earlier version of the spec.",
+  );
   return editorDiagnostics(path, result.diagnostics);
 }
 
-/** Shows the panels a newly loaded model can use. */
-function show(model: PageModel): void {
+/** Empties what a model showed: its output, classes and attention map. */
+function clearResults(): void {
+  clearGeneration();
+  clearClasses();
+  hideAttention();
+}
+
+/** Drops the loaded model (another spec was picked): the Run panel offers to compile the new one. */
+function unload(): void {
   loaded?.model.destroy();
-  loaded = model;
+  loaded = undefined;
+  delete $("#run").dataset["model"];
+  $("#generate").hidden = true;
+  $("#digits").hidden = true;
+  clearResults();
+  markStale($("#run"), undefined);
+  markStale($("#attention"), undefined);
+  status("idle", `press "Compile and load" to run ${path.replace(/^specs\//, "")}`);
+}
+
+/** Shows the panels a newly loaded model can use. */
+function show(model: PageModel, origin: Origin): void {
+  loaded?.model.destroy();
+  loaded = { ...model, origin };
+  $("#run").dataset["model"] = model.ir.model;
+  clearResults();
   const generate = canGenerate(model);
   $("#generate").hidden = generate !== true;
   $("#digits").hidden = imageInput(model) === undefined;
@@ -60,14 +97,17 @@ function show(model: PageModel): void {
   status("ready", `${model.ir.model} on ${model.acquired.description}, ${model.weightsNote}${can}`);
 }
 
-async function load(making: () => Promise<PageModel | string>): Promise<void> {
+async function load(making: () => Promise<PageModel | string>, origin: Origin): Promise<void> {
   status("loading", "loading…");
   delete $<HTMLProgressElement>("#load-progress").dataset["phases"];
   $<HTMLButtonElement>("#compile").disabled = true;
   try {
     const made = await making();
     if (typeof made === "string") status("error", made);
-    else show(made);
+    else if (origin !== "bundle" && origin.path !== path) {
+      made.model.destroy(); // another spec was picked while this one loaded
+      unload();
+    } else show(made, origin);
   } catch (error) {
     status("error", (error as Error).message);
   } finally {
@@ -80,7 +120,7 @@ async function openBundle(read: () => Promise<ReadBundleResult>): Promise<void> 
     const result = await read();
     $("#bundle-diagnostics").textContent = bundleReport(result);
     return loadBundle(result, progress);
-  });
+  }, "bundle");
 }
 
 async function busy(
@@ -105,13 +145,14 @@ function start(): void {
   check(SPEC_FILES.get(path)!);
   picker.addEventListener("change", () => {
     path = picker.value;
+    unload();
     setText(editor, SPEC_FILES.get(path)!);
     check(SPEC_FILES.get(path)!);
   });
-  $("#compile").addEventListener(
-    "click",
-    () => void load(() => loadSpec(path, editor.state.doc.toString(), progress)),
-  );
+  $("#compile").addEventListener("click", () => {
+    const text = editor.state.doc.toString();
+    void load(() => loadSpec(path, text, progress), { path, text });
+  });
   $("#generate-button").addEventListener("click", () => void busy(runGeneration));
   $("#classify").addEventListener("click", () => void busy(classify));
   $("#clear-pad").addEventListener("click", clearPad);

@@ -13,3 +13,5 @@ export { renderPretty, summaryLine } from "../contracts/diagnostics/render.ts";
 export { SourceFile, SourceSet, type Span } from "../contracts/source.ts";
 export type { TypedIr } from "../contracts/ir/schema.ts";
 export type { KernelPlan } from "../contracts/plan/schema.ts";
+export { printIr } from "../compiler/print/ir.ts";
+export { printPlan } from "../compiler/print/plan.ts";

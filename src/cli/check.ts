@@ -1,6 +1,8 @@
 import {
   checkSpec,
   lowerToPlan,
+  printIr,
+  printPlan,
   type Diagnostic,
   renderGithub,
   renderJson,
@@ -11,7 +13,8 @@ import {
 import { EXIT, expandSpecPaths, readText, type Io } from "./io.ts";
 
 export type DiagnosticFormat = "pretty" | "json" | "github";
-export type EmitKind = "ir" | "plan";
+/** What `--emit` prints: the IR or the plan, as text (one line a node or step) or as JSON. */
+export type EmitKind = "ir" | "plan" | "ir-json" | "plan-json";
 
 export interface CheckOptions {
   format: DiagnosticFormat;
@@ -32,7 +35,8 @@ export function runCheck(paths: string[], options: CheckOptions, io: Io): number
   }
   const sources = new SourceSet();
   const diagnostics: Diagnostic[] = [];
-  const emitted: unknown[] = [];
+  const emitted: { json: unknown; text: string }[] = [];
+  const emitPlan = options.emit === "plan" || options.emit === "plan-json";
   let unreadable = missing.length > 0;
   for (const file of files) {
     const result = checkSpec(file, readText, sources);
@@ -40,20 +44,24 @@ export function runCheck(paths: string[], options: CheckOptions, io: Io): number
     diagnostics.push(...result.diagnostics);
     for (const model of result.models) {
       if (!model.ir) continue;
-      if (options.emit !== "plan") {
-        emitted.push(model.ir);
+      if (!emitPlan) {
+        emitted.push({ json: model.ir, text: printIr(model.ir) });
         continue;
       }
       const lowered = lowerToPlan(model.ir);
       diagnostics.push(...lowered.diagnostics);
-      if (lowered.plan) emitted.push(lowered.plan);
+      if (lowered.plan)
+        emitted.push({ json: lowered.plan, text: printPlan(lowered.plan, model.ir.model) });
     }
   }
 
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.length - errors;
-  if (options.emit !== undefined) {
-    io.stdout(`${JSON.stringify(emitted.length === 1 ? emitted[0] : emitted, null, 2)}\n`);
+  if (options.emit === "ir" || options.emit === "plan") {
+    io.stdout(emitted.map((e) => e.text).join("\n"));
+  } else if (options.emit !== undefined) {
+    const json = emitted.map((e) => e.json);
+    io.stdout(`${JSON.stringify(json.length === 1 ? json[0] : json, null, 2)}\n`);
   }
   const rendered =
     options.format === "json"

@@ -1,7 +1,8 @@
 /**
  * `loom compile SPEC --out DIR`: compiles the spec (src/api/compile.ts) and writes the bundle
  * directory atomically. Exit 0 written, 1 errors in the spec, the plan or the weights, 2 usage or
- * I/O. The lowering can be injected: tests pass a fake.
+ * I/O. With `--emit`, standard output gets the bundle's typed IR or kernel plan (text or JSON) and
+ * the summary goes to standard error. The lowering can be injected: tests pass a fake.
  */
 import {
   compileSpec,
@@ -11,7 +12,9 @@ import {
   type Lower,
 } from "../api/compile.ts";
 import { bufferBytes, groupDigits, WEIGHTS_FILE, type KernelPlan } from "../api/bundle.ts";
+import { printIr, printPlan, type TypedIr } from "../api/check.ts";
 import { sizeOf } from "../api/weights.ts";
+import type { EmitKind } from "./check.ts";
 import { EXIT, type Io } from "./io.ts";
 import { report, reportError } from "./report.ts";
 import { LoomError } from "../api/errors.ts";
@@ -23,6 +26,8 @@ export interface CompileOptions extends Omit<ApiCompileOptions, "weights" | "rea
   weights?: string;
   /** Replace an existing bundle at `out`. */
   force: boolean;
+  /** Print the bundle's IR or plan on standard output (the summary then goes to standard error). */
+  emit?: EmitKind;
 }
 
 /** `loom compile SPEC --out DIR`: writes a bundle; returns the exit status. */
@@ -47,7 +52,8 @@ export function runCompile(
   const weightBuffers = plan.buffers.filter((b) => b.kind === "weight").length;
   const parameters = [...weights.values()].reduce((n, t) => n + sizeOf(t.shape), 0);
   const total = files.reduce((n, f) => n + f.bytes.length, 0);
-  io.stdout(
+  if (opts.emit) io.stdout(emitted(compiled, opts.emit));
+  (opts.emit ? io.stderr : io.stdout)(
     [
       `compiled ${ir.model} (${spec}) for device profile ${profile.name}`,
       `  kernels:    ${plan.kernels.length} (WGSL in ${opts.out}/kernels/)`,
@@ -59,6 +65,13 @@ export function runCompile(
     ].join("\n"),
   );
   return EXIT.ok;
+}
+
+/** The compiled IR or plan as `--emit` asks: text, one line a node or step, or JSON. */
+function emitted(compiled: { ir: TypedIr; plan: KernelPlan }, emit: EmitKind): string {
+  if (emit === "ir") return printIr(compiled.ir);
+  if (emit === "plan") return printPlan(compiled.plan, compiled.ir.model);
+  return `${JSON.stringify(emit === "ir-json" ? compiled.ir : compiled.plan, null, 2)}\n`;
 }
 
 /** "12 per step, 3 in the encoder", or "12 per prefill step, 10 per decode step, …". */

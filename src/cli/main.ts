@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { COMPILER_VERSION, LAYOUTS, type LayoutOption, type WriteDtype } from "../api/options.ts";
-import type { DiagnosticFormat } from "./check.ts";
+import type { DiagnosticFormat, EmitKind } from "./check.ts";
 import { EXIT, processIo, type Io } from "./io.ts";
 import type { LoadModelOptions } from "../api/model.ts";
 
@@ -76,6 +76,14 @@ function weightSource(o: {
   };
 }
 
+/** `--emit ir|plan|ir-json|plan-json`: text, one line a node or step, or JSON for tools. */
+function emitOption(what: string): Option {
+  return new Option(
+    "--emit <what>",
+    `${what}, one line a node or step (ir-json, plan-json: as JSON)`,
+  ).choices(["ir", "plan", "ir-json", "plan-json"] satisfies EmitKind[]);
+}
+
 /** Builds the `loom` command tree; each action stores its exit status in `status`. */
 function program(io: Io, status: { code: number }): Command {
   const loom = new Command("loom")
@@ -96,15 +104,13 @@ function program(io: Io, status: { code: number }): Command {
         .choices(["pretty", "json", "github"])
         .default("pretty"),
     )
-    .addOption(
-      new Option("--emit <what>", "print an intermediate form as JSON").choices(["ir", "plan"]),
-    )
+    .addOption(emitOption("print the typed IR or the kernel plan"))
     .option("--deny-warnings", "exit 1 when there are warnings")
     .option("--no-color", "never colour the output")
     .action(
       async (
         files: string[],
-        o: { format: DiagnosticFormat; emit?: "ir"; denyWarnings?: boolean; color: boolean },
+        o: { format: DiagnosticFormat; emit?: EmitKind; denyWarnings?: boolean; color: boolean },
       ) => {
         status.code = (await import("./check.ts")).runCheck(
           files,
@@ -292,6 +298,9 @@ function program(io: Io, status: { code: number }): Command {
     )
     .option("--force", "replace an existing bundle")
     .option("--model <name>", "which model, when the spec file defines several")
+    .addOption(
+      emitOption("print the bundle's typed IR or kernel plan (the summary goes to stderr)"),
+    )
     .action(async (spec: string, o) => {
       status.code = await (
         await import("./compile.ts")
@@ -302,6 +311,7 @@ function program(io: Io, status: { code: number }): Command {
           initSeed: o.initSeed,
           layout: o.layout,
           force: Boolean(o.force),
+          ...(o.emit ? { emit: o.emit as EmitKind } : {}),
           ...(o.maxBatch ? { maxBatch: o.maxBatch } : {}),
           ...(o.weights ? { weights: o.weights } : {}),
           ...(o.deviceProfile ? { deviceProfile: o.deviceProfile } : {}),

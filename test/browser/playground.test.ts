@@ -3,9 +3,11 @@
  * drives the page served by Vite. It edits a spec and sees the CLI's own diagnostic, compiles
  * the trained tiny GPT in the tab and generates, and checks that the greedy tokens equal the Node
  * runtime's (the CLI, `loom generate --ids`, on Dawn); it classifies a drawn digit, loads a bundle
- * from a URL, and is told clearly when a bundle URL is wrong.
+ * from a URL, and is told clearly when a bundle URL is wrong. Every panel follows the current spec
+ * or says it is stale, and from 800 px to 1600 px nothing is cut off (checked on the DOM's boxes and
+ * on screenshots' pixels; LOOM_SHOTS=DIR keeps the screenshots).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,10 +15,17 @@ import { checkSpec } from "../../src/compiler/compile.ts";
 import { renderPretty, summaryLine } from "../../src/contracts/diagnostics/render.ts";
 import { runLoom } from "../cli/run-loom.ts";
 import { openPlayground, waitForStatus, type Playground } from "../../tools/headless-playground.ts";
+import { caretsAligned, columns, overflows, pageShot, type Rgb, shareOf, shot } from "./layout.ts";
 
 const SPEC = "specs/tiny-gpt-moby.loom";
 const TOKENS = 12;
 const MINUTES = 60_000;
+const SHOTS = process.env["LOOM_SHOTS"] ?? mkdtempSync(join(tmpdir(), "loom-shots-"));
+mkdirSync(SHOTS, { recursive: true });
+/** Colours of playground/src/style.css: the page, the header, a stale banner. */
+const PAGE: Rgb = [0xf6, 0xf6, 0xf4];
+const HEADER: Rgb = [0x20, 0x24, 0x2c];
+const BANNER: Rgb = [0xff, 0xe9, 0xa8];
 
 /** `loom ARGV…`'s standard output; fails the test if it exits non-zero. */
 async function loom(...argv: string[]): Promise<string> {
@@ -40,6 +49,41 @@ async function settlesIn(state: "ready" | "done" | "error"): Promise<void> {
   expect(reached, (await page.textContent("#run-message")) ?? "").toBe(state);
 }
 
+/** Replaces the editor's text, as a user would (select all, type). */
+async function type(text: string): Promise<void> {
+  const { page } = playground;
+  await page.click("#editor .cm-content");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(text);
+}
+
+/** Expects the panel's stale banner shown, saying `words`, and drawn: banner-coloured, with text. */
+async function expectStale(panel: string, words: string, name: string): Promise<void> {
+  const { page } = playground;
+  await expect.poll(() => page.getAttribute(panel, "data-stale"), { timeout: 30_000 }).toBe("");
+  const banner = `${panel} .stale-banner`;
+  expect(await page.isVisible(banner)).toBe(true);
+  expect(await page.textContent(banner)).toContain(words);
+  const pixels = await shot(page, banner, join(SHOTS, `${name}.png`));
+  expect(shareOf(pixels, BANNER)).toBeGreaterThan(0.5);
+  expect(shareOf(pixels, [0x5c, 0x3b, 0x00], 60)).toBeGreaterThan(0.01); // its text
+}
+
+/** Expects the panel current: no stale marker, no banner. */
+async function expectCurrent(panel: string): Promise<void> {
+  const { page } = playground;
+  await expect.poll(() => page.getAttribute(panel, "data-stale"), { timeout: 30_000 }).toBe(null);
+  expect(await page.isVisible(`${panel} .stale-banner`)).toBe(false);
+}
+
+/** The share of the diagram's pixels darker than mid-grey: box outlines and labels, unless dimmed. */
+async function darkInDiagram(name: string): Promise<number> {
+  const pixels = await shot(playground.page, "#diagram", join(SHOTS, `${name}.png`));
+  let dark = 0;
+  for (let i = 0; i < pixels.data.length; i += 4) if (pixels.data[i]! < 110) dark++;
+  return dark / (pixels.width * pixels.height);
+}
+
 /** The greedy tokens the page generates from "Call me" with the model now loaded. */
 async function generateInPage(): Promise<number[]> {
   const { page } = playground;
@@ -58,17 +102,29 @@ describe("the playground in headless Chromium", () => {
     await expect.poll(() => page.textContent("#diagnostics")).toBe(`${SPEC}: no problems`);
     expect(await page.locator("#diagram svg g.node").count()).toBeGreaterThan(10);
 
+    const darkWhenCurrent = await darkInDiagram("diagram-current");
     const edited = readFileSync(SPEC, "utf8").replace("heads = 4", "heads = 5");
-    await page.click("#editor .cm-content");
-    await page.keyboard.press("Control+A");
-    await page.keyboard.insertText(edited);
+    await type(edited);
     const checked = checkSpec(SPEC, (p) => (p === SPEC ? edited : readFileSync(p, "utf8")));
     const cli = `${renderPretty(checked.diagnostics, checked.sources, { color: false })}${summaryLine(checked.diagnostics)}`;
     expect(cli).toContain("error[E0302]");
     await expect.poll(() => page.textContent("#diagnostics"), { timeout: 30_000 }).toBe(cli);
     await expect.poll(() => page.locator(".cm-lintRange-error").count()).toBeGreaterThan(0);
 
+    // The diagram still shows the last version that checked (4 heads), marked stale and dimmed.
+    await expectStale(
+      "#architecture",
+      `last version of ${SPEC} that checked`,
+      "diagram-stale-banner",
+    );
+    expect(await page.locator("#diagram g.node", { hasText: "heads 4" }).count()).toBe(4);
+    expect(await page.locator("#diagram g.node", { hasText: "heads 5" }).count()).toBe(0);
+    expect(darkWhenCurrent).toBeGreaterThan(0.01);
+    expect(await darkInDiagram("diagram-stale")).toBe(0);
+
     await page.selectOption("#spec-picker", "specs/tiny-gpt.loom");
+    await expectCurrent("#architecture");
+    expect(await page.getAttribute("#diagram svg", "aria-label")).toBe("architecture of tiny_gpt");
     await page.selectOption("#spec-picker", SPEC);
     await expect.poll(() => page.textContent("#diagnostics")).toBe(`${SPEC}: no problems`);
   });
@@ -96,9 +152,62 @@ describe("the playground in headless Chromium", () => {
       expect(await page.textContent("#output-text")).toBe(" to the ship"); // docs/trained-models.md
       // The attention map of the prompt, drawn from the device's read-back: one row per character.
       expect(await page.getAttribute("#attention-map", "data-positions")).toBe("7");
+
+      // An edit that still checks: the diagram follows it, the loaded model is stale until compiled.
+      const original = readFileSync(SPEC, "utf8");
+      await type(original.replace("layers = 4", "layers = 3"));
+      await expectStale("#run", `tiny_gpt_moby was compiled from an earlier version`, "run-stale");
+      await expectStale("#attention", "earlier version of the spec", "attention-stale");
+      await expectCurrent("#architecture");
+      await expect.poll(() => page.locator("#diagram text.block-label").count()).toBe(3);
+      await type(original);
+      await expectCurrent("#run");
+      await expectCurrent("#attention");
       expect(errors).toEqual([]);
     },
     6 * MINUTES,
+  );
+
+  it(
+    "fits every panel from 800 px to 1600 px, diagnostics with their carets intact",
+    async () => {
+      const { page, errors } = playground;
+      const original = readFileSync(SPEC, "utf8");
+      // A line wider than any panel, and node names longer than their boxes.
+      const scope = "a_scope_name_far_too_long_for_its_box";
+      const long = original
+        .replace("// A", `// ${"long ".repeat(40)}A`)
+        .replace("as h {", `as ${scope} {`);
+      await type(long);
+      // Six nodes a layer, four layers, each box's tooltip with its full name.
+      await expect
+        .poll(() => page.locator("#diagram g.node > title", { hasText: scope }).count())
+        .toBe(24);
+      // Then an error, so that the diagnostics have a caret line and the diagram is stale.
+      await type(long.replace("heads = 4", "heads = 5"));
+      await expectStale("#architecture", "last version", "stale-before-resize");
+      for (const width of [800, 1200, 1600]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.waitForTimeout(300); // the layout settles
+        expect(await overflows(page), `${width} px`).toEqual([]);
+        const carets = await caretsAligned(page);
+        expect(carets.carets, `${width} px`).toBe(1);
+        expect(carets.misaligned, `${width} px`).toEqual([]);
+        const whole = await pageShot(page, join(SHOTS, `page-${width}.png`));
+        expect(whole.width, `${width} px: the page is wider than the window`).toBe(width);
+        // The page's right margin stays empty: nothing is drawn past the panels' edge.
+        const margin = columns(whole, width - 8, width);
+        expect(shareOf(margin, PAGE) + shareOf(margin, HEADER), `${width} px`).toBeGreaterThan(
+          0.999,
+        );
+        await expectStale("#architecture", "last version", `diagram-stale-${width}`);
+      }
+      await type(original);
+      await expectCurrent("#architecture");
+      await page.setViewportSize({ width: 1500, height: 950 });
+      expect(errors).toEqual([]);
+    },
+    3 * MINUTES,
   );
 
   it(
@@ -121,6 +230,25 @@ describe("the playground in headless Chromium", () => {
       expect(await page.locator("#class-probabilities li").count()).toBe(10);
       expect(await page.getAttribute("#class-probabilities", "data-best")).toBe("1");
       expect(await page.getAttribute("#attention-map", "data-positions")).toBe("17");
+
+      // Another spec picked: nothing of the ViT stays in the Run panel or the attention map.
+      await page.selectOption("#spec-picker", "specs/tiny-gpt.loom");
+      expect(await page.getAttribute("#run", "data-status")).toBe("idle");
+      expect(await page.getAttribute("#run", "data-model")).toBe(null);
+      expect(await page.textContent("#load-status")).toContain("to run tiny-gpt.loom");
+      expect(await page.isVisible("#digits")).toBe(false);
+      expect(await page.isVisible("#generate")).toBe(false);
+      expect(await page.locator("#class-probabilities li").count()).toBe(0);
+      expect(await page.isVisible("#attention")).toBe(false);
+      expect(await page.getAttribute("#attention-map", "data-positions")).toBe(null);
+      expect(await page.getAttribute("#diagram svg", "aria-label")).toBe(
+        "architecture of tiny_gpt",
+      );
+      await page.click("#compile");
+      await settlesIn("ready");
+      expect(await page.getAttribute("#run", "data-model")).toBe("tiny_gpt");
+      expect(await page.isVisible("#generate")).toBe(true);
+      expect(await page.isVisible("#digits")).toBe(false);
       expect(errors).toEqual([]);
     },
     6 * MINUTES,

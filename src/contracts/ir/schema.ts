@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /**
  * The Layer IR (what elaboration produces) and the typed IR (what the shape checker adds).
- * These schemas are the format's documentation: `loom check --emit ir` prints a TypedIr.
+ * These schemas are the format's documentation: `loom check --emit ir-json` prints a TypedIr
+ * (`--emit ir` prints it as text, src/compiler/print/ir.ts).
  */
 
 /** Where a node came from: file, 1-based line and column, and the offsets of the span. */

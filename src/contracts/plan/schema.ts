@@ -4,7 +4,8 @@ import { z } from "zod";
  * The kernel plan: what `lower` and `fuse` produce from the typed IR and what a bundle stores.
  * Kernels are generated WGSL with their bindings; steps are dispatches in order; buffers are the
  * memory the steps bind, with lifetimes so activations can share storage. Printed by
- * `loom check --emit plan`; validated with this schema whenever a bundle is loaded.
+ * `loom check --emit plan-json` (as text, one line a step: `--emit plan`); validated with this
+ * schema whenever a bundle is loaded.
  */
 
 /** A runtime size: a dim expression over runtime sizes ("rows", "past + seq") or a number. */
