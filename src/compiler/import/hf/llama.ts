@@ -36,7 +36,24 @@ interface Variant {
   window: "none" | { fallback?: number };
   /** rope_theta when the config leaves it out. */
   theta: number;
+  /**
+   * Values of fields the config may leave out, as the variant's Hugging Face config class has
+   * them. The variants differ (Mistral's FFN is 14336, Llama's 11008), so only Llama gives sizes;
+   * the others must state them (E0906).
+   */
+  defaults: Readonly<Record<string, number>>;
 }
+
+/** LlamaConfig's defaults (transformers). */
+const LLAMA_DEFAULTS = {
+  vocab_size: 32000,
+  hidden_size: 4096,
+  intermediate_size: 11008,
+  num_hidden_layers: 32,
+  num_attention_heads: 32,
+  max_position_embeddings: 2048,
+  rms_norm_eps: 1e-6,
+};
 
 /** A sliding window that the sequence bound does not reach changes nothing; a shorter one is refused. */
 function checkSlidingWindow(cfg: ConfigReader, bound: number, v: Variant): void {
@@ -60,16 +77,22 @@ function checkSlidingWindow(cfg: ConfigReader, bound: number, v: Variant): void 
 
 function importLlama(cfg: ConfigReader, options: ImportOptions, v: Variant): FamilyImport {
   cfg.ignore([...COMMON_IRRELEVANT, ...IRRELEVANT]);
-  const vocab = cfg.int("vocab_size", 32000);
-  const { bound } = contextBound(cfg, "max_position_embeddings", options, 2048);
-  const d = cfg.int("hidden_size", 4096);
-  const layers = cfg.int("num_hidden_layers", 32);
-  const heads = cfg.int("num_attention_heads", 32);
-  const kvHeads = cfg.int("num_key_value_heads", heads);
+  const size = (field: string) => cfg.int(field, v.defaults[field]);
+  const vocab = size("vocab_size");
+  const { bound } = contextBound(
+    cfg,
+    "max_position_embeddings",
+    options,
+    v.defaults["max_position_embeddings"],
+  );
+  const d = size("hidden_size");
+  const layers = size("num_hidden_layers");
+  const heads = size("num_attention_heads");
+  const kvHeads = cfg.int("num_key_value_heads", v.modelType === "llama" ? heads : undefined);
   const headDim = cfg.int("head_dim", Math.floor(d / heads));
-  const ffn = cfg.int("intermediate_size", 11008);
+  const ffn = size("intermediate_size");
   const act = gatedActivation(cfg, "hidden_act", "silu");
-  const eps = cfg.positive("rms_norm_eps", 1e-6);
+  const eps = cfg.positive("rms_norm_eps", v.defaults["rms_norm_eps"]);
   const theta = cfg.positive("rope_theta", v.theta);
   const tied = cfg.bool("tie_word_embeddings", false);
   if (cfg.raw("rope_scaling") !== undefined)
@@ -129,6 +152,7 @@ export const llama: Family = (cfg, options) =>
     attentionBiasField: true,
     window: "none",
     theta: 10000,
+    defaults: LLAMA_DEFAULTS,
   });
 
 export const mistral: Family = (cfg, options) =>
@@ -139,6 +163,7 @@ export const mistral: Family = (cfg, options) =>
     attentionBiasField: false,
     window: { fallback: 4096 },
     theta: 10000,
+    defaults: {},
   });
 
 export const qwen2: Family = (cfg, options) =>
@@ -149,6 +174,7 @@ export const qwen2: Family = (cfg, options) =>
     attentionBiasField: false,
     window: { fallback: 4096 },
     theta: 10000,
+    defaults: {},
   });
 
 export const mixtral: Family = (cfg, options) =>
@@ -159,4 +185,5 @@ export const mixtral: Family = (cfg, options) =>
     attentionBiasField: false,
     window: {},
     theta: 1e6,
+    defaults: {},
   });
