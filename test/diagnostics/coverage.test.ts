@@ -15,6 +15,7 @@ const OTHER_STAGES: Readonly<Record<string, string>> = {
   "05": "weights files: src/formats/weights/ and src/cli/weights.ts",
   "06": "device limits, lowering and bundles: src/contracts/device-profile/, src/compiler/lower/, src/compiler/bundle/ (test/bundle/codes.test.ts)",
   "07": "kernel plan verification, compiler bugs: src/contracts/plan/verify.ts (test/plan/verify-rules.test.ts)",
+  "09": "model import from Hugging Face configs: src/compiler/import/hf/ and src/cli/import.ts (test/import/import.test.ts, test/cli/import.test.ts)",
 };
 
 const family = (code: string) => code.slice(1, 3);
