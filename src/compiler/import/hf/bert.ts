@@ -6,7 +6,7 @@
  * learned_positions (rows from 0) cannot express: it is refused.
  */
 import { COMMON_IRRELEVANT, LABEL_FIELDS } from "./irrelevant.ts";
-import { activation, contextBound, importHeader, type Family } from "./family.ts";
+import { contextBound, encoderSizes, importHeader, type Family } from "./family.ts";
 import { call, SpecBuilder } from "./spec-builder.ts";
 
 /** BERT fields that change no forward pass: dropout and the feed-forward chunking. */
@@ -27,12 +27,7 @@ export const bert: Family = (cfg, options) => {
     );
   const vocab = cfg.int("vocab_size", 30522);
   const { table, bound } = contextBound(cfg, "max_position_embeddings", options, 512);
-  const d = cfg.int("hidden_size", 768);
-  const layers = cfg.int("num_hidden_layers", 12);
-  const heads = cfg.int("num_attention_heads", 12);
-  const ffn = cfg.int("intermediate_size", 3072);
-  const act = activation(cfg, "hidden_act", "gelu");
-  const eps = cfg.positive("layer_norm_eps", 1e-12);
+  const { d, layers, heads, ffn, act, eps } = encoderSizes(cfg);
   const segmentTypes = cfg.int("type_vocab_size", 2);
   const positions = cfg.string("position_embedding_type", "absolute");
   if (positions !== "absolute")

@@ -92,3 +92,15 @@ export function gatedActivation(cfg: ConfigReader, field: string, fallback: stri
   cfg.unsupported(field, "Loom's gated MLPs gate with silu (swiglu) or exact gelu (geglu) only");
   return "swiglu";
 }
+
+/** The encoder sizes BertConfig and ViTConfig share, with the defaults both give them. */
+export function encoderSizes(cfg: ConfigReader) {
+  return {
+    d: cfg.int("hidden_size", 768),
+    layers: cfg.int("num_hidden_layers", 12),
+    heads: cfg.int("num_attention_heads", 12),
+    ffn: cfg.int("intermediate_size", 3072),
+    act: activation(cfg, "hidden_act", "gelu"),
+    eps: cfg.positive("layer_norm_eps", 1e-12),
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { Json } from "./fields.ts";
 import { COMMON_IRRELEVANT, LABEL_FIELDS } from "./irrelevant.ts";
-import { activation, importHeader, type Family } from "./family.ts";
+import { encoderSizes, importHeader, type Family } from "./family.ts";
 import { call, SpecBuilder } from "./spec-builder.ts";
 
 /** ViT fields that change no forward pass: dropout, the masked-image-modelling decoder stride. */
@@ -28,12 +28,7 @@ export const vit: Family = (cfg, options) => {
   const image = cfg.int("image_size", 224);
   const patch = cfg.int("patch_size", 16);
   const channels = cfg.int("num_channels", 3);
-  const d = cfg.int("hidden_size", 768);
-  const layers = cfg.int("num_hidden_layers", 12);
-  const heads = cfg.int("num_attention_heads", 12);
-  const ffn = cfg.int("intermediate_size", 3072);
-  const act = activation(cfg, "hidden_act", "gelu");
-  const eps = cfg.positive("layer_norm_eps", 1e-12);
+  const { d, layers, heads, ffn, act, eps } = encoderSizes(cfg);
   if (!cfg.bool("qkv_bias", true))
     cfg.unsupported(
       "qkv_bias",
