@@ -29,7 +29,14 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_fixtures import BATCH, attention_core, padding, rms_norm, write_safetensors  # noqa: E402
+from make_fixtures import (  # noqa: E402
+    BATCH,
+    attention_core,
+    padding,
+    rms_norm,
+    t5_bias,
+    write_safetensors,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "test" / "import" / "parity"
@@ -102,7 +109,8 @@ def rope(x, heads, head_dim, theta):
 def gpt2_case(cfg: dict, seq: int):
     """GPT2LMHeadModel: wte + wpe, pre-LN blocks (fused c_attn), ln_f, head tied to wte."""
     d, heads, layers = cfg["n_embd"], cfg["n_head"], cfg["n_layer"]
-    ffn, eps, act = cfg.get("n_inner") or 4 * d, cfg["layer_norm_epsilon"], ACT[cfg["activation_function"]]
+    ffn = cfg.get("n_inner") or 4 * d
+    eps, act = cfg["layer_norm_epsilon"], ACT[cfg["activation_function"]]
     w = Weights()
     wte = w.add("transformer.wte.weight", (cfg["vocab_size"], d), "embed")
     wpe = w.add("transformer.wpe.weight", (cfg["n_positions"], d), "embed")
@@ -125,7 +133,8 @@ def gpt2_case(cfg: dict, seq: int):
     x = wte[tokens] + wpe[:seq]  # [B, S, D]
     for ln_1, c_attn, c_proj, ln_2, c_fc, mlp_proj in blocks:
         q, k, v = c_attn(ln_1(x)).split(d, dim=-1)  # [B, S, D] each
-        x = x + c_proj(attention_core(q, k, v, heads, heads, 1 / math.sqrt(d // heads), causal=True))
+        a = attention_core(q, k, v, heads, heads, 1 / math.sqrt(d // heads), causal=True)
+        x = x + c_proj(a)
         x = x + mlp_proj(act(c_fc(ln_2(x))))  # [B, S, D]
     logits = ln_f(x) @ wte.T  # [B, S, vocab]
     return w, {"tokens": tokens}, {"logits": logits}
@@ -137,8 +146,9 @@ def bert_case(cfg: dict, seq: int):
     eps, act = cfg["layer_norm_eps"], ACT[cfg["hidden_act"]]
     w = Weights()
     word = w.add("bert.embeddings.word_embeddings.weight", (cfg["vocab_size"], d), "embed")
-    pos = w.add("bert.embeddings.position_embeddings.weight", (cfg["max_position_embeddings"], d), "embed")
-    types = w.add("bert.embeddings.token_type_embeddings.weight", (cfg["type_vocab_size"], d), "embed")
+    e = "bert.embeddings"
+    pos = w.add(f"{e}.position_embeddings.weight", (cfg["max_position_embeddings"], d), "embed")
+    types = w.add(f"{e}.token_type_embeddings.weight", (cfg["type_vocab_size"], d), "embed")
     emb_ln = w.layernorm("bert.embeddings.LayerNorm", d, eps)
     layers = []
     for i in range(cfg["num_hidden_layers"]):
@@ -167,7 +177,8 @@ def bert_case(cfg: dict, seq: int):
         x = ln_attn(x + o(a))
         x = ln_out(x + down(act(up(x))))
     pooled = torch.tanh(pooler(x[:, 0]))  # [B, D]
-    return w, {"tokens": tokens, "segments": segments, "mask": real}, {"hidden": x, "pooled": pooled}
+    inputs = {"tokens": tokens, "segments": segments, "mask": real}
+    return w, inputs, {"hidden": x, "pooled": pooled}
 
 
 def llama_case(cfg: dict, seq: int):
@@ -181,7 +192,9 @@ def llama_case(cfg: dict, seq: int):
     embed = w.add("model.embed_tokens.weight", (cfg["vocab_size"], d), "embed")
 
     def swiglu(p: str, gate: str, up: str, down: str):
-        g, u, o = w.linear(f"{p}.{gate}", ffn, d, False), w.linear(f"{p}.{up}", ffn, d, False), w.linear(f"{p}.{down}", d, ffn, False)
+        g = w.linear(f"{p}.{gate}", ffn, d, False)
+        u = w.linear(f"{p}.{up}", ffn, d, False)
+        o = w.linear(f"{p}.{down}", d, ffn, False)
         return lambda x: o(F.silu(g(x)) * u(x))
 
     def moe(p: str):
@@ -201,6 +214,11 @@ def llama_case(cfg: dict, seq: int):
 
         return forward
 
+    def feed_forward(p: str):
+        if experts:
+            return moe(f"{p}.block_sparse_moe")
+        return swiglu(f"{p}.mlp", "gate_proj", "up_proj", "down_proj")
+
     layers = []
     for i in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{i}"
@@ -212,11 +230,12 @@ def llama_case(cfg: dict, seq: int):
                 w.linear(f"{p}.self_attn.v_proj", kv * hd, d, bias),
                 w.linear(f"{p}.self_attn.o_proj", d, heads * hd, bias),
                 w.rmsnorm(f"{p}.post_attention_layernorm", d, eps),
-                moe(f"{p}.block_sparse_moe") if experts else swiglu(f"{p}.mlp", "gate_proj", "up_proj", "down_proj"),
+                feed_forward(p),
             )
         )
     norm = w.rmsnorm("model.norm", d, eps)
-    head = embed if cfg.get("tie_word_embeddings", False) else w.add("lm_head.weight", (cfg["vocab_size"], d))
+    tied = cfg.get("tie_word_embeddings", False)
+    head = embed if tied else w.add("lm_head.weight", (cfg["vocab_size"], d))
     tokens = torch.randint(0, cfg["vocab_size"], (BATCH, seq))
 
     x = embed[tokens]  # [B, S, D]
@@ -269,6 +288,77 @@ def vit_case(cfg: dict, _seq: int):
     return w, {"pixels": pixels}, {"logits": logits}
 
 
+def t5_case(cfg: dict, seq: int):
+    """T5ForConditionalGeneration: RMSNorm sublayers, no biases, unscaled scores, one relative
+    bias table per stack (in block 0), a gated-silu or relu FFN, an untied or rescaled tied head."""
+    d, heads, hd, ffn = cfg["d_model"], cfg["num_heads"], cfg["d_kv"], cfg["d_ff"]
+    eps = cfg["layer_norm_epsilon"]
+    buckets = cfg["relative_attention_num_buckets"]
+    distance = cfg["relative_attention_max_distance"]
+    gated = cfg["feed_forward_proj"] == "gated-silu"
+    w = Weights()
+    shared = w.add("shared.weight", (cfg["vocab_size"], d), "embed")
+
+    def attention(p: str):
+        q, k, v = (w.linear(f"{p}.{x}", heads * hd, d, False) for x in "qkv")
+        o = w.linear(f"{p}.o", d, heads * hd, False)
+        return lambda x, source, bias=None, key_real=None, causal=False: o(
+            attention_core(q(x), k(source), v(source), heads, heads, 1.0, bias, key_real, causal)
+        )
+
+    def feed_forward(p: str):
+        if gated:  # wi_0 is the gate (through silu), wi_1 the linear side
+            g, u = w.linear(f"{p}.wi_0", ffn, d, False), w.linear(f"{p}.wi_1", ffn, d, False)
+            inner = lambda x: F.silu(g(x)) * u(x)  # noqa: E731
+        else:
+            wi = w.linear(f"{p}.wi", ffn, d, False)
+            inner = lambda x: F.relu(wi(x))  # noqa: E731
+        wo = w.linear(f"{p}.wo", d, ffn, False)
+        return lambda x: wo(inner(x))
+
+    def stack(name: str, layers: int, cross: bool):
+        blocks = []
+        for i in range(layers):
+            p = f"{name}.block.{i}.layer"
+            kinds = ["SelfAttention", "EncDecAttention"] if cross else ["SelfAttention"]
+            norm = lambda j: w.rmsnorm(f"{p}.{j}.layer_norm", d, eps)  # noqa: E731
+            block = [(norm(j), attention(f"{p}.{j}.{kind}")) for j, kind in enumerate(kinds)]
+            j = len(kinds)
+            block.append((norm(j), feed_forward(f"{p}.{j}.DenseReluDense")))
+            blocks.append(block)
+            if i == 0:
+                name = f"{p}.0.SelfAttention.relative_attention_bias.weight"
+                table = w.add(name, (buckets, heads), "embed")
+        return blocks, table, w.rmsnorm(f"{name}.final_layer_norm", d, eps)
+
+    encoder, enc_table, enc_final = stack("encoder", cfg["num_layers"], False)
+    dec_layers = cfg.get("num_decoder_layers", cfg["num_layers"])
+    decoder, dec_table, dec_final = stack("decoder", dec_layers, True)
+    tied = cfg.get("tie_word_embeddings", True)
+    head = shared if tied else w.add("lm_head.weight", (cfg["vocab_size"], d))
+    tokens = torch.randint(0, cfg["vocab_size"], (BATCH, seq))
+    targets = torch.randint(0, cfg["vocab_size"], (BATCH, seq - 2))
+    real = padding(seq, 3)
+
+    x = shared[tokens]  # [B, S, D]
+    bias = t5_bias(enc_table, seq, seq, True, buckets, distance)[None]  # [1, H, S, S]
+    for (ln_a, attn), (ln_f, ff) in encoder:
+        h = ln_a(x)
+        x = x + attn(h, h, bias, real)
+        x = x + ff(ln_f(x))
+    memory = enc_final(x)
+    y = shared[targets]  # [B, T, D]
+    bias = t5_bias(dec_table, seq - 2, seq - 2, False, buckets, distance)[None]  # [1, H, T, T]
+    for (ln_a, attn), (ln_c, cross), (ln_f, ff) in decoder:
+        h = ln_a(y)
+        y = y + attn(h, h, bias, causal=True)
+        y = y + cross(ln_c(y), memory, key_real=real)
+        y = y + ff(ln_f(y))
+    y = dec_final(y) * (d**-0.5 if tied else 1.0)
+    logits = y @ head.T  # [B, T, vocab]
+    return w, {"tokens": tokens, "mask": real, "targets": targets}, {"logits": logits}
+
+
 # case: (builder, layout a checkpoint of this family needs, sequence length, seed)
 CASE_BUILDERS = {
     "gpt2": (gpt2_case, "hf-gpt2", 10, 21),
@@ -276,6 +366,7 @@ CASE_BUILDERS = {
     "llama": (llama_case, "hf-llama", 10, 23),
     "mixtral": (llama_case, "hf-llama", 10, 24),
     "vit": (vit_case, "hf-vit", 0, 25),
+    "t5": (t5_case, "hf-t5", 10, 26),
 }
 
 
