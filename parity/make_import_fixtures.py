@@ -327,8 +327,8 @@ def t5_case(cfg: dict, seq: int):
             block.append((norm(j), feed_forward(f"{p}.{j}.DenseReluDense")))
             blocks.append(block)
             if i == 0:
-                name = f"{p}.0.SelfAttention.relative_attention_bias.weight"
-                table = w.add(name, (buckets, heads), "embed")
+                key = f"{p}.0.SelfAttention.relative_attention_bias.weight"
+                table = w.add(key, (buckets, heads), "embed")
         return blocks, table, w.rmsnorm(f"{name}.final_layer_norm", d, eps)
 
     encoder, enc_table, enc_final = stack("encoder", cfg["num_layers"], False)
