@@ -15,8 +15,8 @@ export interface ImportCommandOptions {
 }
 
 /**
- * `loom import CONFIG.json [-o SPEC.loom]`: a Hugging Face config.json to a checked, formatted
- * spec, on stdout or in a new file (never over an existing one without --force). Exit 0 when
+ * `loom import CONFIG.json [-o SPEC.loom]`: a Hugging Face config.json (or a checkpoint folder
+ * holding one) to a checked, formatted spec, on stdout or in a new file (never over an existing one without --force). Exit 0 when
  * written, 1 when the config cannot be imported (coded diagnostics on stderr), 2 for a file that
  * cannot be read or written. The LoomError of a failed import reaches main(), which reports it.
  */
@@ -26,6 +26,7 @@ export async function runImport(
   io: Io,
 ): Promise<number> {
   let text: string;
+  if (isDirectory(config)) config = join(config, "config.json");
   try {
     text = readFileSync(config, "utf8");
   } catch (error) {
@@ -61,6 +62,14 @@ export async function runImport(
   }
   io.stderr(`wrote ${opts.out} (${imported.modelType} from ${config}); ${weights}\n`);
   return EXIT.ok;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function exists(path: string): boolean {

@@ -160,7 +160,7 @@ function program(io: Io, status: { code: number }): Command {
     .description(
       "write a checked, formatted spec from a Hugging Face config.json (GPT-2, BERT, T5, ViT, Llama, Mistral, Mixtral, GPT-NeoX, Phi)",
     )
-    .argument("<config>", "the checkpoint's config.json")
+    .argument("<config>", "the checkpoint's config.json, or the folder holding it")
     .option("-o, --out <file>", "write the spec to FILE (default: stdout)")
     .option("--force", "overwrite the output file if it exists")
     .option("--name <name>", "the model's name in the spec (default: from the config's file name)")

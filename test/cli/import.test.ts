@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -52,6 +52,15 @@ describe("loom import", () => {
       "4096",
     );
     expect(exact.code).toBe(0);
+  });
+
+  it("reads config.json from a checkpoint folder", async () => {
+    const folder = join(dir, "checkpoint");
+    mkdirSync(folder);
+    writeFileSync(join(folder, "config.json"), readFileSync(GPT2));
+    const { code, stdout } = await runLoom("import", folder);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^model gpt2 \{$/m);
   });
 
   it("exits 2 for a config it cannot read", async () => {

@@ -91,6 +91,21 @@ describe("imported real configs count the checkpoint's parameters", () => {
     expect(await parameters(text, "phi-2.json")).toBe(2_779_683_840);
   });
 
+  // The head follows `architectures`: by hand from the counts above, BERT-base with the
+  // classifier of BertForSequenceClassification (2 labels) adds 768 × 2 + 2 = 1,538; ViT-B/16 as
+  // ViTModel drops the classifier (768 × 1000 + 1000 = 769,000) and adds the pooler
+  // (768² + 768 = 590,592): 86,567,656 − 769,000 + 590,592 = 86,389,248.
+  it("BertForSequenceClassification: 109,483,778; ViTModel: 86,389,248", async () => {
+    const classifier = edited("bert-base-uncased", {
+      architectures: ["BertForSequenceClassification"],
+      id2label: { "0": "NEGATIVE", "1": "POSITIVE" },
+      label2id: { NEGATIVE: 0, POSITIVE: 1 },
+    });
+    expect(await parameters(classifier, "sst2.json")).toBe(109_483_778);
+    const body = edited("vit-base-patch16-224", { architectures: ["ViTModel"] });
+    expect(await parameters(body, "vit.json")).toBe(86_389_248);
+  });
+
   it("names the model after the config file, or as asked", async () => {
     const { spec } = await importHuggingFaceConfig(read("gpt2"), "gpt2-small.json");
     expect(spec).toMatch(/^model gpt2_small \{/m);

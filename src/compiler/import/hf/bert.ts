@@ -1,12 +1,19 @@
 /**
  * BERT (BertModel, with the pooler): word + position + segment embeddings, an embedding
- * LayerNorm, post-norm ("Add & Norm") blocks with a padding mask, and the tanh pooler. A
- * pre-training or task head in the checkpoint (`cls.*`, `classifier`) is not imported.
+ * LayerNorm, post-norm ("Add & Norm") blocks with a padding mask, and the tanh pooler; for
+ * BertForSequenceClassification also its classifier on the pooled state. A pre-training head
+ * (`cls.*`) is not imported.
  * RoBERTa shares the layers but numbers positions from pad_token_id + 1, which Loom's
  * learned_positions (rows from 0) cannot express: it is refused.
  */
-import { COMMON_IRRELEVANT, LABEL_FIELDS } from "./irrelevant.ts";
-import { contextBound, encoderSizes, importHeader, type Family } from "./family.ts";
+import { COMMON_IRRELEVANT } from "./irrelevant.ts";
+import {
+  classificationHead,
+  contextBound,
+  encoderSizes,
+  importHeader,
+  type Family,
+} from "./family.ts";
 import { call, SpecBuilder } from "./spec-builder.ts";
 
 /** BERT fields that change no forward pass: dropout and the feed-forward chunking. */
@@ -17,7 +24,8 @@ const IRRELEVANT = [
 ];
 
 export const bert: Family = (cfg, options) => {
-  cfg.ignore([...COMMON_IRRELEVANT, ...LABEL_FIELDS, ...IRRELEVANT]);
+  cfg.ignore([...COMMON_IRRELEVANT, ...IRRELEVANT]);
+  const head = classificationHead(cfg, "BertForSequenceClassification");
   const modelType = String(cfg.raw("model_type"));
   if (modelType === "roberta")
     cfg.unsupported(
@@ -40,11 +48,14 @@ export const bert: Family = (cfg, options) => {
   const b = new SpecBuilder(
     options.name,
     importHeader(modelType, options, [
-      "BERT (BertModel with the pooler): post-norm encoder blocks with a padding mask. A",
-      "pre-training or task head in the checkpoint is not part of this spec.",
+      "BERT (BertModel with the pooler): post-norm encoder blocks with a padding mask.",
+      head !== undefined
+        ? "The classifier of BertForSequenceClassification reads the pooled state."
+        : "A pre-training or task head in the checkpoint is not part of this spec.",
     ]),
   );
   b.dims({ vocab, ctx: table, d, heads, ffn, layers, segment_types: segmentTypes });
+  if (head !== undefined) b.dims({ classes: head });
   if (bound !== table) b.dims({ max_seq: bound });
   b.input("tokens", "int", ["batch", `seq <= ${bound !== table ? "max_seq" : "ctx"}`]);
   b.input("segments", "int", ["batch", "seq"]);
@@ -61,7 +72,9 @@ export const bert: Family = (cfg, options) => {
     r.assign("x", norm(`x + ${call("attention", ["x", "heads"], { padding: "mask" })}`));
     r.assign("x", norm(`x + ${call("mlp", ["x", "ffn"], { act })}`));
   });
+  b.assign("pooled", call("pooler", ["x"]));
   b.output("hidden", "x");
-  b.output("pooled", call("pooler", ["x"]));
+  b.output("pooled");
+  if (head !== undefined) b.output("logits", call("classifier", ["pooled", "classes"]));
   return { spec: b.text(), layout: "hf-bert" };
 };

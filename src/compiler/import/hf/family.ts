@@ -104,3 +104,17 @@ export function encoderSizes(cfg: ConfigReader) {
     eps: cfg.positive("layer_norm_eps", 1e-12),
   };
 }
+
+/**
+ * The number of classes when `architectures` names `architecture` (a checkpoint with a
+ * classification head): `num_labels`, else the size of `id2label`, else transformers' 2.
+ * Undefined when the checkpoint has no such head.
+ */
+export function classificationHead(cfg: ConfigReader, architecture: string): number | undefined {
+  const architectures = cfg.raw("architectures");
+  const labels = cfg.raw("id2label");
+  const named = labels && typeof labels === "object" ? Object.keys(labels).length : 2;
+  const classes = cfg.int("num_labels", named);
+  cfg.ignore(["label2id"]);
+  return Array.isArray(architectures) && architectures.includes(architecture) ? classes : undefined;
+}

@@ -48,6 +48,3 @@ export const COMMON_IRRELEVANT = [
   "length_penalty",
   "no_repeat_ngram_size",
 ] as const;
-
-/** A classification head's label names: irrelevant where the importer reads only the body. */
-export const LABEL_FIELDS = ["id2label", "label2id", "num_labels"] as const;

@@ -64,9 +64,9 @@ export class SpecBuilder {
     return this.line("}");
   }
 
-  /** `output name = expr`. */
-  output(name: string, expr: string): this {
-    return this.line(`output ${name} = ${expr}`);
+  /** `output name = expr`, or `output name` for a value already named. */
+  output(name: string, expr?: string): this {
+    return this.line(expr === undefined ? `output ${name}` : `output ${name} = ${expr}`);
   }
 
   /** A `//` comment line inside the model. */

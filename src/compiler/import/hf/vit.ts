@@ -3,28 +3,16 @@
  * learned positions, pre-norm blocks, a final LayerNorm, and a classifier on [CLS] (or the
  * pooler). `architectures` says which head the checkpoint has.
  */
-import type { Json } from "./fields.ts";
-import { COMMON_IRRELEVANT, LABEL_FIELDS } from "./irrelevant.ts";
-import { encoderSizes, importHeader, type Family } from "./family.ts";
+import { COMMON_IRRELEVANT } from "./irrelevant.ts";
+import { classificationHead, encoderSizes, importHeader, type Family } from "./family.ts";
 import { call, SpecBuilder } from "./spec-builder.ts";
 
 /** ViT fields that change no forward pass: dropout, the masked-image-modelling decoder stride. */
 const IRRELEVANT = ["hidden_dropout_prob", "attention_probs_dropout_prob", "encoder_stride"];
 
 export const vit: Family = (cfg, options) => {
-  const architectures = cfg.raw("architectures");
-  const classifies =
-    Array.isArray(architectures) && architectures.includes("ViTForImageClassification");
-  const labels = cfg.raw("id2label");
-  const classes = classifies
-    ? cfg.int(
-        "num_labels",
-        labels && typeof labels === "object"
-          ? Object.keys(labels as Record<string, Json>).length
-          : 2,
-      )
-    : 0;
-  cfg.ignore([...COMMON_IRRELEVANT, ...LABEL_FIELDS, ...IRRELEVANT]);
+  const head = classificationHead(cfg, "ViTForImageClassification");
+  cfg.ignore([...COMMON_IRRELEVANT, ...IRRELEVANT]);
   const image = cfg.int("image_size", 224);
   const patch = cfg.int("patch_size", 16);
   const channels = cfg.int("num_channels", 3);
@@ -48,11 +36,13 @@ export const vit: Family = (cfg, options) => {
     options.name,
     importHeader("vit", options, [
       `ViT: ${patch} × ${patch} patches, a [CLS] token, learned positions, pre-norm blocks, a final`,
-      classifies ? "LayerNorm and a classifier on [CLS]." : "LayerNorm and the pooler (ViTModel).",
+      head !== undefined
+        ? "LayerNorm and a classifier on [CLS]."
+        : "LayerNorm and the pooler (ViTModel).",
     ]),
   );
   b.dims({ image, channels, patch, d, heads, ffn, layers });
-  if (classifies) b.dims({ classes });
+  if (head !== undefined) b.dims({ classes: head });
   b.dims({ grid: "image / patch", positions: "grid * grid + 1" });
   b.input("pixels", "float", ["batch", "channels", "image", "image"]);
   b.blank();
@@ -64,7 +54,8 @@ export const vit: Family = (cfg, options) => {
     r.assign("x", `x + ${call("mlp", [norm("x"), "ffn"], { act })}`);
   });
   b.assign("x", norm("x"));
-  if (classifies) b.output("logits", call("classifier", [call("cls_pool", ["x"]), "classes"]));
+  if (head !== undefined)
+    b.output("logits", call("classifier", [call("cls_pool", ["x"]), "classes"]));
   else {
     b.output("hidden", "x");
     b.output("pooled", call("pooler", ["x"]));
