@@ -106,6 +106,13 @@ describe("imported real configs count the checkpoint's parameters", () => {
     expect(await parameters(body, "vit.json")).toBe(86_389_248);
   });
 
+  it("--context bounds the sequence and keeps a learned position table whole", async () => {
+    expect(await parameters(read("gpt2"), "gpt2.json", { context: 128 })).toBe(124_439_808);
+    const { spec } = await importHuggingFaceConfig(read("gpt2"), "gpt2.json", { context: 128 });
+    expect(spec).toContain("dims { max_seq = 128 }");
+    expect(spec).toContain("input tokens: int[batch, seq <= max_seq]");
+  });
+
   it("names the model after the config file, or as asked", async () => {
     const { spec } = await importHuggingFaceConfig(read("gpt2"), "gpt2-small.json");
     expect(spec).toMatch(/^model gpt2_small \{/m);
