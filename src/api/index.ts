@@ -8,6 +8,12 @@ export * from "./check.ts";
 export * from "./summary.ts";
 export * from "./format.ts";
 export {
+  importHuggingFaceConfig,
+  IMPORT_FAMILIES,
+  type HfImportOptions,
+  type ImportedSpec,
+} from "./import.ts";
+export {
   compileSpec,
   defaultLower,
   encodeCompiled,

@@ -161,6 +161,40 @@ function program(io: Io, status: { code: number }): Command {
       ).runFmt(files, { check: Boolean(o.check), write: Boolean(o.write) }, io);
     });
 
+  loom
+    .command("import")
+    .description(
+      "write a checked, formatted spec from a Hugging Face config.json (GPT-2, BERT, T5, ViT, Llama, Mistral, Mixtral, GPT-NeoX, Phi)",
+    )
+    .argument("<config>", "the checkpoint's config.json, or the folder holding it")
+    .option("-o, --out <file>", "write the spec to FILE (default: stdout)")
+    .option("--force", "overwrite the output file if it exists")
+    .option("--name <name>", "the model's name in the spec (default: from the config's file name)")
+    .option(
+      "--context <n>",
+      "bound sequences at N positions (exact below a sliding window of N)",
+      positiveInteger("--context"),
+    )
+    .action(
+      async (
+        config: string,
+        o: { out?: string; force?: boolean; name?: string; context?: number },
+      ) => {
+        status.code = await (
+          await import("./import.ts")
+        ).runImport(
+          config,
+          {
+            force: Boolean(o.force),
+            ...(o.out !== undefined ? { out: o.out } : {}),
+            ...(o.name !== undefined ? { name: o.name } : {}),
+            ...(o.context !== undefined ? { context: o.context } : {}),
+          },
+          io,
+        );
+      },
+    );
+
   withWeights(
     loom
       .command("run")

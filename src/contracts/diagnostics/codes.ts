@@ -3,6 +3,7 @@
  * E01xx syntax, E02xx names and structure, E03xx shapes and dims, W04xx warnings, E05xx weights,
  * E06xx device limits and bundles, E07xx kernel plan verification (compiler bugs),
  * E08xx GPU runtime errors (what WebGPU reported while a model loaded or ran).
+ * E09xx model import/export (Hugging Face config.json, `loom import`).
  * docs/diagnostics.md is generated from this table (npm run docs:diagnostics).
  */
 export interface CodeInfo {
@@ -327,6 +328,47 @@ export const CODES = {
     title: "results could not be read back from the GPU",
     explanation:
       "Mapping a readback buffer failed, so the pass's results never reached the host; the message says what WebGPU answered. Run again; if it persists, report it with the adapter's description, and use `--backend cpu` meanwhile.",
+  },
+  // E09xx: model import/export (src/compiler/import/hf/, `loom import`).
+  E0901: {
+    title: "config is not a JSON object",
+    explanation:
+      "`loom import` reads a Hugging Face `config.json`: one JSON object of fields. The file is not valid JSON, or holds something other than an object. Pass the checkpoint's config.json itself.",
+  },
+  E0902: {
+    title: "unknown model_type",
+    explanation:
+      "The config's `model_type` names no family the importer knows, or is missing. Imported families: gpt2, bert, t5, vit, llama, mistral, mixtral, qwen2, gpt_neox, phi (docs/import.md). Write the spec by hand for other families (docs/language.md).",
+  },
+  E0903: {
+    title: "unknown config field",
+    explanation:
+      "The config holds a field the importer does not know. It might change the model's math, so the importer refuses to guess. If the field is known not to matter for inference, remove it from the config; otherwise write the spec by hand.",
+  },
+  E0904: {
+    title: "bad config value",
+    explanation:
+      "A config field has the wrong type or an impossible value (a dimension that is not a positive integer, a flag that is not true or false, sizes that do not divide). Fix the value in the config.",
+  },
+  E0905: {
+    title: "config needs a feature Loom lacks",
+    explanation:
+      "The config asks for something that changes the model's math and that the Loom language cannot express yet (for example rope_scaling, a sliding window shorter than the context, partial rotary embeddings, biases on some attention projections only). The importer never drops it silently; the message names the field and its value, and the hint says when a narrower import (such as `--context`) is exact.",
+  },
+  E0906: {
+    title: "missing config field",
+    explanation:
+      "The config lacks a field this family needs and that has no default in Hugging Face transformers. Add it to the config.",
+  },
+  E0907: {
+    title: "imported spec does not check",
+    explanation:
+      "An internal importer error: the spec written from the config fails Loom's own checks, so it is not written. Your config is not at fault. Please report it with the config; the notes give the checker's first error.",
+  },
+  E0908: {
+    title: "cannot write imported spec",
+    explanation:
+      "The output file exists (pass --force to replace it) or could not be written. Nothing was changed.",
   },
 } as const satisfies Record<string, CodeInfo>;
 
