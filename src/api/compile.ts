@@ -208,14 +208,17 @@ export function encodeCompiled(compiled: CompiledModel): EncodedBundle {
 
 /**
  * Writes a compiled model as a bundle directory, atomically: a crash leaves the old bundle or the
- * new one. `force` replaces an existing bundle. Throws LoomError when it cannot write.
+ * new one (docs/bundle-format.md, "Writing"). `force` replaces an existing bundle, and nothing but
+ * a bundle or an empty directory (E0640). `onWarning` hears of an interrupted earlier write that
+ * was recovered first (W0641). Throws LoomError when it cannot write.
  */
 export function writeCompiledBundle(
   compiled: CompiledModel,
   dir: string,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; onWarning?: (warning: Diagnostic) => void } = {},
 ): EncodedBundle {
   const result = writeBundle(dir, compiled.content, { force: options.force ?? false });
+  if (result.written) for (const warning of result.diagnostics) options.onWarning?.(warning);
   if (!result.written)
     throw new LoomError(`cannot write the bundle ${dir}`, {
       diagnostics: result.diagnostics,

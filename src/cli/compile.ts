@@ -18,6 +18,7 @@ import type { EmitKind } from "./check.ts";
 import { EXIT, type Io } from "./io.ts";
 import { report, reportError } from "./report.ts";
 import { LoomError } from "../api/errors.ts";
+import type { Diagnostic } from "../api/check.ts";
 
 export interface CompileOptions extends Omit<ApiCompileOptions, "weights" | "read"> {
   /** The bundle directory to write. */
@@ -39,15 +40,19 @@ export function runCompile(
 ): number {
   let compiled;
   let written;
+  const writeWarnings: Diagnostic[] = [];
   try {
     compiled = compileSpec(spec, opts, lower);
-    written = writeCompiledBundle(compiled, opts.out, { force: opts.force });
+    written = writeCompiledBundle(compiled, opts.out, {
+      force: opts.force,
+      onWarning: (warning) => writeWarnings.push(warning),
+    });
   } catch (error) {
     if (error instanceof LoomError) return reportError(error, io);
     throw error;
   }
   const { manifest, files } = written;
-  report(compiled.warnings, compiled.sources, io);
+  report([...compiled.warnings, ...writeWarnings], compiled.sources, io);
   const { ir, plan, profile, weights } = compiled;
   const weightBuffers = plan.buffers.filter((b) => b.kind === "weight").length;
   const parameters = [...weights.values()].reduce((n, t) => n + sizeOf(t.shape), 0);

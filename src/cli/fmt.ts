@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { type Diagnostic, SourceFile } from "../api/check.ts";
 import { formatSpec } from "../api/format.ts";
+import { replaceFileAtomically } from "../api/replace-file.ts";
 import { expandSpecPaths } from "./io.ts";
 
 export interface FmtOptions {
@@ -19,7 +18,8 @@ export interface FmtOutput {
 
 /**
  * `loom fmt PATHS`: formats spec files (directories are searched for .loom files). By default
- * prints the formatted text; `--check` lists files that would change; `--write` rewrites them.
+ * prints the formatted text; `--check` lists files that would change; `--write` rewrites them,
+ * each atomically (a crash leaves the old text or the new, never a truncated file; mode kept).
  * Returns 0 when all is well, 1 when a file has syntax errors or (with `--check`) would change,
  * 2 when a path cannot be read or written. Never throws.
  */
@@ -75,7 +75,7 @@ async function fmt(paths: string[], opts: FmtOptions, out: FmtOutput): Promise<n
     if (!changed) continue;
     if (opts.write) {
       try {
-        await writeAtomically(file, result.formatted);
+        replaceFileAtomically(file, new TextEncoder().encode(result.formatted));
       } catch (error) {
         out.stderr(`error: cannot write "${file}": ${describe(error)}\n`);
         status = 2;
@@ -113,23 +113,6 @@ function renderMinimal(diagnostics: Diagnostic[], text: string): string {
       return `${d.span.file}:${at.line}:${at.column}: ${d.severity}[${d.code}]: ${d.message}\n`;
     })
     .join("");
-}
-
-/**
- * Replaces a file's contents all at once: writes a temporary file beside it, then renames it over
- * the original, so a failure never leaves a truncated spec. Follows symlinks; keeps the mode.
- */
-async function writeAtomically(file: string, contents: string): Promise<void> {
-  const target = await realpath(file);
-  const { mode } = await stat(target);
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, contents, { encoding: "utf8", mode: mode & 0o777, flag: "wx" });
-    await rename(temp, target);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
 }
 
 function describe(error: unknown): string {

@@ -153,7 +153,7 @@ function program(io: Io, status: { code: number }): Command {
     )
     .argument("<files...>", "spec files or directories")
     .option("--check", "list files that are not formatted; exit 1 if any")
-    .option("--write", "rewrite files that are not formatted")
+    .option("--write", "rewrite files that are not formatted (atomically, mode kept)")
     .action(async (files: string[], o: { check?: boolean; write?: boolean }) => {
       if (o.check && o.write) throw new UsageError("--check and --write cannot be used together");
       status.code = await (
@@ -330,7 +330,7 @@ function program(io: Io, status: { code: number }): Command {
       "largest batch the bundle runs (default: the spec's `batch <= N` bound, else 1)",
       positiveInteger("--max-batch"),
     )
-    .option("--force", "replace an existing bundle")
+    .option("--force", "replace an existing bundle (a bundle or an empty folder only)")
     .option("--model <name>", "which model, when the spec file defines several")
     .addOption(
       emitOption("print the bundle's typed IR or kernel plan (the summary goes to stderr)"),

@@ -1,8 +1,9 @@
 /**
- * Every device-limit and bundle code (E06xx, W0603) is produced by some bad input here, and
+ * Every device-limit and bundle code (E06xx, W0603, W0641) is produced by some bad input here, and
  * renders as a header naming its file, then notes and hint.
  */
-import { cpSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { readBundle } from "../../src/formats/bundle/directory.ts";
@@ -33,6 +34,14 @@ function produced(): Map<string, Diagnostic> {
   const good = join(tempDir(), "good");
   add(writeBundle(good, miniContent()).diagnostics);
   add(writeBundle(good, miniContent()).diagnostics); // E0615
+  const folder = tempDir();
+  writeFileSync(join(folder, "notes.txt"), "mine");
+  add(writeBundle(folder, miniContent(), { force: true }).diagnostics); // E0640
+  const killed = join(tempDir(), "b");
+  writeBundle(killed, miniContent());
+  const gone = spawnSync(process.execPath, ["-e", ""]).pid!; // a writer killed mid-swap
+  renameSync(killed, join(killed, "..", `.b.loom-old-${gone}-0000beef`));
+  add(writeBundle(killed, miniContent()).diagnostics); // W0641, then E0615
   const edit = (change: (dir: string) => void) => {
     const dir = join(tempDir(), "b");
     cpSync(good, dir, { recursive: true });
@@ -54,9 +63,9 @@ function produced(): Map<string, Diagnostic> {
   return found;
 }
 
-it("every E06xx code and W0603 is produced by some bad input", () => {
+it("every E06xx and W06xx code is produced by some bad input", () => {
   const family = Object.keys(CODES).filter((c) => c.slice(1, 3) === "06");
-  expect(family.length).toBe(11);
+  expect(family.length).toBe(13);
   expect([...produced().keys()].sort()).toEqual(family.sort());
 });
 

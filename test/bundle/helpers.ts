@@ -1,5 +1,5 @@
 /** Shared helpers of the bundle tests: a tiny spec, a fake lowering, temporary directories. */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
@@ -184,4 +184,19 @@ export function expectWellFormed(diagnostics: readonly Diagnostic[]): void {
     expect(d.message.length).toBeGreaterThan(0);
     expect(typeof d.span.file).toBe("string");
   }
+}
+
+/** Every file under a directory, relative, sorted. */
+export function listing(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+/** Every file under a directory with its bytes, for comparing two trees. */
+export function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    listing(dir).map((f) => [f, readFileSync(join(dir, f)).toString("base64")]),
+  );
 }

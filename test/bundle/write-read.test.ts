@@ -1,30 +1,26 @@
 /** Writing a bundle and reading it back: round trip, atomicity, overwriting. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeBundle, kernelFileNames } from "../../src/compiler/bundle/encode.ts";
 import { BundleManifest } from "../../src/contracts/bundle/manifest.ts";
 import { readBundle } from "../../src/formats/bundle/directory.ts";
 import { COMPILER_VERSION, FORMAT_VERSION } from "../../src/contracts/bundle/version.ts";
-import { nodeWriteOps, writeBundle, type WriteOps } from "../../src/compiler/bundle/write.ts";
+import { nodeWriteOps, type WriteOps } from "../../src/compiler/bundle/ops.ts";
+import { writeBundle } from "../../src/compiler/bundle/write.ts";
 import { readSafetensors } from "../../src/formats/weights/safetensors.ts";
-import { codes, irOf, miniContent, MINI_SPEC, tempDir } from "./helpers.ts";
+import { codes, irOf, listing, miniContent, MINI_SPEC, snapshot, tempDir } from "./helpers.ts";
 import packageJson from "../../package.json" with { type: "json" };
-
-/** Every file under a directory, relative, sorted. */
-function listing(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
-    .sort();
-}
-
-/** Every file under a directory with its bytes, for comparing two trees. */
-function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    listing(dir).map((f) => [f, readFileSync(join(dir, f)).toString("base64")]),
-  );
-}
 
 describe("round trip", () => {
   it("reads back what it wrote: manifest, plan with WGSL, IR, weights", () => {
@@ -174,23 +170,76 @@ describe("overwriting", () => {
     expect(readdirSync(parent)).toEqual(["b"]);
   });
 
-  it("replaces an empty directory, but not a directory or file that is not a bundle", () => {
+  it("replaces an empty directory with force", () => {
     const parent = tempDir();
     const empty = join(parent, "empty");
     mkdirSync(empty);
     expect(writeBundle(empty, miniContent(), { force: true }).diagnostics).toEqual([]);
-    const precious = join(parent, "src");
+    expect(readBundle(empty).diagnostics).toEqual([]);
+    expect(readdirSync(parent)).toEqual(["empty"]);
+  });
+
+  /** Writes over `path` with force; expects E0640 with `why`, and `path` and its parent unchanged. */
+  function expectRefused(path: string, why: string) {
+    const parent = join(path, "..");
+    const before = existsSync(path) && statSync(path).isDirectory() ? snapshot(path) : undefined;
+    const siblings = readdirSync(parent);
+    const refused = writeBundle(path, miniContent(), { force: true });
+    expect(codes(refused.diagnostics)).toEqual(["E0640"]);
+    expect(refused.diagnostics[0]!.message).toBe(
+      `\`${path}\` exists and ${why}; it was not replaced`,
+    );
+    expect(refused.written).toBeUndefined();
+    if (before) expect(snapshot(path)).toEqual(before);
+    expect(readdirSync(parent)).toEqual(siblings);
+  }
+
+  it("refuses with force a folder of the user's (E0640) and leaves it alone", () => {
+    const precious = join(tempDir(), "src");
     mkdirSync(precious);
     writeFileSync(join(precious, "main.ts"), "keep me");
-    const refused = writeBundle(precious, miniContent(), { force: true });
-    expect(codes(refused.diagnostics)).toEqual(["E0615"]);
-    expect(refused.diagnostics[0]!.message).toContain("is not a Loom bundle");
+    expectRefused(precious, "has no manifest.json: it is not a bundle");
     expect(readFileSync(join(precious, "main.ts"), "utf8")).toBe("keep me");
+  });
+
+  it("refuses with force a file or a symbolic link", () => {
+    const parent = tempDir();
     const file = join(parent, "file");
     writeFileSync(file, "x");
-    expect(writeBundle(file, miniContent(), { force: true }).diagnostics[0]!.message).toContain(
-      "is not a directory",
-    );
+    expectRefused(file, "is not a directory");
+    expect(readFileSync(file, "utf8")).toBe("x");
+    const bundle = join(parent, "bundle");
+    writeBundle(bundle, miniContent());
+    const link = join(parent, "link");
+    symlinkSync(bundle, link);
+    expectRefused(link, "is a symbolic link");
+    expect(readlinkSync(link)).toBe(bundle);
+  });
+
+  it("refuses with force a directory whose manifest does not validate", () => {
+    const parent = tempDir();
+    const notLoom = join(parent, "other");
+    mkdirSync(notLoom);
+    writeFileSync(join(notLoom, "manifest.json"), '{"name": "some web app", "version": 3}');
+    expectRefused(notLoom, "its manifest.json does not validate");
+    const forged = join(parent, "forged");
+    mkdirSync(forged);
+    writeFileSync(join(forged, "manifest.json"), '{"format": "loom-bundle", "formatVersion": 1}');
+    expectRefused(forged, "its manifest.json does not validate");
+  });
+
+  it("refuses with force a bundle holding a file of the user's, anywhere in it", () => {
+    const parent = tempDir();
+    const out = join(parent, "b");
+    writeBundle(out, miniContent());
+    writeFileSync(join(out, "notes.txt"), "mine");
+    expectRefused(out, "holds `notes.txt`, which is not a file of the bundle");
+    rmSync(join(out, "notes.txt"));
+    writeFileSync(join(out, "kernels", "mine.wgsl"), "// mine");
+    expectRefused(out, "holds `kernels/mine.wgsl`, which is not a file of the bundle");
+    rmSync(join(out, "kernels", "mine.wgsl"));
+    mkdirSync(join(out, "data"));
+    expectRefused(out, "holds `data/`, which is not a file of the bundle");
   });
 
   it("reports a missing parent directory", () => {
@@ -288,9 +337,10 @@ describe("atomicity", () => {
     };
     expect(writeBundle(out, miniContent(), { force: true, ops }).diagnostics).toEqual([]);
     expect(seen).toEqual([
-      expect.stringMatching(/^rename b → \.b\.loom-old-/),
+      expect.stringMatching(/^rename b → \.b\.loom-old-\d+-[0-9a-f]{8}$/),
       expect.stringMatching(/^rename \.b\.loom-tmp-\S+ → b$/),
-      expect.stringMatching(/^remove \.b\.loom-old-\S+ \(OUT exists: true\)$/),
+      expect.stringMatching(/^rename \.b\.loom-old-\S+ → \.b\.loom-del-\S+$/),
+      expect.stringMatching(/^remove \.b\.loom-del-\S+ \(OUT exists: true\)$/),
     ]);
   });
 });

@@ -5,9 +5,14 @@ import { describe, expect, it, vi } from "vitest";
 import { runFmt } from "../../src/cli/fmt.ts";
 
 // Every rename fails, as when the disk is full or the directory read-only halfway through.
-vi.mock("node:fs/promises", async (importOriginal) => {
-  const original = await importOriginal<typeof import("node:fs/promises")>();
-  return { ...original, rename: vi.fn(() => Promise.reject(new Error("EIO: simulated failure"))) };
+vi.mock("node:fs", async (importOriginal) => {
+  const original = await importOriginal<typeof import("node:fs")>();
+  return {
+    ...original,
+    renameSync: vi.fn(() => {
+      throw new Error("EIO: simulated failure");
+    }),
+  };
 });
 
 describe("loom fmt --write when writing fails", () => {

@@ -1,58 +1,27 @@
 /**
- * Writing a bundle directory atomically: every file goes into a temporary directory beside OUT
- * (same parent, so renames stay on one file system), each is fsynced, then the directory is
- * renamed into place. An existing OUT is replaced only with `force`, only if it is a bundle (or
- * empty), and only after the new one is complete: it is renamed aside, the new one renamed in, and
- * then the old one deleted. Any failure deletes the temporary directory and leaves OUT as it was.
+ * Writing a bundle directory atomically. Every file goes into a temporary directory beside OUT
+ * (`.OUT.loom-tmp-…`: same parent, so renames stay on one file system) and is fsynced, and so are
+ * the directories. Then the swap: an existing bundle at OUT is renamed aside (`.OUT.loom-old-…`),
+ * the new one renamed to OUT, the parent fsynced, and the old one renamed to `.OUT.loom-del-…` and
+ * deleted. An empty directory at OUT is replaced by the one rename. Any failure deletes the
+ * temporary directory and leaves OUT as it was.
  *
- * POSIX has no atomic swap of two directories, so between the two renames OUT briefly does not
- * exist; a crash there leaves the old bundle beside it as `.OUT.loom-old-…`.
+ * POSIX has no atomic exchange of two directories, so between the two renames OUT does not exist;
+ * a process killed there leaves the whole old bundle aside, and the next write of OUT renames it
+ * back before anything else (recover.ts). So OUT names the old bundle or the new one, complete,
+ * at every moment but that one, and after the next write's recovery at every moment.
+ *
+ * An existing OUT is replaced only with `force`, and only if it is a bundle or an empty directory
+ * (replaceable.ts, E0640).
  */
-import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { lstatSync, statSync, type Stats } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { DiagnosticBag, type Diagnostic } from "../../contracts/diagnostics/diagnostic.ts";
+import { newWriteTag, siblingPath } from "../../formats/files/leftovers.ts";
 import { encodeBundle, type BundleContent, type EncodedBundle } from "./encode.ts";
-import { MANIFEST_FILE } from "../../contracts/bundle/manifest.ts";
-import { FORMAT_NAME } from "../../contracts/bundle/version.ts";
-
-/** The file-system operations the writer uses; tests replace one to inject a failure. */
-export interface WriteOps {
-  mkdir(path: string): void;
-  /** Creates `path` (failing if it exists), writes `bytes` and fsyncs it. */
-  writeFile(path: string, bytes: Uint8Array): void;
-  /** fsyncs a directory, so the names in it are durable (best effort). */
-  syncDir(path: string): void;
-  rename(from: string, to: string): void;
-  removeTree(path: string): void;
-}
-
-export const nodeWriteOps: WriteOps = {
-  mkdir: (path) => fs.mkdirSync(path),
-  writeFile: (path, bytes) => {
-    const fd = fs.openSync(path, "wx");
-    try {
-      let at = 0;
-      while (at < bytes.length) at += fs.writeSync(fd, bytes, at, bytes.length - at);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  },
-  syncDir: (path) => {
-    let fd: number | undefined;
-    try {
-      fd = fs.openSync(path, "r");
-      fs.fsyncSync(fd);
-    } catch {
-      // some file systems cannot fsync a directory; the data files are synced already
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
-    }
-  },
-  rename: (from, to) => fs.renameSync(from, to),
-  removeTree: (path) => fs.rmSync(path, { recursive: true, force: true }),
-};
+import { nodeWriteOps, quietly, type WriteOps } from "./ops.ts";
+import { recoverInterruptedWrite } from "./recover.ts";
+import { replaceability } from "./replaceable.ts";
 
 export interface WriteBundleOptions {
   /** Replace an existing bundle at OUT. */
@@ -62,8 +31,9 @@ export interface WriteBundleOptions {
 }
 
 export interface WriteBundleResult {
-  /** What was written; absent when nothing was (see diagnostics, E0615). */
+  /** What was written; absent when nothing was (see diagnostics, E0615 and E0640). */
   written?: EncodedBundle;
+  /** Errors when nothing was written; W0641 when an interrupted write was recovered first. */
   diagnostics: Diagnostic[];
 }
 
@@ -91,31 +61,36 @@ export function writeEncodedBundle(
   };
   const target = resolve(outDir);
   const parent = dirname(target);
-  const name = basename(target);
 
-  const existing = statOf(target);
+  if (!statOf(parent)?.isDirectory())
+    return fail(
+      `cannot write \`${outDir}\`: its parent directory \`${parent}\` does not exist`,
+      "create the parent directory first",
+    );
+  bag.items.push(...recoverInterruptedWrite(target, ops));
+
+  const existing = lstatOf(target);
+  let replacesBundle = false;
   if (existing) {
     if (!opts.force)
       return fail(
         `\`${outDir}\` already exists`,
         "pass --force to replace it (a bundle is replaced only once the new one is complete), or choose another --out",
       );
-    const why = notReplaceable(target, existing);
-    if (why)
-      return fail(
-        `\`${outDir}\` exists and ${why}; it will not be replaced`,
-        "--force replaces only a Loom bundle or an empty directory; choose another --out",
-      );
+    const what = replaceability(target, existing);
+    if (what.kind === "refused") {
+      bag.report("E0640", span, `\`${outDir}\` exists and ${what.why}; it was not replaced`, {
+        notes: what.notes,
+        hint: "--force replaces only a Loom bundle or an empty directory; choose another --out, or move it away yourself",
+      });
+      return { diagnostics: bag.items };
+    }
+    replacesBundle = what.kind === "bundle";
   }
-  if (!statOf(parent)?.isDirectory())
-    return fail(
-      `cannot write \`${outDir}\`: its parent directory \`${parent}\` does not exist`,
-      "create the parent directory first",
-    );
 
-  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const temp = join(parent, `.${name}.loom-tmp-${tag}`);
-  const aside = join(parent, `.${name}.loom-old-${tag}`);
+  const tag = newWriteTag();
+  const temp = siblingPath(target, "tmp", tag);
+  const aside = siblingPath(target, "old", tag);
   let step = "create a temporary directory";
   try {
     ops.mkdir(temp);
@@ -143,7 +118,7 @@ export function writeEncodedBundle(
 
   let movedAside = false;
   try {
-    if (existing) {
+    if (replacesBundle) {
       step = `move the old \`${outDir}\` aside`;
       ops.rename(target, aside);
       movedAside = true;
@@ -159,7 +134,7 @@ export function writeEncodedBundle(
         quietly(() => ops.removeTree(temp));
         return fail(
           `cannot write \`${outDir}\`: failed to ${step}: ${reason(error)}; the old bundle is at \`${aside}\``,
-          `move \`${aside}\` back to \`${outDir}\``,
+          `move \`${aside}\` back to \`${outDir}\` (the next \`loom compile\` to it does so)`,
         );
       }
     }
@@ -169,50 +144,32 @@ export function writeEncodedBundle(
       "check the permissions of the directory; nothing was changed",
     );
   }
-  // The new bundle is in place; if the old one cannot be deleted it is left beside it.
-  if (movedAside) quietly(() => ops.removeTree(aside));
-  return { written: encoded, diagnostics: [] };
-}
-
-/** Runs a clean-up step whose failure must not hide the error being reported. */
-function quietly(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // nothing more can be done
+  // The new bundle is in place. The old one is renamed before it is deleted, so a `.loom-old-`
+  // sibling is always whole; what cannot be deleted now, the next write's recovery deletes.
+  if (movedAside) {
+    const trash = siblingPath(target, "del", tag);
+    quietly(() => {
+      ops.rename(aside, trash);
+      ops.removeTree(trash);
+    });
   }
+  return { written: encoded, diagnostics: bag.items };
 }
 
-function statOf(path: string): fs.Stats | undefined {
+function statOf(path: string): Stats | undefined {
   try {
-    return fs.statSync(path);
+    return statSync(path);
   } catch {
     return undefined;
   }
 }
 
-/** Why an existing path may not be replaced by a bundle, or undefined if it may. */
-function notReplaceable(path: string, stat: fs.Stats): string | undefined {
-  if (!stat.isDirectory()) return "is not a directory";
-  let entries: string[];
+function lstatOf(path: string): Stats | undefined {
   try {
-    entries = fs.readdirSync(path);
-  } catch (error) {
-    return `cannot be listed (${reason(error)})`;
-  }
-  if (entries.length === 0) return undefined;
-  try {
-    const manifest = JSON.parse(fs.readFileSync(join(path, MANIFEST_FILE), "utf8")) as unknown;
-    if (
-      typeof manifest === "object" &&
-      manifest !== null &&
-      (manifest as { format?: unknown }).format === FORMAT_NAME
-    )
-      return undefined;
+    return lstatSync(path);
   } catch {
-    // fall through: not a bundle
+    return undefined;
   }
-  return `is not a Loom bundle (it has no ${MANIFEST_FILE} with format "${FORMAT_NAME}")`;
 }
 
 function reason(error: unknown): string {
@@ -221,5 +178,6 @@ function reason(error: unknown): string {
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   if (code === "ENOSPC") return "no space left on the device";
   if (code === "EEXIST") return "a file of the same name exists";
+  if (code === "ENOTEMPTY") return "the directory is not empty";
   return error instanceof Error ? error.message : String(error);
 }

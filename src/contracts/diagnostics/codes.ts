@@ -264,12 +264,22 @@ export const CODES = {
   E0615: {
     title: "cannot write bundle",
     explanation:
-      "The bundle directory could not be written: it exists (pass --force to replace a bundle), it is not a bundle and will not be replaced, or a write failed. Nothing was changed: a failed write leaves the old directory as it was.",
+      "The bundle directory could not be written: it exists (pass --force to replace a bundle), its parent directory is missing, or a write failed. Nothing was changed: a failed write leaves the old directory as it was.",
   },
   E0620: {
     title: "layer not compiled for WebGPU",
     explanation:
       "The spec checks, and the CPU reference runs it, but the lowering to WebGPU kernels does not cover this layer or this arrangement yet (the message says which). Run it with `--backend cpu`, or write the layer the way the message suggests.",
+  },
+  E0640: {
+    title: "will not replace what is not a bundle",
+    explanation:
+      "`loom compile --force` replaces only a Loom bundle: a directory whose manifest.json validates (docs/bundle-format.md) and that holds nothing but the files that manifest names, or an empty directory. The --out path is a file, a symbolic link, a directory without a valid manifest (a home or source folder, a bundle of a newer format) or a bundle with files of your own in it, so it was left untouched. Choose another --out, or move the directory or the extra files away yourself.",
+  },
+  W0641: {
+    title: "interrupted bundle write recovered",
+    explanation:
+      "An earlier `loom compile` was killed after moving the old bundle aside (as `.OUT.loom-old-…`) and before renaming the new one into place, so OUT did not exist. The old bundle was renamed back to OUT before this write began; nothing was lost.",
   },
   // E07xx: kernel plan verification (src/compiler/plan/verify.ts). Compiler bugs, not the user's.
   E0701: {

@@ -59,105 +59,46 @@ export function decodeBundle(source: BundleSource): ReadBundleResult {
   try {
     return decode(source);
   } catch (error) {
-    // A bug, not a bad bundle: still a diagnostic, so a caller never sees a stack trace.
-    const bag = new DiagnosticBag();
-    bag.report(
-      "E0611",
-      spanOf(source, MANIFEST_FILE),
-      `internal error reading the bundle: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        hint: "please report this with the bundle",
-      },
-    );
-    return { diagnostics: bag.items };
+    return decodeBundleFailed(source, error);
   }
+}
+
+/** A bug, not a bad bundle: still a diagnostic, so a caller never sees a stack trace. */
+function decodeBundleFailed(source: BundleSource, error: unknown): { diagnostics: Diagnostic[] } {
+  const bag = new DiagnosticBag();
+  bag.report(
+    "E0611",
+    spanOf(source, MANIFEST_FILE),
+    `internal error reading the bundle: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      hint: "please report this with the bundle",
+    },
+  );
+  return { diagnostics: bag.items };
 }
 
 function spanOf(source: BundleSource, file: string): Span {
   return { file: source.pathOf(file), start: 0, end: 0 };
 }
 
+/** Reads and validates a bundle's manifest alone (steps 1–3 of decodeBundle). Never throws. */
+export function decodeManifest(source: BundleSource): {
+  manifest?: BundleManifest;
+  diagnostics: Diagnostic[];
+} {
+  const bag = new DiagnosticBag();
+  try {
+    return { ...validManifest(source, bag), diagnostics: bag.items };
+  } catch (error) {
+    return decodeBundleFailed(source, error);
+  }
+}
+
 function decode(source: BundleSource): ReadBundleResult {
   const bag = new DiagnosticBag();
   const manifestSpan = spanOf(source, MANIFEST_FILE);
-
-  // 1. The manifest: readable, UTF-8, JSON, an object.
-  const bytes = readFile(source, MANIFEST_FILE, bag, "the bundle's manifest");
-  if (!bytes) return { diagnostics: bag.items };
-  let json: unknown;
-  let problem: string | undefined;
-  try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      problem = `is not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
-    }
-  } catch {
-    problem = "is not UTF-8 text";
-  }
-  if (problem !== undefined) {
-    bag.report("E0611", manifestSpan, `${MANIFEST_FILE} ${problem}`, {
-      notes: [`the file has ${bytes.length} bytes`],
-      hint: `the file is truncated or damaged; ${RECOMPILE}`,
-    });
-    return { diagnostics: bag.items };
-  }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) {
-    bag.report("E0611", manifestSpan, `${MANIFEST_FILE} is not a JSON object`, { hint: RECOMPILE });
-    return { diagnostics: bag.items };
-  }
-
-  // 2. Format and version, before the schema: a newer bundle fails the schema for a reason.
-  const head = json as { format?: unknown; formatVersion?: unknown; compilerVersion?: unknown };
-  if (head.format !== FORMAT_NAME) {
-    bag.report(
-      "E0611",
-      manifestSpan,
-      `${MANIFEST_FILE} is not a Loom bundle manifest: \`format\` is ${head.format === undefined ? "missing" : JSON.stringify(head.format)}, expected "${FORMAT_NAME}"`,
-      {
-        hint: "give the directory `loom compile` wrote",
-      },
-    );
-    return { diagnostics: bag.items };
-  }
-  const version = head.formatVersion;
-  if (typeof version === "number" && Number.isInteger(version) && version > FORMAT_VERSION) {
-    const writer = typeof head.compilerVersion === "string" ? head.compilerVersion : undefined;
-    bag.report(
-      "E0612",
-      manifestSpan,
-      `the bundle has format version ${version}, newer than this Loom (${COMPILER_VERSION}) reads: it reads version ${FORMAT_VERSION}${writer ? `; the bundle needs Loom ${writer} or newer` : ""}`,
-      {
-        notes: [
-          writer
-            ? `the bundle was written by Loom ${writer}`
-            : "the manifest does not say which Loom wrote it",
-        ],
-        hint: `upgrade Loom${writer ? ` to ${writer} or newer` : ""}, or recompile the spec with this Loom (the manifest holds its text as source.text)`,
-      },
-    );
-    return { diagnostics: bag.items };
-  }
-
-  // 3. The schema: every issue, with its JSON path.
-  const parsed = BundleManifest.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    for (const issue of issues.slice(0, LISTED))
-      bag.report("E0611", manifestSpan, `invalid bundle manifest: ${describeIssue(issue, json)}`, {
-        hint: RECOMPILE,
-      });
-    if (issues.length > LISTED)
-      bag.report(
-        "E0611",
-        manifestSpan,
-        `invalid bundle manifest: ${issues.length - LISTED} more problems`,
-        { hint: RECOMPILE },
-      );
-    return { diagnostics: bag.items };
-  }
-  const manifest = parsed.data;
+  const { manifest } = validManifest(source, bag);
+  if (!manifest) return { diagnostics: bag.items };
 
   // 4. Hashes: the spec text, every kernel's WGSL, the weights.
   const sources = [
@@ -285,6 +226,89 @@ function decode(source: BundleSource): ReadBundleResult {
     manifest,
     diagnostics: bag.items,
   };
+}
+
+/** Steps 1–3: the manifest readable, UTF-8 JSON, a Loom manifest of a version read here, schema-valid. */
+function validManifest(source: BundleSource, bag: DiagnosticBag): { manifest?: BundleManifest } {
+  const manifestSpan = spanOf(source, MANIFEST_FILE);
+
+  // 1. The manifest: readable, UTF-8, JSON, an object.
+  const bytes = readFile(source, MANIFEST_FILE, bag, "the bundle's manifest");
+  if (!bytes) return {};
+  let json: unknown;
+  let problem: string | undefined;
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      problem = `is not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  } catch {
+    problem = "is not UTF-8 text";
+  }
+  if (problem !== undefined) {
+    bag.report("E0611", manifestSpan, `${MANIFEST_FILE} ${problem}`, {
+      notes: [`the file has ${bytes.length} bytes`],
+      hint: `the file is truncated or damaged; ${RECOMPILE}`,
+    });
+    return {};
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    bag.report("E0611", manifestSpan, `${MANIFEST_FILE} is not a JSON object`, { hint: RECOMPILE });
+    return {};
+  }
+
+  // 2. Format and version, before the schema: a newer bundle fails the schema for a reason.
+  const head = json as { format?: unknown; formatVersion?: unknown; compilerVersion?: unknown };
+  if (head.format !== FORMAT_NAME) {
+    bag.report(
+      "E0611",
+      manifestSpan,
+      `${MANIFEST_FILE} is not a Loom bundle manifest: \`format\` is ${head.format === undefined ? "missing" : JSON.stringify(head.format)}, expected "${FORMAT_NAME}"`,
+      {
+        hint: "give the directory `loom compile` wrote",
+      },
+    );
+    return {};
+  }
+  const version = head.formatVersion;
+  if (typeof version === "number" && Number.isInteger(version) && version > FORMAT_VERSION) {
+    const writer = typeof head.compilerVersion === "string" ? head.compilerVersion : undefined;
+    bag.report(
+      "E0612",
+      manifestSpan,
+      `the bundle has format version ${version}, newer than this Loom (${COMPILER_VERSION}) reads: it reads version ${FORMAT_VERSION}${writer ? `; the bundle needs Loom ${writer} or newer` : ""}`,
+      {
+        notes: [
+          writer
+            ? `the bundle was written by Loom ${writer}`
+            : "the manifest does not say which Loom wrote it",
+        ],
+        hint: `upgrade Loom${writer ? ` to ${writer} or newer` : ""}, or recompile the spec with this Loom (the manifest holds its text as source.text)`,
+      },
+    );
+    return {};
+  }
+
+  // 3. The schema: every issue, with its JSON path.
+  const parsed = BundleManifest.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    for (const issue of issues.slice(0, LISTED))
+      bag.report("E0611", manifestSpan, `invalid bundle manifest: ${describeIssue(issue, json)}`, {
+        hint: RECOMPILE,
+      });
+    if (issues.length > LISTED)
+      bag.report(
+        "E0611",
+        manifestSpan,
+        `invalid bundle manifest: ${issues.length - LISTED} more problems`,
+        { hint: RECOMPILE },
+      );
+    return {};
+  }
+  return { manifest: parsed.data };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -1,0 +1,78 @@
+/**
+ * What `--force` may replace at OUT: a Loom bundle (a directory whose manifest validates and that
+ * holds nothing but the files that manifest names) or an empty directory. Anything else (a file,
+ * a symbolic link, a home or source folder, a bundle with the user's own files added) is refused
+ * (E0640), so a mistyped --out never deletes what Loom did not write.
+ */
+import { lstatSync, readdirSync, type Stats } from "node:fs";
+import { join } from "node:path";
+import { MANIFEST_FILE, type BundleManifest } from "../../contracts/bundle/manifest.ts";
+import { directorySource } from "../../formats/bundle/directory.ts";
+import { decodeManifest } from "../../formats/bundle/read.ts";
+
+export type Replaceable =
+  | { kind: "bundle" }
+  | { kind: "empty" }
+  /** `why` completes "`OUT` exists and …". */
+  | { kind: "refused"; why: string; notes: string[] };
+
+/** Whether the existing `path` (with its lstat) may be replaced by a new bundle. */
+export function replaceability(path: string, stat: Stats): Replaceable {
+  const refused = (why: string, notes: string[] = []): Replaceable => ({
+    kind: "refused",
+    why,
+    notes,
+  });
+  if (stat.isSymbolicLink()) return refused("is a symbolic link");
+  if (!stat.isDirectory()) return refused("is not a directory");
+  let entries: string[];
+  try {
+    entries = readdirSync(path);
+  } catch (error) {
+    return refused(`cannot be listed (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (entries.length === 0) return { kind: "empty" };
+  if (!entries.includes(MANIFEST_FILE))
+    return refused(`has no ${MANIFEST_FILE}: it is not a bundle`);
+  const { manifest, diagnostics } = decodeManifest(directorySource(path));
+  if (!manifest)
+    return refused(
+      `its ${MANIFEST_FILE} does not validate`,
+      diagnostics.slice(0, 3).map((d) => d.message),
+    );
+  let foreign: string | undefined;
+  try {
+    foreign = foreignEntry(path, "", bundleFiles(manifest));
+  } catch (error) {
+    return refused(`cannot be listed (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (foreign !== undefined)
+    return refused(`holds \`${foreign}\`, which is not a file of the bundle`, [
+      `a bundle holds only ${MANIFEST_FILE}, ${manifest.weights.file} and the kernels' WGSL files its manifest names`,
+    ]);
+  return { kind: "bundle" };
+}
+
+/** The relative paths of the files the manifest names. */
+function bundleFiles(manifest: BundleManifest): Set<string> {
+  return new Set([
+    MANIFEST_FILE,
+    manifest.weights.file,
+    ...manifest.plan.kernels.map((k) => k.wgslFile),
+  ]);
+}
+
+/** The first entry under `dir/relative` that is neither a bundle file nor a folder of one. */
+function foreignEntry(dir: string, relative: string, files: Set<string>): string | undefined {
+  for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
+    const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isFile() && files.has(path)) continue;
+    if (entry.isDirectory() && [...files].some((f) => f.startsWith(`${path}/`))) {
+      const inside = foreignEntry(dir, path, files);
+      if (inside !== undefined) return inside;
+      continue;
+    }
+    return entry.isDirectory() ? `${path}/` : path;
+  }
+  return undefined;
+}
