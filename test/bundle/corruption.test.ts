@@ -133,28 +133,29 @@ describe("corrupt bundles", () => {
   it("E0612: a newer format version names the Loom version needed", () => {
     const d = only(
       editedManifest((m) => {
-        m.formatVersion = 2;
+        m.formatVersion = 3;
         m.compilerVersion = "0.4.0";
         m.newField = {};
       }).diagnostics,
       "E0612",
     );
     expect(d.message).toBe(
-      "the bundle has format version 2, newer than this Loom (0.1.0) reads: it reads version 1; the bundle needs Loom 0.4.0 or newer",
+      "the bundle has format version 3, newer than this Loom (0.1.0) reads: it reads version 2; the bundle needs Loom 0.4.0 or newer",
     );
     expect(d.hint).toContain("upgrade Loom to 0.4.0 or newer");
   });
 
   it("E0611: a format version that is not a positive integer", () => {
     expect(only(editedManifest((m) => (m.formatVersion = 0)).diagnostics, "E0611").message).toBe(
-      "invalid bundle manifest: `formatVersion`: expected 1, found number 0",
+      "invalid bundle manifest: `formatVersion`: expected 2, found number 0",
     );
   });
 
-  it("E0613: an edited WGSL file names the file", () => {
-    const { diagnostics } = damaged((dir) =>
-      writeFileSync(join(dir, "kernels/copy.wgsl"), "// edited\n", { flag: "a" }),
-    );
+  it("E0613: an edited WGSL file of the same size names the file", () => {
+    const { diagnostics } = damaged((dir) => {
+      const path = join(dir, "kernels/copy.wgsl");
+      writeFileSync(path, readFileSync(path, "utf8").replace("dst[id.x]", "dst[id.y]"));
+    });
     const d = only(diagnostics, "E0613");
     expect(d.message).toBe(
       "kernels/copy.wgsl (the WGSL of kernel `copy`) is corrupted: its SHA-256 does not match the manifest",

@@ -8,7 +8,7 @@ import { readBundle } from "../../src/formats/bundle/directory.ts";
 import { COMPILER_VERSION, FORMAT_VERSION } from "../../src/contracts/bundle/version.ts";
 import { nodeWriteOps, writeBundle, type WriteOps } from "../../src/compiler/bundle/write.ts";
 import { readSafetensors } from "../../src/formats/weights/safetensors.ts";
-import { codes, irOf, miniContent, MINI_SPEC, tempDir } from "./helpers.ts";
+import { codes, COPY_WGSL, irOf, miniContent, MINI_SPEC, tempDir } from "./helpers.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 /** Every file under a directory, relative, sorted. */
@@ -71,6 +71,7 @@ describe("round trip", () => {
     expect(manifest.plan.kernels[0]).toMatchObject({
       wgslFile: "kernels/copy.wgsl",
       wgslSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      wgslBytes: Buffer.byteLength(COPY_WGSL, "utf8"),
     });
     expect(manifest.plan.kernels[0]).not.toHaveProperty("wgsl");
     expect(manifest.weights).toMatchObject({
