@@ -40,7 +40,7 @@ export function sourceAgrees(manifest: BundleManifest, manifestPath: string): Di
       ? `it does not check: ${errors[0]!.code} ${errors[0]!.message}${errors.length > 1 ? ` (and ${errors.length - 1} more errors)` : ""}`
       : !model?.ir
         ? `it defines no model \`${manifest.model}\` (it defines ${checked.models.map((m) => `\`${m.name}\``).join(", ") || "none"})`
-        : firstDifference(TypedIr.parse(model.ir), manifest.ir);
+        : irDifference(TypedIr.parse(model.ir), manifest.ir);
   if (why === undefined) return [];
   const bag = new DiagnosticBag();
   bag.report(
@@ -57,8 +57,21 @@ export function sourceAgrees(manifest: BundleManifest, manifestPath: string): Di
   return bag.items;
 }
 
-/** Where two IRs first differ, as a JSON path and the two values; undefined when they are equal. */
-function firstDifference(fresh: unknown, stored: unknown, path = "ir"): string | undefined {
+/**
+ * Where two IRs first differ, as a JSON path and the two values, looking past source positions
+ * first (a changed value says more than the offsets it shifts); undefined when they are equal.
+ */
+function irDifference(fresh: TypedIr, stored: TypedIr): string | undefined {
+  return firstDifference(fresh, stored, "ir", "source") ?? firstDifference(fresh, stored, "ir");
+}
+
+/** Where two JSON values first differ, with the key `skip` left out; undefined when equal. */
+function firstDifference(
+  fresh: unknown,
+  stored: unknown,
+  path: string,
+  skip?: string,
+): string | undefined {
   if (Object.is(fresh, stored)) return undefined;
   const bothObjects =
     typeof fresh === "object" && fresh !== null && typeof stored === "object" && stored !== null;
@@ -66,10 +79,10 @@ function firstDifference(fresh: unknown, stored: unknown, path = "ir"): string |
     return `the text gives ${short(fresh)} at \`${path}\`, the IR holds ${short(stored)}`;
   const a = fresh as Record<string, unknown>;
   const b = stored as Record<string, unknown>;
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== skip);
   for (const key of keys) {
     const at = Array.isArray(fresh) ? `${path}[${key}]` : `${path}.${key}`;
-    const difference = firstDifference(a[key], b[key], at);
+    const difference = firstDifference(a[key], b[key], at, skip);
     if (difference !== undefined) return difference;
   }
   return undefined;
