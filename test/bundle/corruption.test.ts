@@ -2,7 +2,7 @@
  * Reading damaged bundles: every kind of corruption gives its coded diagnostic naming the file,
  * and reading never throws (fast-check fuzz over the manifest's bytes and values).
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ import { decodeBundle, type BundleSource } from "../../src/formats/bundle/read.t
 import { writeBundle } from "../../src/compiler/bundle/write.ts";
 import type { Diagnostic } from "../../src/contracts/diagnostics/diagnostic.ts";
 import { writeSafetensors } from "../../src/formats/weights/safetensors.ts";
-import { codes, expectWellFormed, miniContent, tempDir } from "./helpers.ts";
+import { codes, damagedCopy, expectWellFormed, miniContent, tempDir } from "./helpers.ts";
 
 /** One good bundle on disk, copied for each damage. */
 const pristine = join(tempDir(), "pristine");
@@ -21,14 +21,7 @@ writeBundle(pristine, miniContent());
 const manifestText = readFileSync(join(pristine, "manifest.json"), "utf8");
 
 /** A copy of the good bundle after `damage`, read back. */
-function damaged(damage: (dir: string) => void) {
-  const dir = join(tempDir(), "b");
-  cpSync(pristine, dir, { recursive: true });
-  damage(dir);
-  const result = readBundle(dir);
-  expectWellFormed(result.diagnostics);
-  return { dir, ...result };
-}
+const damaged = (damage: (dir: string) => void) => damagedCopy(pristine, damage);
 
 /** A copy whose manifest is `edit`ed as JSON. */
 function editedManifest(edit: (m: Record<string, any>) => void) {

@@ -1,11 +1,12 @@
 /** Shared helpers of the bundle tests: a tiny spec, a fake lowering, temporary directories. */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import type { Io } from "../../src/cli/io.ts";
 import type { LowerResult } from "../../src/api/compile.ts";
 import { checkSpec } from "../../src/compiler/compile.ts";
+import { readBundle } from "../../src/formats/bundle/directory.ts";
 import type { BundleContent } from "../../src/compiler/bundle/encode.ts";
 import { BUILTIN_PROFILES } from "../../src/contracts/device-profile/builtins.ts";
 import { CODES } from "../../src/contracts/diagnostics/codes.ts";
@@ -184,4 +185,14 @@ export function expectWellFormed(diagnostics: readonly Diagnostic[]): void {
     expect(d.message.length).toBeGreaterThan(0);
     expect(typeof d.span.file).toBe("string");
   }
+}
+
+/** A copy of the bundle directory `pristine` after `damage`, read back with well-formed diagnostics. */
+export function damagedCopy(pristine: string, damage: (dir: string) => void) {
+  const dir = join(tempDir(), "b");
+  cpSync(pristine, dir, { recursive: true });
+  damage(dir);
+  const result = readBundle(dir);
+  expectWellFormed(result.diagnostics);
+  return { dir, ...result };
 }

@@ -4,34 +4,18 @@
  * files, oversized files and manifests, too many kernels and format version 1 are refused.
  */
 import { execFileSync } from "node:child_process";
-import {
-  cpSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeBundle } from "../../src/compiler/bundle/write.ts";
 import { MAX_KERNELS, MAX_MANIFEST_BYTES } from "../../src/contracts/bundle/limits.ts";
-import { readBundle } from "../../src/formats/bundle/directory.ts";
-import { codes, expectWellFormed, miniContent, tempDir } from "./helpers.ts";
+import { codes, damagedCopy, miniContent, tempDir } from "./helpers.ts";
 
 const pristine = join(tempDir(), "pristine");
 writeBundle(pristine, miniContent());
 
 /** A copy of the good bundle after `damage`, read back. */
-function damaged(damage: (dir: string) => void) {
-  const dir = join(tempDir(), "b");
-  cpSync(pristine, dir, { recursive: true });
-  damage(dir);
-  const result = readBundle(dir);
-  expectWellFormed(result.diagnostics);
-  return { dir, ...result };
-}
+const damaged = (damage: (dir: string) => void) => damagedCopy(pristine, damage);
 
 /** Moves `file` of the bundle out of it, to a sibling directory, and links it back. */
 function linkedOut(dir: string, file: string, target = join(dir, "..", "outside", file)): string {
