@@ -170,19 +170,19 @@ function decodeFiles(
   bag: DiagnosticBag,
 ): Omit<ReadBundleResult, "diagnostics"> {
   const manifestSpan = spanOf(source, MANIFEST_FILE);
-  const [wgslFiles, weightsFile] = [
-    namedFiles(manifest).slice(0, -1),
-    namedFiles(manifest).at(-1)!,
-  ];
+  const named = namedFiles(manifest);
+  const weightsFile = named.pop()!; // the WGSL files first, the weights last
+
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const kernels: KernelPlan["kernels"] = [];
   for (const [i, kernel] of manifest.plan.kernels.entries()) {
-    const { wgslFile, wgslSha256, wgslBytes: _size, ...rest } = kernel;
-    const wgslBytes = readFile(source, wgslFiles[i]!, bag);
-    if (!wgslBytes || !matches(source, wgslFiles[i]!, wgslBytes, wgslSha256, bag)) continue;
+    // The size was the read's cap; the plan's kernel carries its WGSL instead of the file's facts.
+    const { wgslFile, wgslSha256, wgslBytes: _cap, ...rest } = kernel;
+    const bytes = readFile(source, named[i]!, bag);
+    if (!bytes || !matches(source, named[i]!, bytes, wgslSha256, bag)) continue;
     let wgsl: string;
     try {
-      wgsl = decoder.decode(wgslBytes);
+      wgsl = decoder.decode(bytes);
     } catch {
       bag.report("E0613", spanOf(source, wgslFile), `${wgslFile} is not UTF-8 text`, {
         hint: RECOMPILE,

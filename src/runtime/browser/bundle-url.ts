@@ -29,16 +29,14 @@ export function bundleBase(url: string): URL | FetchError {
 
 /** The URL of `file` inside the bundle at `base`; throws OutsideBundle when it would leave it. */
 export function fileUrl(base: URL, file: string): string {
-  const url = new URL(PLAIN_NAME.test(file) ? file : "", base);
-  if (
-    !PLAIN_NAME.test(file) ||
-    url.origin !== base.origin ||
-    !url.pathname.startsWith(base.pathname)
-  )
-    throw new OutsideBundle(describe(file, base));
+  if (!PLAIN_NAME.test(file)) throw new OutsideBundle(describe(file, base));
+  const url = new URL(file, base);
+  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname))
+    throw new OutsideBundle(url.href);
   return url.href;
 }
 
+/** Where a refused name would have led, for the message. */
 function describe(file: string, base: URL): string {
   try {
     return new URL(file, base).href;
