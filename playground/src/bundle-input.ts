@@ -1,7 +1,7 @@
 /** Bundles from the user: a URL typed in, a folder (or its files) dropped on the page, or a folder chosen. */
 import {
   type ReadBundleResult,
-  bundleFromFiles,
+  bundleFromGivenFiles,
   fetchBundle,
   type ByteProgress,
 } from "../../src/api/browser.ts";
@@ -38,22 +38,13 @@ export async function droppedBundle(data: DataTransfer): Promise<ReadBundleResul
     entries.length > 0
       ? (await Promise.all(entries.map(entryFiles))).flat()
       : [...data.files].map((file) => ({ path: file.name, file }));
-  return bundleFromFiles(
-    await Promise.all(
-      files.map(async (f) => ({ path: f.path, bytes: new Uint8Array(await f.file.arrayBuffer()) })),
-    ),
-  );
+  return bundleFromGivenFiles(files);
 }
 
 /** Reads the files of a folder chosen in a file input (their paths relative to its parent). */
 async function chosenBundle(files: FileList): Promise<ReadBundleResult> {
-  return bundleFromFiles(
-    await Promise.all(
-      [...files].map(async (file) => ({
-        path: file.webkitRelativePath || file.name,
-        bytes: new Uint8Array(await file.arrayBuffer()),
-      })),
-    ),
+  return bundleFromGivenFiles(
+    [...files].map((file) => ({ path: file.webkitRelativePath || file.name, file })),
   );
 }
 
@@ -65,7 +56,7 @@ export function watchBundleInputs(
   const url = document.querySelector<HTMLInputElement>("#bundle-url")!;
   document.querySelector("#bundle-fetch")!.addEventListener("click", () => {
     if (url.value.trim())
-      open(() => fetchBundle(new URL(url.value.trim(), location.href).href, progress));
+      open(() => fetchBundle(new URL(url.value.trim(), location.href).href, { progress }));
   });
   const zone = document.querySelector<HTMLElement>("#drop-zone")!;
   zone.addEventListener("dragover", (e) => {

@@ -77,13 +77,19 @@ export async function loadSpec(
   const ir = checked.models.find((m) => m.ir)?.ir;
   if (!ir || checked.diagnostics.some((d) => d.severity === "error"))
     return "the spec has errors: fix them first (see the diagnostics under the editor)";
+  const parameters = declaredWeights(ir).reduce(
+    (sum, w) => sum + w.shape.reduce((a, b) => a * b, 1),
+    0,
+  );
   const url = TRAINED[path];
   if (url !== undefined) {
     let bytes: Uint8Array;
     try {
-      bytes = await fetchBytes(url, (received, total) =>
-        progress("download weights", received / Math.max(1, total)),
-      );
+      bytes = await fetchBytes(url, {
+        // At most 8 bytes a parameter (F64) and a 1 MiB header: a larger file is not these weights.
+        maxBytes: 8 * parameters + 1024 * 1024,
+        progress: (received, total) => progress("download weights", received / Math.max(1, total)),
+      });
     } catch (error) {
       return (error as Error).message;
     }
@@ -94,10 +100,6 @@ export async function loadSpec(
       return onDevice(ir, loaded.weights, loaded.metadata, "trained weights", progress);
     progress("weights do not fit the edited spec; seeded instead", 0);
   }
-  const parameters = declaredWeights(ir).reduce(
-    (sum, w) => sum + w.shape.reduce((a, b) => a * b, 1),
-    0,
-  );
   if (parameters > MOST_SEEDED_PARAMETERS)
     return `${ir.model} has ${parameters.toLocaleString("en-US")} parameters: too many to run in a tab with seeded weights (the playground allows ${MOST_SEEDED_PARAMETERS.toLocaleString("en-US")}); pick a tiny-* spec, or compile a bundle with real weights and load it`;
   return onDevice(

@@ -17,14 +17,20 @@ export { decodeBundle, type BundleSource, type ReadBundleResult } from "../forma
 export { declaredWeights } from "../formats/weights/declared.ts";
 export { initWeights } from "../formats/weights/init.ts";
 export { loadWeights } from "../formats/weights/load.ts";
-export { bundleFromFiles, fetchBundle } from "../runtime/browser/bundle.ts";
-export { fetchBytes, type ByteProgress } from "../runtime/browser/fetch.ts";
+export { fetchBytes, type ByteProgress, type Fetch } from "../runtime/browser/fetch.ts";
 export type { WeightMap } from "../runtime/reference/executor.ts";
 export { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
 export { readAttentionMap } from "../runtime/webgpu/attention-map.ts";
 export { generateOnDevice } from "../runtime/webgpu/generate.ts";
 export type { GenerateOptions } from "../runtime/generate.ts";
 export { WebGpuModel, type LoadProgress } from "../runtime/webgpu/session.ts";
+export {
+  bundleFromFiles,
+  bundleFromGivenFiles,
+  fetchBundle,
+  type FetchBundleOptions,
+  type GivenFile,
+} from "./browser-bundle.ts";
 export { openInBrowser, pageDevice, type BrowserModel } from "./browser-open.ts";
 export { LoomError, InputError } from "./errors.ts";
 /** The lexer and its token types, for editors that highlight spec text. */

@@ -12,11 +12,11 @@ import type { TypedIr } from "../contracts/ir/schema.ts";
 import type { KernelPlan } from "../contracts/plan/schema.ts";
 import { SourceSet } from "../contracts/source.ts";
 import type { Tensor } from "../contracts/tensor.ts";
-import { readBundle } from "../formats/bundle/directory.ts";
 import { initWeights } from "../formats/weights/init.ts";
 import type { LayoutOption } from "../formats/weights/layouts/map.ts";
 import { loadWeights } from "../formats/weights/load.ts";
 import { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
+import { readBundle } from "./bundle.ts";
 import { LoomError, throwOnErrors } from "./errors.ts";
 
 /** Where a model's weights come from, and where it will run. */

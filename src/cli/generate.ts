@@ -3,6 +3,7 @@ import { InputError } from "../api/errors.ts";
 import { loadModel, type LoadModelOptions } from "../api/model.ts";
 import { EXIT, type Io } from "./io.ts";
 import { openForCli } from "./open.ts";
+import { reportWarnings } from "./report.ts";
 
 export interface GenerateCliOptions extends LoadModelOptions {
   prompt?: string;
@@ -47,6 +48,7 @@ export async function runGenerate(spec: string, opts: GenerateCliOptions, io: Io
   const source =
     opts.source === undefined || model.tokenizer ? opts.source : parseIds(opts.source, "--source");
   const stop = opts.stop.map((s) => (/^#\d+$/.test(s) ? Number(s.slice(1)) : s));
+  if (opts.backend === "cpu") reportWarnings(model, io); // openForCli reports them otherwise
   const device = opts.backend === "cpu" ? undefined : await openForCli(model, io);
   const stream = generateText(model, {
     prompt,

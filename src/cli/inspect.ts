@@ -173,6 +173,7 @@ function inspectJson(
       steps: plan.steps.filter((s) => s.kernel === k.name).length,
       wgslFile: k.wgslFile,
       wgslSha256: k.wgslSha256,
+      wgslBytes: k.wgslBytes,
     })),
     buffers: plan.buffers.map((b) => ({ ...b, bytes: bufferBytes(b) })),
     allocatedBytes: allocatedBytes(plan),

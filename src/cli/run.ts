@@ -8,6 +8,7 @@ import { assembleInputs, InputError, readInputFile } from "../api/inputs.ts";
 import { readPngInput } from "../api/image-input.ts";
 import { encodeNpy } from "../api/npy.ts";
 import { openForCli } from "./open.ts";
+import { reportWarnings } from "./report.ts";
 
 export interface RunOptions extends LoadModelOptions {
   /** Comma-separated token ids for the first int input. */
@@ -114,6 +115,7 @@ export async function runForward(spec: string, opts: RunOptions, io: Io): Promis
     ids !== undefined ? { input: tokenInput!, ids } : undefined,
     (message) => io.stderr(`note: ${message}\n`),
   );
+  if (opts.backend === "cpu") reportWarnings(model, io); // openForCli reports them otherwise
   const device = opts.backend === "cpu" ? undefined : await openForCli(model, io, opts.maxBatch);
   const outputs = await runModel(model, inputs, device ? { device } : {});
   device?.destroy();

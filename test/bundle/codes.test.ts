@@ -1,12 +1,15 @@
 /**
- * Every device-limit and bundle code (E06xx, W0603, W0641) is produced by some bad input here, and
- * renders as a header naming its file, then notes and hint.
+ * Every device-limit and bundle code (E06xx, W0603, W0625, W0641) is produced by some bad input
+ * here, and renders as a header naming its file, then notes and hint.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, renameSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
+import { readBundle as readChecked } from "../../src/api/bundle.ts";
+import { sha256 } from "../../src/contracts/bundle/hash.ts";
 import { readBundle } from "../../src/formats/bundle/directory.ts";
+import { readSafetensors, writeSafetensors } from "../../src/formats/weights/safetensors.ts";
 import { writeBundle } from "../../src/compiler/bundle/write.ts";
 import { BUILTIN_PROFILES } from "../../src/contracts/device-profile/builtins.ts";
 import { checkPlanAgainstProfile } from "../../src/contracts/device-profile/check.ts";
@@ -58,6 +61,29 @@ function produced(): Map<string, Diagnostic> {
   manifest((m) => (m.formatVersion = 7)); // E0612
   edit((dir) => writeFileSync(join(dir, "kernels/copy.wgsl"), "")); // E0613
   manifest((m) => (m.plan.steps[0].kernel = "none")); // E0614
+  manifest((m) => (m.formatVersion = 1)); // E0621
+  edit((dir) => {
+    const outside = join(tempDir(), "copy.wgsl");
+    renameSync(join(dir, "kernels/copy.wgsl"), outside);
+    symlinkSync(outside, join(dir, "kernels/copy.wgsl"));
+  }); // E0622
+  edit((dir) => writeFileSync(join(dir, "weights.safetensors"), "x", { flag: "a" })); // E0623
+  edit((dir) => {
+    const path = join(dir, "weights.safetensors");
+    const read = readSafetensors(readFileSync(path), path);
+    const bytes = writeSafetensors(read.tensors!, { dtype: "f16", metadata: read.metadata });
+    writeFileSync(path, bytes);
+    const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    Object.assign(m.weights, { bytes: bytes.length, sha256: sha256(bytes) });
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(m));
+  }); // E0624
+  edit((dir) => {
+    const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    m.source.text = MINI_SPEC.replace("gelu_tanh", "relu");
+    m.source.sha256 = sha256(m.source.text);
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(m));
+    add(readChecked(dir).diagnostics);
+  }); // W0625, from the API, which elaborates the text
   const unbounded = MINI_SPEC.replace(/<=\s*\w+/, "");
   add(lowerToPlan(irOf(unbounded)).diagnostics); // E0620
   return found;
@@ -66,6 +92,7 @@ function produced(): Map<string, Diagnostic> {
 it("every E06xx and W06xx code is produced by some bad input", () => {
   const family = Object.keys(CODES).filter((c) => c.slice(1, 3) === "06");
   expect(family.length).toBe(13);
+  expect(family.length).toBe(16);
   expect([...produced().keys()].sort()).toEqual(family.sort());
 });
 

@@ -2,7 +2,7 @@
  * Reading damaged bundles: every kind of corruption gives its coded diagnostic naming the file,
  * and reading never throws (fast-check fuzz over the manifest's bytes and values).
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ import { decodeBundle, type BundleSource } from "../../src/formats/bundle/read.t
 import { writeBundle } from "../../src/compiler/bundle/write.ts";
 import type { Diagnostic } from "../../src/contracts/diagnostics/diagnostic.ts";
 import { writeSafetensors } from "../../src/formats/weights/safetensors.ts";
-import { codes, expectWellFormed, miniContent, tempDir } from "./helpers.ts";
+import { codes, damagedCopy, expectWellFormed, miniContent, tempDir } from "./helpers.ts";
 
 /** One good bundle on disk, copied for each damage. */
 const pristine = join(tempDir(), "pristine");
@@ -21,14 +21,7 @@ writeBundle(pristine, miniContent());
 const manifestText = readFileSync(join(pristine, "manifest.json"), "utf8");
 
 /** A copy of the good bundle after `damage`, read back. */
-function damaged(damage: (dir: string) => void) {
-  const dir = join(tempDir(), "b");
-  cpSync(pristine, dir, { recursive: true });
-  damage(dir);
-  const result = readBundle(dir);
-  expectWellFormed(result.diagnostics);
-  return { dir, ...result };
-}
+const damaged = (damage: (dir: string) => void) => damagedCopy(pristine, damage);
 
 /** A copy whose manifest is `edit`ed as JSON. */
 function editedManifest(edit: (m: Record<string, any>) => void) {
@@ -133,28 +126,29 @@ describe("corrupt bundles", () => {
   it("E0612: a newer format version names the Loom version needed", () => {
     const d = only(
       editedManifest((m) => {
-        m.formatVersion = 2;
+        m.formatVersion = 3;
         m.compilerVersion = "0.4.0";
         m.newField = {};
       }).diagnostics,
       "E0612",
     );
     expect(d.message).toBe(
-      "the bundle has format version 2, newer than this Loom (0.1.0) reads: it reads version 1; the bundle needs Loom 0.4.0 or newer",
+      "the bundle has format version 3, newer than this Loom (0.1.0) reads: it reads version 2; the bundle needs Loom 0.4.0 or newer",
     );
     expect(d.hint).toContain("upgrade Loom to 0.4.0 or newer");
   });
 
   it("E0611: a format version that is not a positive integer", () => {
     expect(only(editedManifest((m) => (m.formatVersion = 0)).diagnostics, "E0611").message).toBe(
-      "invalid bundle manifest: `formatVersion`: expected 1, found number 0",
+      "invalid bundle manifest: `formatVersion`: expected 2, found number 0",
     );
   });
 
-  it("E0613: an edited WGSL file names the file", () => {
-    const { diagnostics } = damaged((dir) =>
-      writeFileSync(join(dir, "kernels/copy.wgsl"), "// edited\n", { flag: "a" }),
-    );
+  it("E0613: an edited WGSL file of the same size names the file", () => {
+    const { diagnostics } = damaged((dir) => {
+      const path = join(dir, "kernels/copy.wgsl");
+      writeFileSync(path, readFileSync(path, "utf8").replace("dst[id.x]", "dst[id.y]"));
+    });
     const d = only(diagnostics, "E0613");
     expect(d.message).toBe(
       "kernels/copy.wgsl (the WGSL of kernel `copy`) is corrupted: its SHA-256 does not match the manifest",

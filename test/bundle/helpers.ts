@@ -1,11 +1,20 @@
 /** Shared helpers of the bundle tests: a tiny spec, a fake lowering, temporary directories. */
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import type { Io } from "../../src/cli/io.ts";
 import type { LowerResult } from "../../src/api/compile.ts";
 import { checkSpec } from "../../src/compiler/compile.ts";
+import { readBundle } from "../../src/formats/bundle/directory.ts";
 import type { BundleContent } from "../../src/compiler/bundle/encode.ts";
 import { BUILTIN_PROFILES } from "../../src/contracts/device-profile/builtins.ts";
 import { CODES } from "../../src/contracts/diagnostics/codes.ts";
@@ -199,4 +208,14 @@ export function snapshot(dir: string): Record<string, string> {
   return Object.fromEntries(
     listing(dir).map((f) => [f, readFileSync(join(dir, f)).toString("base64")]),
   );
+}
+
+/** A copy of the bundle directory `pristine` after `damage`, read back with well-formed diagnostics. */
+export function damagedCopy(pristine: string, damage: (dir: string) => void) {
+  const dir = join(tempDir(), "b");
+  cpSync(pristine, dir, { recursive: true });
+  damage(dir);
+  const result = readBundle(dir);
+  expectWellFormed(result.diagnostics);
+  return { dir, ...result };
 }

@@ -19,7 +19,7 @@ import { COMPILER_VERSION, FORMAT_VERSION } from "../../src/contracts/bundle/ver
 import { nodeWriteOps, type WriteOps } from "../../src/compiler/bundle/ops.ts";
 import { writeBundle } from "../../src/compiler/bundle/write.ts";
 import { readSafetensors } from "../../src/formats/weights/safetensors.ts";
-import { codes, irOf, listing, miniContent, MINI_SPEC, snapshot, tempDir } from "./helpers.ts";
+import { codes, COPY_WGSL, irOf, listing, miniContent, MINI_SPEC, snapshot, tempDir } from "./helpers.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 describe("round trip", () => {
@@ -67,6 +67,7 @@ describe("round trip", () => {
     expect(manifest.plan.kernels[0]).toMatchObject({
       wgslFile: "kernels/copy.wgsl",
       wgslSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      wgslBytes: Buffer.byteLength(COPY_WGSL, "utf8"),
     });
     expect(manifest.plan.kernels[0]).not.toHaveProperty("wgsl");
     expect(manifest.weights).toMatchObject({

@@ -69,7 +69,12 @@ export function encodeBundle(content: BundleContent): EncodedBundle {
     const { wgsl, ...rest } = kernel;
     const bytes = encoder.encode(wgsl);
     files.push({ path: wgslFiles[i]!, bytes });
-    return { ...rest, wgslFile: wgslFiles[i]!, wgslSha256: sha256(bytes) };
+    return {
+      ...rest,
+      wgslFile: wgslFiles[i]!,
+      wgslSha256: sha256(bytes),
+      wgslBytes: bytes.length,
+    };
   });
 
   const ordered = new Map<string, Tensor>();

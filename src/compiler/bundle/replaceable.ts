@@ -8,7 +8,7 @@ import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { MANIFEST_FILE, type BundleManifest } from "../../contracts/bundle/manifest.ts";
 import { directorySource } from "../../formats/bundle/directory.ts";
-import { decodeManifest } from "../../formats/bundle/read.ts";
+import { readManifest } from "../../formats/bundle/read.ts";
 
 export type Replaceable =
   | { kind: "bundle" }
@@ -34,8 +34,8 @@ export function replaceability(path: string, stat: Stats): Replaceable {
   if (entries.length === 0) return { kind: "empty" };
   if (!entries.includes(MANIFEST_FILE))
     return refused(`has no ${MANIFEST_FILE}: it is not a bundle`);
-  const { manifest, diagnostics } = decodeManifest(directorySource(path));
-  if (!manifest)
+  const { manifest, diagnostics, valid } = readManifest(directorySource(path));
+  if (!valid || !manifest)
     return refused(
       `its ${MANIFEST_FILE} does not validate`,
       diagnostics.slice(0, 3).map((d) => d.message),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Requirements } from "../device-profile/requirements.ts";
 import { TypedIr } from "../ir/schema.ts";
 import { KernelPlan, KernelSchema } from "../plan/schema.ts";
+import { MAX_KERNELS, MAX_WGSL_BYTES } from "./limits.ts";
 
 /**
  * The bundle manifest (`manifest.json`): what a bundle holds and how to check it. The schema is
@@ -25,11 +26,21 @@ export const WgslFile = z
 export const BundleKernel = KernelSchema.omit({ wgsl: true }).extend({
   wgslFile: WgslFile,
   wgslSha256: Sha256.describe("SHA-256 of the WGSL file's bytes (UTF-8)"),
+  wgslBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(MAX_WGSL_BYTES)
+    .describe(
+      `the WGSL file's size in bytes, at most ${MAX_WGSL_BYTES}; a loader reads no more than this`,
+    ),
 });
 export type BundleKernel = z.infer<typeof BundleKernel>;
 
 /** The kernel plan as the manifest stores it: kernels without their WGSL text. */
-export const BundlePlan = KernelPlan.extend({ kernels: z.array(BundleKernel) });
+export const BundlePlan = KernelPlan.extend({
+  kernels: z.array(BundleKernel).max(MAX_KERNELS),
+});
 export type BundlePlan = z.infer<typeof BundlePlan>;
 
 /** A spec file the bundle was compiled from: its path, hash and text. */
@@ -42,8 +53,10 @@ export const SourceFileEntry = z.strictObject({
 export const BundleManifest = z.strictObject({
   format: z.literal("loom-bundle").describe("always `loom-bundle`"),
   formatVersion: z
-    .literal(1)
-    .describe("the bundle format's version; readers refuse versions newer than theirs"),
+    .literal(2)
+    .describe(
+      "the bundle format's version; readers refuse versions newer than theirs, and version 1",
+    ),
   compilerVersion: z
     .string()
     .min(1)
@@ -74,9 +87,15 @@ export const BundleManifest = z.strictObject({
         )
         .describe("the safetensors file, relative to the bundle: `weights.safetensors`"),
       sha256: Sha256.describe("SHA-256 of the whole file"),
-      bytes: z.number().int().nonnegative().describe("the file's size in bytes"),
+      bytes: z
+        .number()
+        .int()
+        .nonnegative()
+        .describe("the file's size in bytes; a loader reads no more than this"),
       tensors: z.number().int().nonnegative().describe("how many tensors it holds"),
-      dtype: z.enum(["F32", "F16", "BF16"]).describe("the dtype of every tensor"),
+      dtype: z
+        .literal("F32")
+        .describe("the dtype of every tensor: F32, as the plan's weight buffers are f32"),
       layout: z.literal("loom").describe("tensor names: always Loom full names"),
     })
     .describe("the weights file: every weight the IR declares, by Loom full name"),

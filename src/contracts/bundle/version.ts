@@ -1,5 +1,13 @@
 /** The bundle format this Loom writes and the newest it reads (see docs/bundle-format.md). */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+
+/**
+ * Older versions this Loom refuses (E0621), with why: their manifests do not record what a loader
+ * needs to bound its reads, so they must be recompiled.
+ */
+export const REFUSED_VERSIONS: Readonly<Record<number, string>> = {
+  1: "its manifest records no byte size for the kernels' WGSL files, so a loader cannot bound what it reads",
+};
 
 /** The `format` field of every bundle manifest. */
 export const FORMAT_NAME = "loom-bundle";

@@ -271,6 +271,31 @@ export const CODES = {
     explanation:
       "The spec checks, and the CPU reference runs it, but the lowering to WebGPU kernels does not cover this layer or this arrangement yet (the message says which). Run it with `--backend cpu`, or write the layer the way the message suggests.",
   },
+  E0621: {
+    title: "bundle format version no longer read",
+    explanation:
+      "The bundle was written in an older format that this Loom refuses (the message says why: version 1 records no sizes for the kernel files, so a loader could not bound what it reads). Recompile the spec with this Loom; the bundle's manifest holds the spec's text as source.text.",
+  },
+  E0622: {
+    title: "bundle file outside the bundle",
+    explanation:
+      "A file of the bundle resolves outside the bundle: on disk, a symbolic link (the file or a directory on its way) that points out of the bundle directory; in a browser, a file name that would make a URL outside the bundle's. A loader reads only files inside the bundle. Replace the link with the file itself, or recompile the bundle.",
+  },
+  E0623: {
+    title: "bundle exceeds a loader limit",
+    explanation:
+      "A bundle is bigger than a loader reads: the manifest is larger than 16 MiB, it names more than 1024 kernels, or a file is larger than the size the manifest records for it (a loader stops reading at that size). docs/bundle-format.md lists the limits. The bundle was damaged or built by hand; recompile it.",
+  },
+  E0624: {
+    title: "weight dtype differs from the plan",
+    explanation:
+      "A tensor of the bundle's weights file is stored in a dtype other than the one the manifest and the kernel plan declare (F32: the plan's weight buffers are f32). Loom does not convert a bundle's weights silently: recompile the bundle from the weights (`loom compile SPEC --weights FILE`), which converts them.",
+  },
+  W0625: {
+    title: "bundle's source text differs from its IR",
+    explanation:
+      "The spec text the bundle records (source.text and its includes) does not elaborate to the IR the bundle holds: the text was replaced or edited, or it was compiled by another Loom. Loom trusts the IR, because it is what was checked, what the kernel plan was lowered from and what runs; the text is only a record. Recompile from the spec you mean to run.",
+  },
   E0640: {
     title: "will not replace what is not a bundle",
     explanation:

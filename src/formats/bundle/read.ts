@@ -1,24 +1,28 @@
 /**
- * Reading a bundle: the manifest validated with zod (every issue with its JSON path), the format
- * version, the hashes of the spec text, every WGSL file and the weights, the manifest's internal
- * consistency, the kernel plan verified (plan/verify.ts), then the weights bound to the IR. A bundle is untrusted input: reading never
- * throws; every problem is a diagnostic (E0610–E0614, and E05xx from the weights). No Node
+ * Reading a bundle: first the manifest on its own (manifest-check.ts: schema, version, limits,
+ * spec hashes, consistency), and only when it passes the files it names, each read with the byte
+ * cap the manifest records: every WGSL file and the weights against their sizes and hashes, the
+ * requirements recomputed, the kernel plan verified (plan/verify.ts), the weights' dtypes checked
+ * against the plan and then bound to the IR. A bundle is untrusted input: reading never throws;
+ * every problem is a diagnostic (E0610–E0614, E0621–E0624, and E05xx from the weights). No Node
  * modules: a browser decodes bundles with this file too (directory.ts reads them from disk).
  */
 import { DiagnosticBag, type Diagnostic } from "../../contracts/diagnostics/diagnostic.ts";
-import { describeIssue } from "../../contracts/device-profile/json-issues.ts";
-import { bindingCounts, planRequirements } from "../../contracts/device-profile/requirements.ts";
+import { planRequirements } from "../../contracts/device-profile/requirements.ts";
 import { BUILTIN_PROFILES } from "../../contracts/device-profile/builtins.ts";
 import { LIMIT_NAMES, profileLimits } from "../../contracts/device-profile/schema.ts";
 import { verifyPlan } from "../../contracts/plan/verify.ts";
 import type { KernelPlan } from "../../contracts/plan/schema.ts";
 import type { Span } from "../../contracts/source.ts";
 import type { Tensor } from "../../contracts/tensor.ts";
-import { declaredWeights } from "../weights/declared.ts";
-import { loadWeights } from "../weights/load.ts";
+import { bindWeights } from "../weights/load.ts";
+import { parseSafetensors } from "../weights/safetensors.ts";
 import { sha256 } from "../../contracts/bundle/hash.ts";
-import { BundleManifest, MANIFEST_FILE } from "../../contracts/bundle/manifest.ts";
-import { COMPILER_VERSION, FORMAT_NAME, FORMAT_VERSION } from "../../contracts/bundle/version.ts";
+import { MAX_MANIFEST_BYTES } from "../../contracts/bundle/limits.ts";
+import { MANIFEST_FILE, type BundleManifest } from "../../contracts/bundle/manifest.ts";
+import { FileTooLarge, OutsideBundle } from "./file-errors.ts";
+import { checkManifest, RECOMPILE } from "./manifest-check.ts";
+import { checkWeightDtypes } from "./weight-dtypes.ts";
 
 /** Where a bundle's files come from: a directory, or memory (tests, a browser's fetches). */
 export interface BundleSource {
@@ -26,8 +30,12 @@ export interface BundleSource {
   location: string;
   /** The path of a file inside the bundle, for diagnostics' spans. */
   pathOf(file: string): string;
-  /** A file's bytes; throws (any error, with a `code` like ENOENT when it has one) if unreadable. */
-  read(file: string): Uint8Array;
+  /**
+   * A file's bytes, never more than `maxBytes`: throws FileTooLarge when it is larger (having
+   * read at most `maxBytes` + 1 bytes of it), OutsideBundle when it lies outside the bundle, or
+   * any other error (with a `code` like ENOENT when it has one) if it is unreadable.
+   */
+  read(file: string, maxBytes: number): Uint8Array;
 }
 
 /** A bundle read and checked: the manifest, the plan with its WGSL, the weights. */
@@ -48,97 +56,133 @@ export interface ReadBundleResult {
   diagnostics: Diagnostic[];
 }
 
-/** How many manifest schema issues are listed before the rest are counted. */
-const LISTED = 20;
+/** A file a manifest names, with the most bytes a loader may read of it. */
+export interface NamedFile {
+  kind: "manifest" | "wgsl" | "weights";
+  file: string;
+  maxBytes: number;
+  /** What it is, for messages: "the WGSL of kernel `x`", "the weights". */
+  what: string;
+  /** Where the manifest records its size, for messages. */
+  recordedAt: string;
+  /** Where the manifest records its hash (absent for the manifest itself). */
+  hashAt?: string;
+}
 
-const RECOMPILE =
-  "recompile the bundle with `loom compile SPEC --out DIR` (the manifest holds the spec's text as source.text)";
+/** The files a valid manifest names, in reading order: every kernel's WGSL, then the weights. */
+export function namedFiles(manifest: BundleManifest): NamedFile[] {
+  return [
+    ...manifest.plan.kernels.map((k, i) => ({
+      kind: "wgsl" as const,
+      file: k.wgslFile,
+      maxBytes: k.wgslBytes,
+      what: `the WGSL of kernel \`${k.name}\``,
+      recordedAt: `plan.kernels[${i}].wgslBytes`,
+      hashAt: `plan.kernels[${i}].wgslSha256`,
+    })),
+    {
+      kind: "weights",
+      file: manifest.weights.file,
+      maxBytes: manifest.weights.bytes,
+      what: "the weights",
+      recordedAt: "weights.bytes",
+      hashAt: "weights.sha256",
+    },
+  ];
+}
+
+/** The manifest file as a NamedFile: capped by the loader's limit, not by a recorded size. */
+export const MANIFEST_NAMED: NamedFile = {
+  kind: "manifest",
+  file: MANIFEST_FILE,
+  maxBytes: MAX_MANIFEST_BYTES,
+  what: "the bundle's manifest",
+  recordedAt: "the loader's limit for manifests",
+};
 
 /** Reads and checks a bundle from any source. Never throws. */
 export function decodeBundle(source: BundleSource): ReadBundleResult {
+  const read = readManifest(source);
+  if (!read.valid) return read;
+  const files = decodeBundleFiles(read.manifest!, source);
+  return { ...files, diagnostics: [...read.diagnostics, ...files.diagnostics] };
+}
+
+/**
+ * Reads and checks the manifest alone, reading no other file: `valid` when the files it names
+ * may be read (then `manifest` is present). Never throws.
+ */
+export function readManifest(source: BundleSource): ReadBundleResult & { valid: boolean } {
+  let valid = false;
+  const read = guarded(source, (bag) => {
+    const bytes = readFile(source, MANIFEST_NAMED, bag);
+    if (!bytes) return {};
+    const checked = checkManifest(bytes, spanOf(source, MANIFEST_FILE), bag);
+    valid = checked.manifest !== undefined && checked.consistent;
+    return checked.manifest ? { manifest: checked.manifest } : {};
+  });
+  return { ...read, valid };
+}
+
+/**
+ * Checks a manifest already validated by checkManifest against the files of `source` (which may
+ * hold only the files the manifest names). Never throws.
+ */
+export function decodeBundleFiles(
+  manifest: BundleManifest,
+  source: BundleSource,
+): ReadBundleResult {
+  return guarded(source, (bag) => decodeFiles(manifest, source, bag));
+}
+
+/** Runs `read` with a fresh bag; a bug inside is still a diagnostic, never a stack trace. */
+function guarded(
+  source: BundleSource,
+  read: (bag: DiagnosticBag) => Omit<ReadBundleResult, "diagnostics">,
+): ReadBundleResult {
+  const bag = new DiagnosticBag();
   try {
-    return decode(source);
+    const { bundle, manifest } = read(bag);
+    return {
+      ...(bundle && !bag.hasErrors ? { bundle } : {}),
+      ...(manifest ? { manifest } : {}),
+      diagnostics: bag.items,
+    };
   } catch (error) {
-    return decodeBundleFailed(source, error);
+    bag.report(
+      "E0611",
+      spanOf(source, MANIFEST_FILE),
+      `internal error reading the bundle: ${error instanceof Error ? error.message : String(error)}`,
+      { hint: "please report this with the bundle" },
+    );
+    return { diagnostics: bag.items };
   }
 }
 
-/** A bug, not a bad bundle: still a diagnostic, so a caller never sees a stack trace. */
-function decodeBundleFailed(source: BundleSource, error: unknown): { diagnostics: Diagnostic[] } {
-  const bag = new DiagnosticBag();
-  bag.report(
-    "E0611",
-    spanOf(source, MANIFEST_FILE),
-    `internal error reading the bundle: ${error instanceof Error ? error.message : String(error)}`,
-    {
-      hint: "please report this with the bundle",
-    },
-  );
-  return { diagnostics: bag.items };
-}
-
-function spanOf(source: BundleSource, file: string): Span {
+export function spanOf(source: BundleSource, file: string): Span {
   return { file: source.pathOf(file), start: 0, end: 0 };
 }
 
-/** Reads and validates a bundle's manifest alone (steps 1–3 of decodeBundle). Never throws. */
-export function decodeManifest(source: BundleSource): {
-  manifest?: BundleManifest;
-  diagnostics: Diagnostic[];
-} {
-  const bag = new DiagnosticBag();
-  try {
-    return { ...validManifest(source, bag), diagnostics: bag.items };
-  } catch (error) {
-    return decodeBundleFailed(source, error);
-  }
-}
-
-function decode(source: BundleSource): ReadBundleResult {
-  const bag = new DiagnosticBag();
+/** Steps 4–6 of docs/bundle-format.md's "What is checked on load": the files the manifest names. */
+function decodeFiles(
+  manifest: BundleManifest,
+  source: BundleSource,
+  bag: DiagnosticBag,
+): Omit<ReadBundleResult, "diagnostics"> {
   const manifestSpan = spanOf(source, MANIFEST_FILE);
-  const { manifest } = validManifest(source, bag);
-  if (!manifest) return { diagnostics: bag.items };
-
-  // 4. Hashes: the spec text, every kernel's WGSL, the weights.
-  const sources = [
-    { ...manifest.source, where: "source" },
-    ...manifest.source.includes.map((f, i) => ({ ...f, where: `source.includes[${i}]` })),
-  ];
-  for (const s of sources)
-    if (sha256(s.text) !== s.sha256)
-      bag.report(
-        "E0613",
-        manifestSpan,
-        `the spec text in ${MANIFEST_FILE} (${s.where}.text, \`${s.file}\`) does not match its hash`,
-        {
-          notes: [`${s.where}.sha256 is ${s.sha256}`, `the text hashes to ${sha256(s.text)}`],
-          hint: `the manifest was edited or damaged; ${RECOMPILE}`,
-        },
-      );
+  const named = namedFiles(manifest);
+  const weightsFile = named.pop()!; // the WGSL files first, the weights last
 
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const kernels: KernelPlan["kernels"] = [];
   for (const [i, kernel] of manifest.plan.kernels.entries()) {
-    const { wgslFile, wgslSha256, ...rest } = kernel;
-    const wgslBytes = readFile(source, wgslFile, bag, `the WGSL of kernel \`${kernel.name}\``);
-    if (!wgslBytes) continue;
-    const actual = sha256(wgslBytes);
-    if (actual !== wgslSha256) {
-      bag.report(
-        "E0613",
-        spanOf(source, wgslFile),
-        `${wgslFile} (the WGSL of kernel \`${kernel.name}\`) is corrupted: its SHA-256 does not match the manifest`,
-        {
-          notes: [`plan.kernels[${i}].wgslSha256 is ${wgslSha256}`, `the file's is ${actual}`],
-          hint: `the file was edited or damaged after compiling; ${RECOMPILE}`,
-        },
-      );
-      continue;
-    }
+    // The size was the read's cap; the plan's kernel carries its WGSL instead of the file's facts.
+    const { wgslFile, wgslSha256, wgslBytes: _cap, ...rest } = kernel;
+    const bytes = readFile(source, named[i]!, bag);
+    if (!bytes || !matches(source, named[i]!, bytes, wgslSha256, bag)) continue;
     let wgsl: string;
     try {
-      wgsl = decoder.decode(wgslBytes);
+      wgsl = decoder.decode(bytes);
     } catch {
       bag.report("E0613", spanOf(source, wgslFile), `${wgslFile} is not UTF-8 text`, {
         hint: RECOMPILE,
@@ -148,183 +192,144 @@ function decode(source: BundleSource): ReadBundleResult {
     kernels.push({ ...rest, wgsl });
   }
 
-  const w = manifest.weights;
-  const weightsBytes = readFile(source, w.file, bag, "the weights");
-  let weightsOk = false;
-  if (weightsBytes) {
-    const actual = sha256(weightsBytes);
-    if (weightsBytes.length !== w.bytes || actual !== w.sha256)
-      bag.report(
-        "E0613",
-        spanOf(source, w.file),
-        `${w.file} is corrupted: ${weightsBytes.length !== w.bytes ? `it has ${weightsBytes.length} bytes, the manifest says ${w.bytes}` : "its SHA-256 does not match the manifest"}`,
-        {
-          notes: [`weights.sha256 is ${w.sha256}`, `the file's is ${actual}`],
-          hint: `the file was truncated, edited or damaged; ${RECOMPILE}`,
-        },
-      );
-    else weightsOk = true;
-  }
+  const weightsBytes = readFile(source, weightsFile, bag);
+  const weightsOk =
+    weightsBytes !== undefined &&
+    matches(source, weightsFile, weightsBytes, manifest.weights.sha256, bag);
 
-  // 5. Consistency of the manifest's parts; then the requirements, if the plan hangs together.
-  const before = bag.items.length;
-  consistency(manifest, manifestSpan, bag);
-  const consistent = bag.items.length === before;
   const plan: KernelPlan = { ...manifest.plan, kernels };
-  if (consistent && kernels.length === manifest.plan.kernels.length) {
-    const recomputed = planRequirements(plan);
-    const differ = [
-      ...LIMIT_NAMES.filter((n) => recomputed.limits[n] !== manifest.requirements.limits[n]).map(
-        (n) =>
-          `${n}: recorded ${manifest.requirements.limits[n]}, the plan needs ${recomputed.limits[n]}`,
-      ),
-      ...(sameList(recomputed.features, manifest.requirements.features)
-        ? []
-        : [
-            `features: recorded [${manifest.requirements.features.join(", ")}], the WGSL enables [${recomputed.features.join(", ")}]`,
-          ]),
-    ];
-    if (differ.length > 0)
-      bag.report(
-        "E0614",
-        manifestSpan,
-        "the requirements recorded in the manifest are not those of its kernel plan",
-        {
-          notes: differ,
-          hint: `a runtime checks a device against them, so they must be exact; ${RECOMPILE}`,
-        },
-      );
-  }
-
-  // 5b. The plan itself: data flow, bindings, slots, and the limits of the profile it names.
-  if (consistent && kernels.length === manifest.plan.kernels.length) {
+  if (kernels.length === manifest.plan.kernels.length) {
+    requirementsMatch(manifest, plan, manifestSpan, bag);
+    // The plan itself: data flow, bindings, slots, and the limits of the profile it names.
     const profile = BUILTIN_PROFILES[manifest.deviceProfile];
     const limits = profile ? profileLimits(profile) : undefined;
     bag.items.push(...verifyPlan(plan, limits, { file: manifestSpan.file }));
   }
 
-  // 6. The weights, bound to the IR.
-  let weights: Map<string, Tensor> | undefined;
-  if (weightsBytes && weightsOk) {
-    const loaded = loadWeights(manifest.ir, source.pathOf(w.file), weightsBytes, {
-      layout: "loom",
-    });
-    bag.items.push(...loaded.diagnostics);
-    weights = loaded.weights;
-    if (loaded.weights && loaded.weights.size !== w.tensors)
-      bag.report(
-        "E0614",
-        manifestSpan,
-        `the manifest says the weights hold ${w.tensors} tensors; the IR declares ${loaded.weights.size}`,
-        { hint: RECOMPILE },
-      );
-  }
-
-  if (bag.hasErrors || !weights) return { manifest, diagnostics: bag.items };
-  return {
-    bundle: { location: source.location, manifest, plan, weights },
-    manifest,
-    diagnostics: bag.items,
-  };
+  const weights = weightsOk ? bindBundleWeights(manifest, source, weightsBytes, bag) : undefined;
+  if (!weights) return { manifest };
+  return { bundle: { location: source.location, manifest, plan, weights }, manifest };
 }
 
-/** Steps 1–3: the manifest readable, UTF-8 JSON, a Loom manifest of a version read here, schema-valid. */
-function validManifest(source: BundleSource, bag: DiagnosticBag): { manifest?: BundleManifest } {
-  const manifestSpan = spanOf(source, MANIFEST_FILE);
+/** Whether a file has the size and hash the manifest records, reporting E0613 when not. */
+function matches(
+  source: BundleSource,
+  named: NamedFile,
+  bytes: Uint8Array,
+  recorded: string,
+  bag: DiagnosticBag,
+): boolean {
+  const actual = sha256(bytes);
+  const sizeOk = bytes.length === named.maxBytes;
+  if (sizeOk && actual === recorded) return true;
+  bag.report(
+    "E0613",
+    spanOf(source, named.file),
+    `${named.kind === "weights" ? named.file : `${named.file} (${named.what})`} is corrupted: ${sizeOk ? "its SHA-256 does not match the manifest" : `it has ${bytes.length} bytes, the manifest says ${named.maxBytes}`}`,
+    {
+      notes: [`${named.hashAt} is ${recorded}`, `the file's is ${actual}`],
+      hint: `the file was truncated, edited or damaged after compiling; ${RECOMPILE}`,
+    },
+  );
+  return false;
+}
 
-  // 1. The manifest: readable, UTF-8, JSON, an object.
-  const bytes = readFile(source, MANIFEST_FILE, bag, "the bundle's manifest");
-  if (!bytes) return {};
-  let json: unknown;
-  let problem: string | undefined;
-  try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      problem = `is not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
-    }
-  } catch {
-    problem = "is not UTF-8 text";
-  }
-  if (problem !== undefined) {
-    bag.report("E0611", manifestSpan, `${MANIFEST_FILE} ${problem}`, {
-      notes: [`the file has ${bytes.length} bytes`],
-      hint: `the file is truncated or damaged; ${RECOMPILE}`,
-    });
-    return {};
-  }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) {
-    bag.report("E0611", manifestSpan, `${MANIFEST_FILE} is not a JSON object`, { hint: RECOMPILE });
-    return {};
-  }
-
-  // 2. Format and version, before the schema: a newer bundle fails the schema for a reason.
-  const head = json as { format?: unknown; formatVersion?: unknown; compilerVersion?: unknown };
-  if (head.format !== FORMAT_NAME) {
+/** The requirements recorded in the manifest are those of its plan, recomputed (E0614). */
+function requirementsMatch(
+  manifest: BundleManifest,
+  plan: KernelPlan,
+  span: Span,
+  bag: DiagnosticBag,
+): void {
+  const recomputed = planRequirements(plan);
+  const recorded = manifest.requirements;
+  const differ = [
+    ...LIMIT_NAMES.filter((n) => recomputed.limits[n] !== recorded.limits[n]).map(
+      (n) => `${n}: recorded ${recorded.limits[n]}, the plan needs ${recomputed.limits[n]}`,
+    ),
+    ...(sameList(recomputed.features, recorded.features)
+      ? []
+      : [
+          `features: recorded [${recorded.features.join(", ")}], the WGSL enables [${recomputed.features.join(", ")}]`,
+        ]),
+  ];
+  if (differ.length > 0)
     bag.report(
-      "E0611",
-      manifestSpan,
-      `${MANIFEST_FILE} is not a Loom bundle manifest: \`format\` is ${head.format === undefined ? "missing" : JSON.stringify(head.format)}, expected "${FORMAT_NAME}"`,
+      "E0614",
+      span,
+      "the requirements recorded in the manifest are not those of its kernel plan",
       {
-        hint: "give the directory `loom compile` wrote",
+        notes: differ,
+        hint: `a runtime checks a device against them, so they must be exact; ${RECOMPILE}`,
       },
     );
-    return {};
-  }
-  const version = head.formatVersion;
-  if (typeof version === "number" && Number.isInteger(version) && version > FORMAT_VERSION) {
-    const writer = typeof head.compilerVersion === "string" ? head.compilerVersion : undefined;
-    bag.report(
-      "E0612",
-      manifestSpan,
-      `the bundle has format version ${version}, newer than this Loom (${COMPILER_VERSION}) reads: it reads version ${FORMAT_VERSION}${writer ? `; the bundle needs Loom ${writer} or newer` : ""}`,
-      {
-        notes: [
-          writer
-            ? `the bundle was written by Loom ${writer}`
-            : "the manifest does not say which Loom wrote it",
-        ],
-        hint: `upgrade Loom${writer ? ` to ${writer} or newer` : ""}, or recompile the spec with this Loom (the manifest holds its text as source.text)`,
-      },
-    );
-    return {};
-  }
+}
 
-  // 3. The schema: every issue, with its JSON path.
-  const parsed = BundleManifest.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    for (const issue of issues.slice(0, LISTED))
-      bag.report("E0611", manifestSpan, `invalid bundle manifest: ${describeIssue(issue, json)}`, {
-        hint: RECOMPILE,
-      });
-    if (issues.length > LISTED)
-      bag.report(
-        "E0611",
-        manifestSpan,
-        `invalid bundle manifest: ${issues.length - LISTED} more problems`,
-        { hint: RECOMPILE },
-      );
-    return {};
-  }
-  return { manifest: parsed.data };
+/** The weights file parsed, its dtypes checked against the plan, bound to the IR. */
+function bindBundleWeights(
+  manifest: BundleManifest,
+  source: BundleSource,
+  bytes: Uint8Array,
+  bag: DiagnosticBag,
+): Map<string, Tensor> | undefined {
+  const w = manifest.weights;
+  const parsed = parseSafetensors(bytes, source.pathOf(w.file));
+  bag.items.push(...parsed.diagnostics);
+  if (!parsed.file || !checkWeightDtypes(manifest, parsed.file.header, bag)) return undefined;
+  const bound = bindWeights(manifest.ir, parsed.file, { layout: "loom" });
+  bag.items.push(...bound.diagnostics);
+  if (bound.weights && bound.weights.size !== w.tensors)
+    bag.report(
+      "E0614",
+      spanOf(source, MANIFEST_FILE),
+      `the manifest says the weights hold ${w.tensors} tensors; the IR declares ${bound.weights.size}`,
+      { hint: RECOMPILE },
+    );
+  return bound.weights;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** A file of the bundle, or undefined after reporting E0610. */
-function readFile(
+/** A file of the bundle, at most its cap, or undefined after reporting E0610, E0622 or E0623. */
+export function readFile(
   source: BundleSource,
-  file: string,
+  named: NamedFile,
   bag: DiagnosticBag,
-  what: string,
 ): Uint8Array | undefined {
+  const { file, what } = named;
   try {
-    return source.read(file);
+    return source.read(file, named.maxBytes);
   } catch (error) {
+    const span = spanOf(source, file);
+    if (error instanceof FileTooLarge) {
+      bag.report(
+        "E0623",
+        span,
+        `${file} (${what}) of the bundle \`${source.location}\` is larger than the ${named.maxBytes} bytes ${named.kind === "manifest" ? "a loader reads of a manifest" : `the manifest records (${named.recordedAt})`}`,
+        {
+          notes: [
+            error.size !== undefined
+              ? `the file has ${error.size} bytes; ${error.received} were read`
+              : `reading stopped after ${error.received} bytes`,
+          ],
+          hint: `the file was replaced or damaged after compiling; ${RECOMPILE}`,
+        },
+      );
+      return undefined;
+    }
+    if (error instanceof OutsideBundle) {
+      bag.report(
+        "E0622",
+        span,
+        `${file} (${what}) of the bundle \`${source.location}\` resolves outside the bundle, to ${error.resolved}; it was not read`,
+        {
+          hint: "a loader reads only files inside the bundle: replace the link with the file itself, or recompile the bundle",
+        },
+      );
+      return undefined;
+    }
     const code = (error as { code?: string } | undefined)?.code;
     const why =
       code === "ENOENT"
@@ -338,7 +343,7 @@ function readFile(
               : String(error);
     bag.report(
       "E0610",
-      spanOf(source, file),
+      span,
       `cannot read ${file} (${what}) of the bundle \`${source.location}\`: ${why}`,
       {
         hint:
@@ -348,62 +353,5 @@ function readFile(
       },
     );
     return undefined;
-  }
-}
-
-/** Cross-references inside the manifest: names, ids, bindings, weights, model, tokenizer (E0614). */
-function consistency(manifest: BundleManifest, span: Span, bag: DiagnosticBag): void {
-  const report = (message: string, notes: string[] = []) =>
-    bag.report("E0614", span, message, { notes, hint: RECOMPILE });
-  const { plan, ir } = manifest;
-  if (manifest.model !== ir.model)
-    report(`the manifest's model is \`${manifest.model}\` but its IR is of \`${ir.model}\``);
-  const irTokenizer = ir.tokenizer ?? null;
-  const tokenizer = manifest.tokenizer?.name ?? null;
-  if (irTokenizer !== tokenizer)
-    report(
-      `the manifest's tokenizer is ${tokenizer === null ? "none" : `\`${tokenizer}\``} but the spec names ${irTokenizer === null ? "none" : `\`${irTokenizer}\``}`,
-    );
-
-  for (const [what, names] of [
-    ["kernel name", plan.kernels.map((k) => k.name)],
-    ["kernel WGSL file", plan.kernels.map((k) => k.wgslFile.toLowerCase())],
-    ["buffer id", plan.buffers.map((b) => String(b.id))],
-  ] as const) {
-    const seen = new Set<string>();
-    for (const name of names) {
-      if (seen.has(name)) report(`the ${what} \`${name}\` appears twice in the plan`);
-      seen.add(name);
-    }
-  }
-  const kernels = new Map(plan.kernels.map((k) => [k.name, k]));
-  const buffers = new Set(plan.buffers.map((b) => b.id));
-  plan.steps.forEach((step, i) => {
-    const kernel = kernels.get(step.kernel);
-    if (!kernel)
-      return report(
-        `plan.steps[${i}] dispatches the kernel \`${step.kernel}\`, which the plan does not have`,
-      );
-    const unknown = step.buffers.filter((id) => !buffers.has(id));
-    if (unknown.length > 0)
-      report(
-        `plan.steps[${i}] binds buffer${unknown.length === 1 ? "" : "s"} ${unknown.join(", ")}, which the plan does not have`,
-      );
-    const storage = bindingCounts(kernel).storage;
-    if (step.buffers.length !== storage)
-      report(
-        `plan.steps[${i}] binds ${step.buffers.length} buffers to the kernel \`${kernel.name}\`, which has ${storage} storage bindings`,
-      );
-  });
-  const declared = new Set(declaredWeights(ir).map((w) => w.name));
-  for (const buffer of plan.buffers) {
-    if (buffer.kind !== "weight") continue;
-    const names = buffer.weights ?? [];
-    if (names.length === 0)
-      report(`the weight buffer \`${buffer.name}\` (id ${buffer.id}) names no weight`);
-    for (const name of names.filter((n) => !declared.has(n)))
-      report(
-        `the weight buffer \`${buffer.name}\` (id ${buffer.id}) holds \`${name}\`, which the IR does not declare`,
-      );
   }
 }
