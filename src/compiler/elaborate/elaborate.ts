@@ -20,6 +20,7 @@ import { bindArguments, type BoundArg } from "./bind-args.ts";
 import { Env, type Definition } from "./env.ts";
 import type { LoadedSpec } from "./load.ts";
 import { Scope } from "./naming.ts";
+import type { SymbolRecorder } from "./symbols.ts";
 import { describeValue, type Value } from "./values.ts";
 
 /** Tokenizers a spec may name; src/runtime/tokenizers implements each. */
@@ -51,14 +52,16 @@ const MAX_EXPANDED_NODES = 200_000;
 
 /**
  * Elaborates one model: resolves names, binds arguments, expands blocks and repeats and
- * evaluates dims, giving a flat list of layer nodes in execution order.
+ * evaluates dims, giving a flat list of layer nodes in execution order. A `recorder` is told
+ * every name resolved, for editor queries.
  */
 export function elaborateModel(
   model: A.ModelDecl,
   spec: LoadedSpec,
   diagnostics: DiagnosticBag,
+  recorder?: SymbolRecorder,
 ): ElaboratedModel {
-  return new ModelElaborator(model, spec, diagnostics).run();
+  return new ModelElaborator(model, spec, diagnostics, recorder).run();
 }
 
 class ModelElaborator {
@@ -82,6 +85,7 @@ class ModelElaborator {
     private readonly model: A.ModelDecl,
     private readonly spec: LoadedSpec,
     private readonly diagnostics: DiagnosticBag,
+    private readonly recorder?: SymbolRecorder,
   ) {
     this.ir = {
       format: "loom.layer-ir",
@@ -101,7 +105,7 @@ class ModelElaborator {
   }
 
   run(): ElaboratedModel {
-    const env = new Env(this.sites);
+    const env = new Env(this.sites, this.recorder);
     const scope = new Scope("");
     for (const statement of this.model.body) this.modelStatement(statement, env, scope);
     if (this.outputStatements === 0) {
@@ -414,7 +418,7 @@ class ModelElaborator {
   }
 
   private lookup(ref: A.NameRef, env: Env): Value {
-    const value = env.use(ref.name.name);
+    const value = env.use(ref.name.name, ref.name.span);
     if (value) return { ...value, span: ref.span } as Value;
     const flagLike = LAYERS.some((l) =>
       l.params.some((p) => p.kind === "flag" && p.name === ref.name.name),
@@ -571,9 +575,15 @@ class ModelElaborator {
     const name = call.callee.name;
     if (name === "rope" || name === "sqrt") return this.optionCall(call, env, scope);
     const layer = findLayer(name);
-    if (layer) return this.layerCall(call, layer, env, scope);
+    if (layer) {
+      this.recorder?.layer(name, call.callee.span);
+      return this.layerCall(call, layer, env, scope);
+    }
     const block = this.spec.blocks.get(name);
-    if (block) return this.blockCall(call, block, env, scope);
+    if (block) {
+      this.recorder?.reference(name, "block", call.callee.span, block.name.span);
+      return this.blockCall(call, block, env, scope);
+    }
     const known = [...LAYERS.map((l) => l.name), ...this.spec.blocks.keys()];
     this.diagnostics.report("E0203", call.callee.span, `unknown layer \`${name}\``, {
       label: "no layer or block has this name",
@@ -712,6 +722,7 @@ class ModelElaborator {
       return scope.fresh(call.label.name);
     }
     this.labels.set(call.label.name, { name, span: call.label.span });
+    this.recorder?.reference(call.label.name, "label", call.label.span, call.label.span);
     return name;
   }
 
@@ -868,6 +879,7 @@ class ModelElaborator {
       return undefined;
     }
     origin.labelSpans[arg.param.name] = found.span;
+    this.recorder?.reference(expr.name.name, "label", expr.name.span, found.span);
     return found.name;
   }
 
@@ -951,7 +963,7 @@ class ModelElaborator {
       return { kind: "poison", span: call.span };
     }
 
-    const inner = new Env(this.sites);
+    const inner = new Env(this.sites, this.recorder);
     const args = new Map<string, Value>();
     for (const p of block.params) {
       const arg = bound.get(p.name.name);
