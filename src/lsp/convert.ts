@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   DiagnosticSeverity,
@@ -7,9 +8,14 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Diagnostic, SourceSet, Span } from "../api/check.ts";
 
-/** Between the editor's document URIs and the file paths spans carry. */
-export const uriToPath = (uri: string): string => fileURLToPath(uri);
-export const pathToUri = (path: string): string => pathToFileURL(path).href;
+/**
+ * Between the editor's document URIs and the file paths spans carry. A document that is not a
+ * file (`untitled:…`) keeps its URI as its path.
+ */
+export const uriToPath = (uri: string): string =>
+  uri.startsWith("file:") ? fileURLToPath(uri) : uri;
+export const pathToUri = (path: string): string =>
+  isAbsolute(path) ? pathToFileURL(path).href : path;
 
 /** Turns spans into editor ranges (lines and UTF-16 characters), from the files a check read. */
 export class Ranges {

@@ -141,9 +141,8 @@ describe("loom lsp, spoken to over stdio", () => {
 
     const inCall = await complete("model m {\n  y = attention(h, heads = 2, \n}\n", at(1, 29));
     const args = inCall.filter((item) => item.kind === 10).map((item) => item.label);
-    // attention's parameters (docs/language.md) less `heads`, which is already given.
+    // attention's parameters (docs/language.md) less `x` (given by `h`) and `heads` (by name).
     expect(args).toEqual([
-      "x",
       "kv_heads",
       "head_dim",
       "causal",

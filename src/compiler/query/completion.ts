@@ -13,10 +13,15 @@ export interface CompletionEntry {
   insertText: string;
 }
 
-/** An open call at the cursor: its callee and the arguments already given by name. */
+/** An open call at the cursor: its callee and the arguments already given. */
 interface OpenCall {
   callee?: string;
+  /** Arguments given by name. */
   named: Set<string>;
+  /** Positional arguments given before the cursor's. */
+  positional: number;
+  /** Whether the argument being written is a named one. */
+  inNamed: boolean;
 }
 
 /**
@@ -43,7 +48,8 @@ export function completeAt(
     return param ? [...optionEntries(param), ...callables] : callables;
   }
   if (last?.type === "LParen" || last?.type === "Comma") {
-    const open = params.filter((p) => !call.named.has(p.name));
+    const filled = new Set(params.filter((p) => p.positional).slice(0, call.positional));
+    const open = params.filter((p) => !call.named.has(p.name) && !filled.has(p));
     return [...open.map((p) => argumentEntry(p, call.callee!)), ...callables];
   }
   return callables;
@@ -53,13 +59,26 @@ function openCalls(tokens: readonly LexedToken[]): OpenCall[] {
   const stack: OpenCall[] = [];
   tokens.forEach((token, i) => {
     const before = tokens[i - 1];
+    const top = stack[stack.length - 1];
     if (token.type === "LParen") {
       const callee = before?.type === "Identifier" ? before.image : undefined;
-      stack.push({ ...(callee ? { callee } : {}), named: new Set() });
+      stack.push({
+        ...(callee ? { callee } : {}),
+        named: new Set(),
+        positional: 0,
+        inNamed: false,
+      });
     } else if (token.type === "RParen") {
       stack.pop();
-    } else if (token.type === "Equals" && before?.type === "Identifier") {
-      stack[stack.length - 1]?.named.add(before.image);
+    } else if (token.type === "Comma" && top) {
+      if (!top.inNamed) top.positional++;
+      top.inNamed = false;
+    } else if (token.type === "Equals" && before?.type === "Identifier" && top) {
+      const opener = tokens[i - 2]?.type;
+      if (opener === "LParen" || opener === "Comma") {
+        top.named.add(before.image);
+        top.inNamed = true;
+      }
     }
   });
   return stack;
@@ -72,6 +91,7 @@ function paramsOf(callee: string, blocks: ReadonlyMap<string, BlockDecl>): reado
   return (block?.params ?? []).map((p) => ({
     name: p.name.name,
     kind: "tensor",
+    positional: true,
     ...(p.default ? {} : { required: true }),
     doc: `parameter of block \`${callee}\``,
   }));
