@@ -167,12 +167,19 @@ describe("loom lsp, spoken to over stdio", () => {
     ]);
   });
 
-  it("renames a rebound value everywhere it is bound and read", async () => {
-    const edit = (await client.connection.sendRequest(RenameRequest.type, {
+  const rename = (position: { line: number; character: number }, newName: string) =>
+    client.connection.sendRequest(RenameRequest.type, {
       textDocument: { uri: spec },
-      position: at(6, 30),
-      newName: "h",
-    })) as WorkspaceEdit;
+      position,
+      newName,
+    }) as Promise<WorkspaceEdit>;
+  /** The edit that writes `newName` over the one-letter names at `places` ([line, character]). */
+  const oneLetterEdits = (places: number[][], newName: string): WorkspaceEdit["changes"] => ({
+    [spec]: places.map(([line, c]) => ({ range: range(line!, c!, c! + 1), newText: newName })),
+  });
+
+  it("renames a rebound value everywhere it is bound and read", async () => {
+    const edit = await rename(at(6, 30), "h");
     const places = [
       [5, 2],
       [6, 2],
@@ -183,33 +190,26 @@ describe("loom lsp, spoken to over stdio", () => {
       [7, 24],
       [8, 36],
     ];
-    expect(edit.changes).toEqual({
-      [spec]: places.map(([line, c]) => ({ range: range(line!, c!, c! + 1), newText: "h" })),
-    });
+    expect(edit.changes).toEqual(oneLetterEdits(places, "h"));
   });
 
   it("renames a dim at its definition and every use", async () => {
-    const edit = (await client.connection.sendRequest(RenameRequest.type, {
-      textDocument: { uri: spec },
-      position: at(3, 22),
-      newName: "width",
-    })) as WorkspaceEdit;
-    const places = [
-      [3, 22],
-      [5, 27],
-      [7, 32],
-    ];
-    expect(edit.changes).toEqual({
-      [spec]: places.map(([line, c]) => ({ range: range(line!, c!, c! + 1), newText: "width" })),
-    });
+    const edit = await rename(at(3, 22), "width");
+    expect(edit.changes).toEqual(
+      oneLetterEdits(
+        [
+          [3, 22],
+          [5, 27],
+          [7, 32],
+        ],
+        "width",
+      ),
+    );
   });
 
   it("refuses a rename to a keyword with the reason", async () => {
-    const rename = client.connection.sendRequest(RenameRequest.type, {
-      textDocument: { uri: spec },
-      position: at(3, 22),
-      newName: "model",
-    });
-    await expect(rename).rejects.toThrow("`model` is not a name a spec can use");
+    await expect(rename(at(3, 22), "model")).rejects.toThrow(
+      "`model` is not a name a spec can use",
+    );
   });
 });
