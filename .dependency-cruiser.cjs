@@ -6,7 +6,8 @@
  *   compiler   src/compiler   elaboration, checks, lowering, WGSL generation, bundle writing
  *   runtime    src/runtime    devices, buffers, dispatch, the reference executor, tokenizers
  *   api        src/api        the package's entry points, composing the layers below
- *   cli, playground           the `loom` command and the page, on the API only
+ *   lsp        src/lsp        the language server (`loom lsp`), on the API only
+ *   cli, playground           the `loom` command and the page, on the API only (cli also on lsp)
  * docs/ARCHITECTURE.md draws the same picture.
  */
 const layer = {
@@ -16,6 +17,7 @@ const layer = {
   compiler: "^src/compiler/",
   runtime: "^src/runtime/",
   api: "^src/api/",
+  lsp: "^src/lsp/",
   cli: "^src/cli/",
   playground: "^playground/",
 };
@@ -33,38 +35,47 @@ module.exports = {
   forbidden: [
     forbid(
       "contracts",
-      ["grammar", "formats", "compiler", "runtime", "api", "cli", "playground"],
+      ["grammar", "formats", "compiler", "runtime", "api", "lsp", "cli", "playground"],
       "Contracts are the bottom layer: plain data, schemas and the helpers every layer shares.",
     ),
     forbid(
       "grammar",
-      ["formats", "compiler", "runtime", "api", "cli", "playground"],
+      ["formats", "compiler", "runtime", "api", "lsp", "cli", "playground"],
       "The grammar sees only the contracts (spans, diagnostics).",
     ),
     forbid(
       "formats",
-      ["grammar", "compiler", "runtime", "api", "cli", "playground"],
+      ["grammar", "compiler", "runtime", "api", "lsp", "cli", "playground"],
       "File formats (weights, bundle reading) sit on the contracts only, so compiler and runtime share them.",
     ),
     forbid(
       "compiler",
-      ["runtime", "api", "cli", "playground"],
+      ["runtime", "api", "lsp", "cli", "playground"],
       "The compiler never imports the runtime: WGSL generation is compilation.",
     ),
     forbid(
       "runtime",
-      ["grammar", "compiler", "api", "cli", "playground"],
+      ["grammar", "compiler", "api", "lsp", "cli", "playground"],
       "The runtime executes plans and bundles; it never lowers or generates WGSL.",
     ),
-    forbid("api", ["cli", "playground"], "The API composes the layers below it, nothing above."),
+    forbid(
+      "api",
+      ["lsp", "cli", "playground"],
+      "The API composes the layers below it, nothing above.",
+    ),
+    forbid(
+      "lsp",
+      ["contracts", "grammar", "formats", "compiler", "runtime", "cli", "playground"],
+      "The language server speaks the protocol over the library API, like the CLI.",
+    ),
     forbid(
       "cli",
       ["contracts", "grammar", "formats", "compiler", "runtime", "playground"],
-      "The CLI is a thin layer over the library API.",
+      "The CLI is a thin layer over the library API (and the language server, for `loom lsp`).",
     ),
     forbid(
       "playground",
-      ["contracts", "grammar", "formats", "compiler", "runtime", "cli"],
+      ["contracts", "grammar", "formats", "compiler", "runtime", "lsp", "cli"],
       "The playground uses the browser API only.",
     ),
     {

@@ -122,3 +122,18 @@ function firstPerLine(diagnostics: Diagnostic[], source: SourceFile): Diagnostic
       return true;
     });
 }
+
+/** One token of a spec, for editor queries on text that may not parse. */
+export interface LexedToken {
+  /** The token type's name: "Identifier", "LParen", "Equals", a keyword such as "Model", … */
+  type: string;
+  image: string;
+  start: number;
+}
+
+/** The tokens of a text, comments and whitespace left out; never fails on bad input. */
+export function lexTokens(text: string): LexedToken[] {
+  return loomLexer
+    .tokenize(text)
+    .tokens.map((t) => ({ type: t.tokenType.name, image: t.image, start: t.startOffset }));
+}

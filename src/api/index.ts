@@ -7,6 +7,7 @@
 export * from "./check.ts";
 export * from "./summary.ts";
 export * from "./format.ts";
+export * from "./language.ts";
 export {
   importHuggingFaceConfig,
   IMPORT_FAMILIES,

@@ -147,6 +147,14 @@ function program(io: Io, status: { code: number }): Command {
     });
 
   loom
+    .command("lsp")
+    .description("serve the language server protocol on stdin/stdout, for editors")
+    .option("--stdio", "talk over stdin and stdout (the default, and the only transport)")
+    .action(async () => {
+      await (await import("../lsp/stdio.ts")).serveStdio();
+    });
+
+  loom
     .command("fmt")
     .description(
       "format spec files in the canonical style (prints the result unless --check or --write)",

@@ -49,6 +49,15 @@ describe("the Prettier plugin", () => {
       file,
     ]);
     expect(plain.stdout).toBe(FORMATTED);
+    // By the name the package exports it under, as a project that depends on loom-webgpu writes it.
+    const byName = await run("node", [
+      prettierBin,
+      "--ignore-path=",
+      "--plugin",
+      "loom-webgpu/prettier-plugin",
+      file,
+    ]);
+    expect(byName.stdout).toBe(FORMATTED);
     const withTsx = await run("node", [
       "--import",
       "tsx",

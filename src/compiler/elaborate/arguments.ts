@@ -160,5 +160,6 @@ function labelArg(cx: Elaboration, arg: BoundArg, origin: NodeOrigin): string | 
     return undefined;
   }
   origin.labelSpans[arg.param.name] = found.span;
+  cx.recorder?.reference(expr.name.name, "label", expr.name.span, found.span);
   return found.name;
 }

@@ -60,7 +60,7 @@ export function blockCall(
     return { kind: "poison", span: call.span };
   }
 
-  const inner = new Env(cx.sites);
+  const inner = new Env(cx.sites, cx.recorder);
   const args = new Map<string, Value>();
   for (const p of block.params) {
     const arg = bound.get(p.name.name);

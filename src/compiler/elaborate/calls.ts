@@ -17,9 +17,15 @@ export function call(cx: Elaboration, call: A.Call, env: Env, scope: Scope): Val
   const name = call.callee.name;
   if (name === "rope" || name === "sqrt") return optionCall(cx, call, env, scope);
   const layer = findLayer(name);
-  if (layer) return layerCall(cx, call, layer, env, scope);
+  if (layer) {
+    cx.recorder?.layer(name, call.callee.span);
+    return layerCall(cx, call, layer, env, scope);
+  }
   const block = cx.spec.blocks.get(name);
-  if (block) return blockCall(cx, call, block, env, scope);
+  if (block) {
+    cx.recorder?.reference(name, "block", call.callee.span, block.name.span);
+    return blockCall(cx, call, block, env, scope);
+  }
   const known = [...LAYERS.map((l) => l.name), ...cx.spec.blocks.keys()];
   cx.diagnostics.report("E0203", call.callee.span, `unknown layer \`${name}\``, {
     label: "no layer or block has this name",
@@ -161,5 +167,6 @@ export function layerName(cx: Elaboration, call: A.Call, op: string, scope: Scop
     return scope.fresh(call.label.name);
   }
   cx.labels.set(call.label.name, { name, span: call.label.span });
+  cx.recorder?.reference(call.label.name, "label", call.label.span, call.label.span);
   return name;
 }

@@ -5,6 +5,7 @@ import type { SourceSet, Span } from "../../contracts/source.ts";
 import type { Scalar } from "../layers/signature.ts";
 import type { Definition } from "./env.ts";
 import type { LoadedSpec } from "./load.ts";
+import type { SymbolRecorder } from "./symbols.ts";
 import type { Value } from "./values.ts";
 
 /** Source facts about a node that the IR does not carry: where each argument was written. */
@@ -51,6 +52,8 @@ export class Elaboration {
     readonly model: A.ModelDecl,
     readonly spec: LoadedSpec,
     readonly diagnostics: DiagnosticBag,
+    /** Told every name resolved, for editor queries. */
+    readonly recorder?: SymbolRecorder,
   ) {
     this.ir = {
       format: "loom.layer-ir",

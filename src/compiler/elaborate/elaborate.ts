@@ -6,6 +6,7 @@ import { Elaboration, type NodeOrigin } from "./context.ts";
 import { modelStatement } from "./declarations.ts";
 import { Env } from "./env.ts";
 import type { LoadedSpec } from "./load.ts";
+import type { SymbolRecorder } from "./symbols.ts";
 import { Scope } from "./naming.ts";
 
 export type { NodeOrigin } from "./context.ts";
@@ -21,7 +22,8 @@ export interface ElaboratedModel {
 
 /**
  * Elaborates one model: resolves names, binds arguments, expands blocks and repeats and
- * evaluates dims, giving a flat list of layer nodes in execution order.
+ * evaluates dims, giving a flat list of layer nodes in execution order. A `recorder` is told
+ * every name resolved, for editor queries.
  *
  * The elaborator is a recursive descent over the AST, one file per concern: declarations.ts
  * (dims, inputs, outputs, the tokenizer), statements.ts (assignments and repeats),
@@ -33,9 +35,10 @@ export function elaborateModel(
   model: A.ModelDecl,
   spec: LoadedSpec,
   diagnostics: DiagnosticBag,
+  recorder?: SymbolRecorder,
 ): ElaboratedModel {
-  const cx = new Elaboration(model, spec, diagnostics);
-  const env = new Env(cx.sites);
+  const cx = new Elaboration(model, spec, diagnostics, recorder);
+  const env = new Env(cx.sites, cx.recorder);
   const scope = new Scope("");
   for (const statement of model.body) modelStatement(cx, statement, env, scope);
   if (cx.outputStatements === 0) reportMissingOutput(cx, env);

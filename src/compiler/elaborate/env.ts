@@ -1,4 +1,5 @@
 import type { Span } from "../../contracts/source.ts";
+import type { SymbolRecorder } from "./symbols.ts";
 import type { Value } from "./values.ts";
 
 /** What defined a name; decides the warning an unused definition gets. */
@@ -21,7 +22,10 @@ interface Binding {
 export class Env {
   private readonly bindings = new Map<string, Binding>();
 
-  constructor(private readonly sites: Map<string, Definition>) {}
+  constructor(
+    private readonly sites: Map<string, Definition>,
+    private readonly recorder?: SymbolRecorder,
+  ) {}
 
   /** Binds `name`; the site is keyed by its span so repeated iterations share it. */
   define(name: string, kind: DefinitionKind, span: Span, value: Value): void {
@@ -32,17 +36,20 @@ export class Env {
       this.sites.set(key, site);
     }
     this.bindings.set(name, { value, site });
+    this.recorder?.name(name, kind, span, span, value);
   }
 
   has(name: string): boolean {
     return this.bindings.has(name);
   }
 
-  /** The value bound to `name`, marking its definition as used. */
-  use(name: string): Value | undefined {
+  /** The value bound to `name`, marking its definition as used; `at` is where it is read. */
+  use(name: string, at?: Span): Value | undefined {
     const binding = this.bindings.get(name);
-    if (binding) binding.site.used = true;
-    return binding?.value;
+    if (!binding) return undefined;
+    binding.site.used = true;
+    if (at) this.recorder?.name(name, binding.site.kind, at, binding.site.span, binding.value);
+    return binding.value;
   }
 
   /** The value bound to `name` without marking it used. */

@@ -45,7 +45,7 @@ export function expression(cx: Elaboration, expr: A.Expression, env: Env, scope:
 }
 
 export function lookup(cx: Elaboration, ref: A.NameRef, env: Env): Value {
-  const value = env.use(ref.name.name);
+  const value = env.use(ref.name.name, ref.name.span);
   if (value) return { ...value, span: ref.span } as Value;
   const flagLike = LAYERS.some((l) =>
     l.params.some((p) => p.kind === "flag" && p.name === ref.name.name),

@@ -14,6 +14,8 @@ export interface LoadedSpec {
   entry?: SpecFile;
   blocks: Map<string, BlockDecl>;
   models: ModelDecl[];
+  /** Every `include` read, with the span of its path string and the file it names. */
+  includes: { span: Span; file: string }[];
   diagnostics: Diagnostic[];
 }
 
@@ -38,7 +40,13 @@ function normalise(path: string): string {
 
 /** Parses `path` and, transitively, the files it includes; collects blocks and the entry's models. */
 export function loadSpec(path: string, read: ReadFile, sources = new SourceSet()): LoadedSpec {
-  const result: LoadedSpec = { sources, blocks: new Map(), models: [], diagnostics: [] };
+  const result: LoadedSpec = {
+    sources,
+    blocks: new Map(),
+    models: [],
+    includes: [],
+    diagnostics: [],
+  };
   const done = new Set<string>();
 
   const visit = (file: string, stack: string[], via?: Span): void => {
@@ -92,7 +100,9 @@ export function loadSpec(path: string, read: ReadFile, sources = new SourceSet()
 
     for (const item of parsed.ast.items) {
       if (item.kind === "include") {
-        visit(resolveInclude(file, item.path.value), [...stack, file], item.path.span);
+        const target = resolveInclude(file, item.path.value);
+        result.includes.push({ span: item.path.span, file: target });
+        visit(target, [...stack, file], item.path.span);
       } else if (item.kind === "block") {
         addBlock(item);
       } else if (stack.length === 0) {
