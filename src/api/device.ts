@@ -76,6 +76,12 @@ export function planForAdapter(
   throwOnErrors(`${model.ir.model} cannot run on this adapter`, lowered.diagnostics, model.sources);
   if (!lowered.plan)
     throw new LoomError(`the lowering produced no kernel plan for ${model.ir.model}`);
+  // A bundle's own plan was verified when it was read; one lowered here is verified now.
+  throwOnErrors(
+    `internal compiler error: the kernel plan lowered for ${model.ir.model} is unsound`,
+    verifyPlan(lowered.plan),
+    model.sources,
+  );
   return lowered.plan;
 }
 
