@@ -19,7 +19,16 @@ import { COMPILER_VERSION, FORMAT_VERSION } from "../../src/contracts/bundle/ver
 import { nodeWriteOps, type WriteOps } from "../../src/compiler/bundle/ops.ts";
 import { writeBundle } from "../../src/compiler/bundle/write.ts";
 import { readSafetensors } from "../../src/formats/weights/safetensors.ts";
-import { codes, COPY_WGSL, irOf, listing, miniContent, MINI_SPEC, snapshot, tempDir } from "./helpers.ts";
+import {
+  codes,
+  COPY_WGSL,
+  irOf,
+  listing,
+  miniContent,
+  MINI_SPEC,
+  snapshot,
+  tempDir,
+} from "./helpers.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 describe("round trip", () => {

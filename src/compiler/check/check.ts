@@ -4,7 +4,7 @@ import type { ElaboratedModel } from "../elaborate/elaborate.ts";
 import type { LayerNode, TypedIr, TypedNode, ValueType } from "../../contracts/ir/schema.ts";
 import { reporter, type RuleContext, type RuleResult, type TensorType } from "./context.ts";
 import { RULES } from "./rules/index.ts";
-import { tensorsFit } from "./tensor-size.ts";
+import { MAX_WEIGHT_TENSORS, tensorsFit } from "./tensor-size.ts";
 
 /**
  * Gives every value a shape over static and symbolic dims, node by node, reporting each
@@ -30,6 +30,7 @@ export function checkModel(
   const report = reporter(diagnostics);
   const failedNames = new Set<string>();
   let failed = false;
+  let weightTensors = 0;
 
   for (const input of ir.inputs) {
     const shape = input.shape.map((d) => dimFromJson(d)).filter((d): d is Dim => d !== undefined);
@@ -69,6 +70,20 @@ export function checkModel(
       const recovered = recoverType(node, inputs);
       if (recovered) types.set(node.output, recovered);
       continue;
+    }
+    weightTensors += result.weights.length;
+    if (weightTensors > MAX_WEIGHT_TENSORS) {
+      report(
+        "E0314",
+        origins[node.id]!.span,
+        `the model has more than ${MAX_WEIGHT_TENSORS} weight tensors`,
+        {
+          label: "the weights reach the limit here",
+          hint: "check the repeat and experts counts",
+        },
+      );
+      failed = true;
+      break;
     }
     types.set(node.output, result.type);
     results.set(node.name, { node, result });

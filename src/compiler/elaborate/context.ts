@@ -22,8 +22,11 @@ export interface NodeOrigin {
   labelSpans: Record<string, Span>;
 }
 
-/** The most layer nodes one model may expand to (through repeats and blocks). */
-export const MAX_EXPANDED_NODES = 200_000;
+/**
+ * The most layer nodes one model may expand to (through repeats and blocks). Real models expand
+ * to a few thousand at most (GPT-3's 96 layers to about 1,000); the cap keeps checking fast.
+ */
+export const MAX_EXPANDED_NODES = 20_000;
 
 /**
  * The state of elaborating one model, shared by the statement, expression, call and block
