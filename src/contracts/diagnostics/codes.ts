@@ -156,7 +156,7 @@ export const CODES = {
   E0314: {
     title: "tensor too large",
     explanation:
-      "A weight or value would have more than 2^38 elements (1 TiB in f32), more than any device can hold, or a model would expand to more experts (4,096 a layer) or weight tensors (100,000) than Loom builds. Check the dims its sizes come from.",
+      "A weight or value would have more than 2^38 elements (1 TiB in f32), more than any device can hold, or a model would expand to more experts (4,096 a layer) or weight tensors (50,000) than Loom builds. Check the dims its sizes come from.",
   },
   W0401: {
     title: "unused value",
