@@ -10,19 +10,10 @@ import fc from "fast-check";
 import { acquireNodeDevice } from "../src/runtime/webgpu/device.ts";
 import { tinySpec } from "../test/properties/valid-spec.ts";
 import { differential } from "../test/webgpu/differential.ts";
+import { intOption } from "./int-option.ts";
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 0) {
-    console.error(`--${name} needs a non-negative integer`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const count = option("count", 20);
-const seed = option("seed", 1);
+const count = intOption("count", 20);
+const seed = intOption("seed", 1);
 const acquired = await acquireNodeDevice();
 const device = acquired.device;
 // `--target gpu` runs the GPU kernels on SwiftShader too (slower, but it tests their lowering).

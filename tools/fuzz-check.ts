@@ -9,20 +9,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkMutant, drawMutant, type Mutant } from "../test/properties/fuzz.ts";
+import { intOption } from "./int-option.ts";
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 0) {
-    console.error(`--${name} needs a non-negative integer`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const mutants = option("mutants", 100_000);
-const seed = option("seed", 1);
-const slowMs = option("slow-ms", 1000);
+const mutants = intOption("mutants", 100_000);
+const seed = intOption("seed", 1);
+const slowMs = intOption("slow-ms", 1000);
 const outAt = process.argv.indexOf("--out");
 const outDir = outAt >= 0 ? process.argv[outAt + 1]! : "fuzz-failures";
 
