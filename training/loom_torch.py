@@ -1,7 +1,7 @@
 """Loom's typed IR as a PyTorch module, op for op as the CPU reference executor
 (src/runtime/reference/ops.ts) computes it, so that weights trained here mean the same thing there.
 
-The module is built from `bin/loom check --emit ir <spec>`: each IR node that has weights gets
+The module is built from `bin/loom check --emit ir-json <spec>`: each IR node that has weights gets
 parameters under exactly the IR's names (`h.0.attention.q.weight`, PyTorch [out, in] layout), tied
 nodes share their table, and `state()` returns the name -> tensor map that `write_safetensors`
 writes. Only the ops the trained specs use (and a few trivial others) are implemented; any other op
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 def typed_ir(spec: str) -> dict:
     """The typed IR of the spec's (only) model, from the Loom CLI."""
     out = subprocess.run(
-        ["node", str(REPO / "bin" / "loom"), "check", "--emit", "ir", spec],
+        ["node", str(REPO / "bin" / "loom"), "check", "--emit", "ir-json", spec],
         cwd=REPO,
         check=True,
         capture_output=True,
