@@ -70,3 +70,9 @@ export {
 } from "./weights.ts";
 export { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
 export { tuneMatmulTiles } from "./tune.ts";
+export {
+  BANDWIDTH_BYTES,
+  decodeWeightBytes,
+  measureDeviceBandwidth,
+  type ReadBandwidth,
+} from "./bandwidth.ts";

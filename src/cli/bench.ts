@@ -5,6 +5,8 @@ import { loadModel, type LoadModelOptions } from "../api/model.ts";
 import { assembleInputs } from "../api/inputs.ts";
 import { openForCli } from "./open.ts";
 
+import { decodeWeightBytes, measureDeviceBandwidth } from "../api/bandwidth.ts";
+
 export interface BenchOptions extends LoadModelOptions {
   promptTokens: number;
   decodeTokens: number;
@@ -101,6 +103,9 @@ export async function runBench(path: string, opts: BenchOptions, io: Io): Promis
     }
     decodeMs = median(steps.length > 0 ? steps : [0]);
   }
+  const bandwidth = await measureDeviceBandwidth(gpu.device);
+  const weightBytesPerToken = decodeWeightBytes(gpu.ir, gpu.plan);
+  const weightBytesPerSecond = decodeMs ? (weightBytesPerToken / decodeMs) * 1000 : undefined;
 
   const report = {
     model: model.ir.model,
@@ -109,6 +114,13 @@ export async function runBench(path: string, opts: BenchOptions, io: Io): Promis
     prefillTokensPerSecond: generation ? (promptTokens / prefillMs) * 1000 : undefined,
     decodeMsPerToken: decodeMs,
     decodeTokensPerSecond: decodeMs ? 1000 / decodeMs : undefined,
+    readBandwidthBytesPerSecond: bandwidth.bytesPerSecond,
+    decodeWeightBytesPerToken: generation ? weightBytesPerToken : undefined,
+    decodeWeightBytesPerSecond: weightBytesPerSecond,
+    decodeBandwidthRatio:
+      weightBytesPerSecond !== undefined
+        ? weightBytesPerSecond / bandwidth.bytesPerSecond
+        : undefined,
     prefillKernels: summarise(gpu, prefillTimes, inputs, promptTokens, 0),
     decodeKernels:
       generation && decodeTimes
@@ -129,6 +141,13 @@ export async function runBench(path: string, opts: BenchOptions, io: Io): Promis
     lines.push(
       `  decode:  ${report.decodeTokensPerSecond.toFixed(1)} tokens/s (${decodeMs!.toFixed(2)} ms per token, median of ${opts.decodeTokens - 1})`,
     );
+  lines.push(
+    `  read bandwidth: ${gigabytes(bandwidth.bytesPerSecond)}/s (a streaming-read kernel over ${megabytes(bandwidth.bytes)}, median of ${bandwidth.secondsPerDispatch.length})`,
+  );
+  if (weightBytesPerSecond !== undefined)
+    lines.push(
+      `  decode weights: ${megabytes(weightBytesPerToken)} a token, ${gigabytes(weightBytesPerSecond)}/s = ${report.decodeBandwidthRatio!.toFixed(3)} of the read bandwidth`,
+    );
   for (const [phase, kernels] of [
     ["prefill", report.prefillKernels],
     ["decode", report.decodeKernels],
@@ -143,6 +162,14 @@ export async function runBench(path: string, opts: BenchOptions, io: Io): Promis
   if (!prefillTimes) lines.push("  (this adapter has no timestamp queries: no per-kernel times)");
   io.stdout(`${lines.join("\n")}\n`);
   return EXIT.ok;
+}
+
+function gigabytes(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(2)} MB`;
 }
 
 /** Per-kernel times, slowest first, and GFLOP/s of the matmul and attention dispatches. */

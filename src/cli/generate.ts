@@ -4,6 +4,7 @@ import { loadModel, type LoadModelOptions } from "../api/model.ts";
 import { EXIT, type Io } from "./io.ts";
 import { openForCli } from "./open.ts";
 import { reportWarnings } from "./report.ts";
+import { Timeline } from "./timeline.ts";
 
 export interface GenerateCliOptions extends LoadModelOptions {
   prompt?: string;
@@ -20,6 +21,8 @@ export interface GenerateCliOptions extends LoadModelOptions {
   stop: string[];
   /** Print token ids instead of text. */
   ids: boolean;
+  /** Print where the time went on stderr. */
+  verbose?: boolean;
 }
 
 /** Comma-separated token ids, or an InputError naming the option. */
@@ -41,15 +44,30 @@ function promptOf(opts: GenerateCliOptions, hasTokenizer: boolean): string | num
   return opts.prompt;
 }
 
+/** Tokens in a prompt given as text or ids. */
+function promptLength(
+  model: { tokenizer?: { encode: (s: string) => number[] } },
+  prompt: string | number[],
+): number {
+  return typeof prompt === "string" ? model.tokenizer!.encode(prompt).length : prompt.length;
+}
+
 /** `loom generate SPEC|BUNDLE --prompt …`: KV-cached autoregressive generation, tokens streamed as produced. */
 export async function runGenerate(spec: string, opts: GenerateCliOptions, io: Io): Promise<number> {
+  const timeline = new Timeline(opts.verbose === true);
+  timeline.end("start", "Node and Loom's modules");
   const model = loadModel(spec, opts);
+  timeline.end(
+    "load",
+    model.plan ? "the bundle read and checked" : "the spec checked, weights bound",
+  );
   const prompt = promptOf(opts, model.tokenizer !== undefined);
   const source =
     opts.source === undefined || model.tokenizer ? opts.source : parseIds(opts.source, "--source");
   const stop = opts.stop.map((s) => (/^#\d+$/.test(s) ? Number(s.slice(1)) : s));
   if (opts.backend === "cpu") reportWarnings(model, io); // openForCli reports them otherwise
-  const device = opts.backend === "cpu" ? undefined : await openForCli(model, io);
+  const device =
+    opts.backend === "cpu" ? undefined : await openForCli(model, io, undefined, timeline);
   const stream = generateText(model, {
     prompt,
     ...(source !== undefined ? { source } : {}),
@@ -66,9 +84,13 @@ export async function runGenerate(spec: string, opts: GenerateCliOptions, io: Io
   if (!asIds) io.stdout(typeof prompt === "string" ? prompt : model.tokenizer!.decode(prompt));
   let count = 0;
   for await (const token of stream) {
-    io.stdout(asIds ? `${count++ > 0 ? "," : ""}${token.id}` : token.text);
+    io.stdout(asIds ? `${count > 0 ? "," : ""}${token.id}` : token.text);
+    if (count++ === 0)
+      timeline.end("first token", `the prompt's ${promptLength(model, prompt)} tokens`);
   }
   io.stdout("\n");
+  if (count > 1) timeline.end("decode", `${count - 1} more tokens`);
   device?.destroy();
+  timeline.report(io);
   return EXIT.ok;
 }

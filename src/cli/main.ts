@@ -228,6 +228,7 @@ function program(io: Io, status: { code: number }): Command {
       "a spec's largest batch (default: its `batch <= N` bound, else 1); a bundle keeps its own",
       positiveInteger("--max-batch"),
     )
+    .option("--verbose", "print where the time went (start, load, device, pipelines, forward)")
     .action(async (spec: string, o) => {
       status.code = await (
         await import("./run.ts")
@@ -242,6 +243,7 @@ function program(io: Io, status: { code: number }): Command {
           ...(o.out !== undefined ? { out: o.out } : {}),
           ...(o.output !== undefined ? { output: o.output } : {}),
           ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
+          ...(o.verbose ? { verbose: true } : {}),
         },
         io,
       );
@@ -285,6 +287,7 @@ function program(io: Io, status: { code: number }): Command {
       [],
     )
     .option("--ids", "print token ids instead of text")
+    .option("--verbose", "print where the time went (start, load, device, pipelines, first token)")
     .action(async (spec: string, o) => {
       status.code = await (
         await import("./generate.ts")
@@ -302,6 +305,7 @@ function program(io: Io, status: { code: number }): Command {
           seed: o.seed,
           stop: o.stop,
           ids: Boolean(o.ids),
+          ...(o.verbose ? { verbose: true } : {}),
         },
         io,
       );

@@ -8,6 +8,7 @@ import { assembleInputs, InputError, readInputFile } from "../api/inputs.ts";
 import { readPngInput } from "../api/image-input.ts";
 import { encodeNpy } from "../api/npy.ts";
 import { openForCli } from "./open.ts";
+import { Timeline } from "./timeline.ts";
 import { reportWarnings } from "./report.ts";
 
 export interface RunOptions extends LoadModelOptions {
@@ -25,6 +26,8 @@ export interface RunOptions extends LoadModelOptions {
   output?: string;
   /** A spec's largest batch on WebGPU (default: its bound, else 1). */
   maxBatch?: number;
+  /** Print where the time went on stderr. */
+  verbose?: boolean;
 }
 
 function tokenIds(model: LoadedModel, opts: RunOptions): number[] | undefined {
@@ -92,7 +95,13 @@ function writeAtomically(path: string, bytes: Uint8Array | string): void {
 
 /** `loom run SPEC|BUNDLE`: one forward pass on WebGPU or the CPU reference executor. */
 export async function runForward(spec: string, opts: RunOptions, io: Io): Promise<number> {
+  const timeline = new Timeline(opts.verbose === true);
+  timeline.end("start", "Node and Loom's modules");
   const model = loadModel(spec, opts);
+  timeline.end(
+    "load",
+    model.plan ? "the bundle read and checked" : "the spec checked, weights bound",
+  );
   const given: Record<string, Tensor> = {};
   for (const entry of opts.inputs) {
     const at = entry.indexOf("=");
@@ -116,9 +125,15 @@ export async function runForward(spec: string, opts: RunOptions, io: Io): Promis
     (message) => io.stderr(`note: ${message}\n`),
   );
   if (opts.backend === "cpu") reportWarnings(model, io); // openForCli reports them otherwise
-  const device = opts.backend === "cpu" ? undefined : await openForCli(model, io, opts.maxBatch);
+  const device =
+    opts.backend === "cpu" ? undefined : await openForCli(model, io, opts.maxBatch, timeline);
   const outputs = await runModel(model, inputs, device ? { device } : {});
+  timeline.end(
+    "forward",
+    device ? "one pass on the device, outputs read back" : "the CPU reference",
+  );
   device?.destroy();
+  timeline.report(io);
 
   if (opts.out) {
     const chosen = opts.output ?? Object.keys(outputs)[0]!;

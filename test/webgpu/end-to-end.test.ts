@@ -10,6 +10,12 @@ import { assembleInputs } from "../../src/api/inputs.ts";
 import { checkSpec } from "../../src/compiler/compile.ts";
 import type { TypedIr } from "../../src/contracts/ir/schema.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
+import {
+  CPU_DECODE_MATMUL_TILE,
+  CPU_GATED_MATMUL_TILE,
+  CPU_SMALL_MATMUL_TILE,
+  type MatmulTiles,
+} from "../../src/compiler/codegen/matmul-tile.ts";
 import { generate } from "../../src/runtime/generate.ts";
 import { generationPlan } from "../../src/contracts/ir/generation-plan.ts";
 import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
@@ -92,11 +98,28 @@ describe("greedy generation on the device equals the CPU reference's tokens", ()
       }),
     ],
   ];
-  for (const [spec, fixed] of cases) {
-    it(spec, async () => {
+  // Measured tiles give every matmul of a GPU plan a prefill and a decode kernel, so the
+  // per-phase steps run too (on CPU adapters the tiny specs' matmuls take one kernel each).
+  const phaseTiles: MatmulTiles = {
+    plain: CPU_SMALL_MATMUL_TILE,
+    gated: CPU_GATED_MATMUL_TILE,
+    decode: CPU_DECODE_MATMUL_TILE,
+  };
+  const runs = [
+    ...cases.map(([spec, fixed]) => ({ spec, fixed, tiles: undefined, title: spec })),
+    {
+      spec: "specs/tiny-llama.loom",
+      fixed: cases[1]![1],
+      tiles: phaseTiles,
+      title: "specs/tiny-llama.loom with a prefill and a decode kernel per matmul",
+    },
+  ];
+  for (const { spec, fixed, tiles, title } of runs) {
+    it(title, async () => {
       const ir = typedIr(spec);
       const weights = initWeights(ir, 3);
-      const plan = lowerToPlan(ir, { target }).plan!;
+      const plan = lowerToPlan(ir, tiles ? { target: "gpu", tiles } : { target }).plan!;
+      if (tiles) expect(plan.steps.some((s) => s.when === "decode")).toBe(true);
       const generation = generationPlan(ir);
       if ("error" in generation) throw new Error(generation.error);
       const prompt = [3, 1, 4, 1];

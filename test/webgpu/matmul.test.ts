@@ -388,8 +388,11 @@ describe("matmulKernel output", () => {
     }
     expect(defaultMatmulTile("gpu")).toBe(DEFAULT_MATMUL_TILE);
     expect(defaultMatmulTile("cpu")).toBe(CPU_MATMUL_TILE);
-    expect(defaultMatmulTile("cpu", { weights: 128 * 384 })).toBe(CPU_SMALL_MATMUL_TILE);
-    expect(defaultMatmulTile("cpu", { weights: 256 * 256 })).toBe(CPU_MATMUL_TILE);
+    // rows · k · n: under 2^24 one row-tiled kernel, under 2^30 the small tile, then the large one.
+    expect(defaultMatmulTile("cpu", { work: 128 * 128 * 384 })).toBe(CPU_DECODE_MATMUL_TILE);
+    expect(defaultMatmulTile("cpu", { work: 2 ** 24 })).toBe(CPU_SMALL_MATMUL_TILE);
+    expect(defaultMatmulTile("cpu", { work: 2 ** 30 - 1 })).toBe(CPU_SMALL_MATMUL_TILE);
+    expect(defaultMatmulTile("cpu", { work: 1024 * 768 * 3072 })).toBe(CPU_MATMUL_TILE);
     expect(defaultMatmulTile("cpu", { gated: true })).toBe(CPU_GATED_MATMUL_TILE);
     expect(defaultMatmulTile("cpu", { gated: true, decode: true })).toBe(CPU_DECODE_MATMUL_TILE);
     expect(defaultMatmulTile("gpu", { decode: true })).toBe(DEFAULT_MATMUL_TILE);

@@ -84,10 +84,12 @@ export const CPU_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
 });
 
 /**
- * The CPU tile for small matmuls: 8 × 4 outputs per invocation. SwiftShader compiles a kernel on
- * its first dispatch, in time that grows with the unrolled code: about 0.2 s for this tile against
- * 1–2 s for CPU_MATMUL_TILE, which a matmul of fewer than CPU_LARGE_MATMUL weights (k · n) would
- * not win back.
+ * The CPU tile for mid-sized matmuls: 8 × 4 outputs per invocation. SwiftShader compiles a kernel
+ * on its first dispatch, in time that grows with the unrolled code: about 0.2 s for this tile
+ * against 1–2 s for CPU_MATMUL_TILE (5 s on a loaded machine), which only a matmul of at least
+ * CPU_LARGE_MATMUL_WORK multiply-adds at the bounds wins back: at the measured 3.9 against about
+ * 2.5 GFLOP/s the large tile saves about 0.3 ns a multiply-add, so 2³⁰ of them save about 0.3 s
+ * a pass, and a process runs a prefill many times only when it serves or benchmarks.
  */
 export const CPU_SMALL_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
   rows: 32,
@@ -98,8 +100,16 @@ export const CPU_SMALL_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
   staged: false,
 });
 
-/** Weights (k · n) from which a matmul gets the large CPU tiles. */
-export const CPU_LARGE_MATMUL = 65536;
+/** Multiply-adds (rows · k · n at the bounds) from which a matmul gets the large CPU tiles. */
+export const CPU_LARGE_MATMUL_WORK = 2 ** 30;
+
+/**
+ * Multiply-adds (rows · k · n at the bounds) below which one kernel with the one-row tile
+ * (CPU_DECODE_MATMUL_TILE) serves every phase on CPU adapters: the prefill of 2²⁴ multiply-adds
+ * takes a few milliseconds even with the row tile's more loads per multiply-add, while a separate
+ * decode kernel costs its compilation (0.1–0.5 s) in every process that loads the model.
+ */
+export const CPU_ROW_MATMUL_WORK = 2 ** 24;
 
 /** The CPU tile for gated matmuls (gate and up): half the columns, the same 256 accumulators. */
 export const CPU_GATED_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
@@ -112,8 +122,9 @@ export const CPU_GATED_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
 });
 
 /**
- * The CPU tile for decode steps (one row per sequence): one row per invocation, 16 columns, so no
- * invocation computes rows that do not exist (a 16-row tile would waste 15/16 of its work).
+ * The CPU tile for decode steps (one row per sequence), and for whole matmuls under
+ * CPU_ROW_MATMUL_WORK: one row per invocation, 16 columns, so no invocation computes rows that do
+ * not exist (a 16-row tile would waste 15/16 of its work at decode).
  */
 export const CPU_DECODE_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
   rows: 1,
@@ -130,16 +141,25 @@ export interface MatmulUse {
   gated?: boolean;
   /** A decode step: one row per sequence. */
   decode?: boolean;
-  /** Elements of one weight matrix, k · n (absent: large). */
-  weights?: number;
+  /** Multiply-adds of one dispatch at the bounds, rows · k · n (absent: large). */
+  work?: number;
 }
 
 /** The tile to use before anything is measured, by adapter kind and use (see the header). */
 export function defaultMatmulTile(kind: "gpu" | "cpu", use: MatmulUse = {}): Readonly<MatmulTile> {
   if (kind === "gpu") return DEFAULT_MATMUL_TILE;
-  if (use.decode) return CPU_DECODE_MATMUL_TILE;
-  if (use.weights !== undefined && use.weights < CPU_LARGE_MATMUL) return CPU_SMALL_MATMUL_TILE;
+  if (use.decode || cpuRowTileServesAll(use)) return CPU_DECODE_MATMUL_TILE;
+  if (use.work !== undefined && use.work < CPU_LARGE_MATMUL_WORK) return CPU_SMALL_MATMUL_TILE;
   return use.gated ? CPU_GATED_MATMUL_TILE : CPU_MATMUL_TILE;
+}
+
+/**
+ * Whether, on a CPU adapter, one kernel with the one-row tile serves a matmul in every phase
+ * (prefill and decode alike), because it is too small for a second kernel to pay for its
+ * compilation (see CPU_ROW_MATMUL_WORK).
+ */
+export function cpuRowTileServesAll(use: MatmulUse): boolean {
+  return use.work !== undefined && use.work < CPU_ROW_MATMUL_WORK;
 }
 
 /** Tiles worth measuring on a new device: all fit the baseline limits, plain and gated. */
@@ -237,8 +257,9 @@ export function matmulUseName(use: MatmulUse): MatmulUseName {
 
 /**
  * The tile of one matmul: the measured tile of its use when there is one (`loom tune`), except
- * that small matmuls on CPU adapters keep the small tile (see CPU_SMALL_MATMUL_TILE); otherwise
- * the default by adapter kind.
+ * that matmuls under CPU_LARGE_MATMUL_WORK on CPU adapters keep their default tile (compiling a
+ * large tile costs them more than it saves, see CPU_SMALL_MATMUL_TILE); otherwise the default by
+ * adapter kind.
  */
 export function matmulTileFor(
   kind: "gpu" | "cpu",
@@ -246,7 +267,7 @@ export function matmulTileFor(
   tuned?: MatmulTiles,
 ): Readonly<MatmulTile> {
   const small =
-    kind === "cpu" && !use.decode && use.weights !== undefined && use.weights < CPU_LARGE_MATMUL;
+    kind === "cpu" && !use.decode && use.work !== undefined && use.work < CPU_LARGE_MATMUL_WORK;
   return tuned && !small ? tuned[matmulUseName(use)] : defaultMatmulTile(kind, use);
 }
 

@@ -140,16 +140,21 @@ export class PlanBuilder {
     });
   }
 
+  /** The largest value of a size expression, at the bounds of its symbols. */
+  maxElements(elements: SizeExpr): number {
+    const max =
+      typeof elements === "number" ? elements : dimEvaluate(dimFromJson(elements)!, this.maxSizes);
+    if (max === undefined) throw new LoweringError(`size ${elements} has no bound`);
+    return max;
+  }
+
   scratch(
     name: string,
     elements: SizeExpr,
     dtype: "f32" | "u32" = "f32",
     kind: "scratch" | "kv_cache" = "scratch",
   ): number {
-    const max =
-      typeof elements === "number" ? elements : dimEvaluate(dimFromJson(elements)!, this.maxSizes);
-    if (max === undefined) throw new LoweringError(`size ${elements} has no bound`);
-    return this.add({ name, kind, dtype, elements, maxElements: max });
+    return this.add({ name, kind, dtype, elements, maxElements: this.maxElements(elements) });
   }
 
   private add(buffer: Omit<PlanBuffer, "id">): number {

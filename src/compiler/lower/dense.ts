@@ -1,7 +1,7 @@
 import type { TypedNode } from "../../contracts/ir/schema.ts";
 import type { ActivationName } from "../codegen/activations.wgsl.ts";
 import { matmulKernel, type MatmulGate, type MatmulOptions } from "../codegen/matmul.ts";
-import { matmulTileFor, type MatmulTile } from "../codegen/matmul-tile.ts";
+import { cpuRowTileServesAll, matmulTileFor, type MatmulTile } from "../codegen/matmul-tile.ts";
 import { LoweringError, type PlanBuilder } from "./builder.ts";
 import type { Fusions } from "./fusions.ts";
 
@@ -32,10 +32,15 @@ export function matmul(b: PlanBuilder, node: TypedNode, o: MatmulDispatch): numb
     ...(o.residual !== undefined ? [o.residual] : []),
     o.out,
   ];
-  const use = { gated: o.gated !== undefined, weights: o.k * o.n };
-  // On CPU adapters, or with measured tiles, a decode step (one row per sequence) gets its own.
+  const use = { gated: o.gated !== undefined, work: b.maxElements(o.rows) * o.k * o.n };
+  // On CPU adapters, or with measured tiles, a decode step (one row per sequence) gets its own
+  // kernel, unless the matmul is small enough for one row-tiled kernel to serve both phases.
+  const oneKernel = b.target === "cpu" && cpuRowTileServesAll(use);
   const decodes =
-    (b.target === "cpu" || b.tiles !== undefined) && b.step !== null && mentions(o.rows, b.step);
+    (b.target === "cpu" || b.tiles !== undefined) &&
+    !oneKernel &&
+    b.step !== null &&
+    mentions(o.rows, b.step);
   if (!decodes) {
     const kernel = matmulKernel(matmulOptions(b, o, matmulTileFor(b.target, use, b.tiles), ""));
     b.dispatch(kernel, buffers, { rows: o.rows }, [node]);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { NoAdapterError, openDevice, type AcquiredDevice } from "./adapter.ts";
 import { cpuDrivers, type CpuDriver } from "./cpu-drivers.ts";
+import { throttleDawnPolling } from "./event-polling.ts";
 import { SWIFTSHADER_PACKAGE } from "./swiftshader-cache.ts";
 
 export { NoAdapterError, type AcquiredDevice } from "./adapter.ts";
@@ -21,6 +22,7 @@ async function loadDawn(): Promise<typeof import("webgpu")> {
   try {
     const webgpu = await import("webgpu");
     Object.assign(globalThis, webgpu.globals);
+    throttleDawnPolling();
     return webgpu;
   } catch (error) {
     throw new NoAdapterError(

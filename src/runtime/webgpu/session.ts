@@ -79,9 +79,13 @@ export class WebGpuModel {
     watchDevice(device);
     throwIfFailed(device, "loading the model");
     model.checkLimits();
+    // Kernels compile on Dawn's worker threads while this thread uploads the weights; their
+    // progress is told once the uploads are done, so the phases come one after the other.
+    const compiling = model.compileKernels(progress);
     const { caught } = scoped(device, () => model.allocate(weights, progress));
     await throwIfCaught(caught, `allocating the model's buffers (${model.bufferBytes()})`);
-    await model.prepare(progress);
+    compiling.tell();
+    await model.prepare(compiling.pipelines);
     throwIfFailed(device, "loading the model");
     return model;
   }
@@ -117,6 +121,7 @@ export class WebGpuModel {
   private allocate(weights: WeightMap, progress?: LoadProgress): void {
     const total = this.plan.buffers.filter((b) => b.kind === "weight").length;
     let uploaded = 0;
+    progress?.("upload weights", 0, total);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
     const slots = new Map<number, GPUBuffer>();
     for (const [slot, elements] of this.slotElements())
@@ -140,18 +145,38 @@ export class WebGpuModel {
     }
   }
 
-  private async prepare(progress?: LoadProgress): Promise<void> {
-    const kernels = new Map(this.plan.kernels.map((k) => [k.name, k]));
+  /**
+   * Starts compiling every kernel's pipeline; a failure surfaces where `prepare` awaits it.
+   * Progress is told from `tell()` on: the kernels compiled so far, then each as it finishes.
+   */
+  private compileKernels(progress?: LoadProgress): {
+    pipelines: Map<string, Promise<GPUComputePipeline>>;
+    tell: () => void;
+  } {
+    const total = this.plan.kernels.length;
     let compiled = 0;
+    let telling = false;
     const pipelines = new Map(
       this.plan.kernels.map((k) => [
         k.name,
         pipelineFor(this.device, k).then((p) => {
-          progress?.("compile kernels", ++compiled, this.plan.kernels.length);
+          compiled++;
+          if (telling) progress?.("compile kernels", compiled, total);
           return p;
         }),
       ]),
     );
+    // Handled here so a load that fails first (allocating) leaves no unhandled rejection.
+    for (const pipeline of pipelines.values()) pipeline.catch(() => {});
+    const tell = () => {
+      telling = true;
+      progress?.("compile kernels", compiled, total);
+    };
+    return { pipelines, tell };
+  }
+
+  private async prepare(pipelines: Map<string, Promise<GPUComputePipeline>>): Promise<void> {
+    const kernels = new Map(this.plan.kernels.map((k) => [k.name, k]));
     this.prepared = await Promise.all(
       this.plan.steps.map(async (step, index) => {
         const kernel = kernels.get(step.kernel)!;
