@@ -180,10 +180,28 @@ describe("loom generate", () => {
       "1,2,3",
       "--max-tokens",
       "6",
+      "--verbose",
     );
     expect(a.code).toBe(0);
     expect(a.stdout.trim().split(",")).toHaveLength(6);
     expect(a.stdout).toBe(b.stdout);
+    // --verbose adds the timeline on stderr, one line a phase in order, and changes nothing else.
+    expect(a.stderr).not.toContain("time:");
+    const phases = [...b.stderr.matchAll(/^time: (\S+(?: token)?) +\d+(?:\.\d+)? m?s/gm)].map(
+      (m) => m[1],
+    );
+    expect(phases).toEqual([
+      "start",
+      "load",
+      "adapter",
+      "weights",
+      "pipelines",
+      "first token",
+      "decode",
+      "total",
+    ]);
+    expect(b.stderr).toMatch(/^time: first token +.*the prompt's 3 tokens$/m);
+    expect(b.stderr).toMatch(/^time: decode +.*5 more tokens$/m);
   });
 
   it("samples reproducibly with a seed", async () => {

@@ -32,7 +32,10 @@ describe("decodeWeightBytes", () => {
   });
 
   it("counts an untied head's own matrix", () => {
-    const untied = readFileSync("specs/tiny-gpt-moby.loom", "utf8").replace("tied_to = wte", "vocab");
+    const untied = readFileSync("specs/tiny-gpt-moby.loom", "utf8").replace(
+      "tied_to = wte",
+      "vocab",
+    );
     const other = checkSpec("untied.loom", () => untied).models[0]!.ir!;
     const plan = lowerToPlan(other, { target: "cpu" }).plan!;
     // The head's own 128 · 89 matrix; the embedding table is now only gathered.
