@@ -6,7 +6,7 @@
  *   compiler   src/compiler   elaboration, checks, lowering, WGSL generation, bundle writing
  *   runtime    src/runtime    devices, buffers, dispatch, the reference executor, tokenizers
  *   api        src/api        the package's entry points, composing the layers below
- *   lsp        src/lsp        the language server (`loom lsp`), on the API only
+ *   lsp        src/lsp        `loom lsp`: the API's language server on stdio, on the API only
  *   cli, playground           the `loom` command and the page, on the API only (cli also on lsp)
  * docs/ARCHITECTURE.md draws the same picture.
  */
@@ -99,7 +99,8 @@ module.exports = {
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {
       exportsFields: ["exports"],
-      conditionNames: ["import", "node", "default"],
+      // "browser" for the exports that only a browser build offers (vscode-languageserver/browser).
+      conditionNames: ["import", "node", "default", "browser"],
     },
   },
 };

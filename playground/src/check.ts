@@ -7,16 +7,11 @@ import {
   renderPretty,
   summaryLine,
 } from "../../src/api/browser.ts";
-import { SPEC_FILES } from "./examples.ts";
+import { readSpecFile } from "./examples.ts";
 
 /** Checks `text` as the file `path`; its includes come from the bundled specs/. */
 export function checkText(path: string, text: string): CheckResult {
-  return checkSpec(path, (file) => {
-    if (file === path) return text;
-    const included = SPEC_FILES.get(file);
-    if (included === undefined) throw new Error(`${file} is not among the playground's specs`);
-    return included;
-  });
+  return checkSpec(path, (file) => (file === path ? text : readSpecFile(file)));
 }
 
 /** The diagnostics as `loom check` prints them (without colour), or its "no problems" line. */

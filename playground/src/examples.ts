@@ -13,6 +13,17 @@ export const SPEC_FILES: ReadonlyMap<string, string> = new Map(
   Object.entries(texts).map(([path, text]) => [path.replace(/^(\.\.\/)+/, ""), text]),
 );
 
+/** A bundled spec file's text; throws for a path that is not among them (an include gone wrong). */
+export function readSpecFile(path: string): string {
+  const text = SPEC_FILES.get(path);
+  if (text === undefined) throw new Error(`${path} is not among the playground's specs`);
+  return text;
+}
+
+/** The document URI the editor and the language server know a spec path by, and back. */
+export const specUri = (path: string): string => `file:///${path}`;
+export const specPath = (uri: string): string => uri.replace(/^file:\/\/\//, "");
+
 /** Trained weights by spec path (the rest run with seeded weights). */
 export const TRAINED: Readonly<Record<string, string>> = {
   "specs/tiny-gpt-moby.loom": mobyWeights,

@@ -9,8 +9,9 @@ import { watchBundleInputs } from "./bundle-input.ts";
 import { checkText, editorDiagnostics, renderReport } from "./check.ts";
 import { architectureSvg, fitLabels } from "./diagram.ts";
 import { classify, clearClasses, clearPad, enableDrawing, imageInput } from "./digit-pad.ts";
-import { createEditor, setText } from "./editor.ts";
+import { createEditor, openSpec } from "./editor.ts";
 import { FIRST_SPEC, PICKABLE, SPEC_FILES } from "./examples.ts";
+import { languageServerFor, startLanguageServer } from "./language-client.ts";
 import { canGenerate, clearGeneration, offerGeneration, runGeneration } from "./generate-panel.ts";
 import { bundleReport, loadBundle, loadSpec, type PageModel } from "./load-model.ts";
 import { markStale, type Origin, staleDiagramMessage, staleModelMessage } from "./stale.ts";
@@ -141,13 +142,16 @@ function start(): void {
   picker.replaceChildren(...PICKABLE.map((p) => new Option(p.replace(/^specs\//, ""), p)));
   picker.value = path;
   const editor = createEditor($("#editor"), check);
-  setText(editor, SPEC_FILES.get(path)!);
-  check(SPEC_FILES.get(path)!);
+  const server = startLanguageServer();
+  const showPicked = (): void => {
+    openSpec(editor, SPEC_FILES.get(path)!, languageServerFor(server, path));
+    check(SPEC_FILES.get(path)!);
+  };
+  showPicked();
   picker.addEventListener("change", () => {
     path = picker.value;
     unload();
-    setText(editor, SPEC_FILES.get(path)!);
-    check(SPEC_FILES.get(path)!);
+    showPicked();
   });
   $("#compile").addEventListener("click", () => {
     const text = editor.state.doc.toString();

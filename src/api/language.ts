@@ -1,6 +1,7 @@
 /**
- * Editor queries on a spec, for the language server (src/lsp) and other tools: the checker's
- * result with every name it resolved, definitions, renames, hovers with shapes, and completion.
+ * Editor queries on a spec, for the language server (language-server/) and other tools: the
+ * checker's result with every name it resolved, definitions, renames, hovers with shapes, and
+ * completion.
  */
 import { analyseSpec, type AnalysedSpec } from "../compiler/compile.ts";
 import type { ReadFile } from "../compiler/elaborate/load.ts";

@@ -1,8 +1,9 @@
 /**
  * The playground in a real browser: headless Chromium (Debian's, WebGPU through SwiftShader)
- * drives the page served by Vite. It edits a spec and sees the CLI's own diagnostic, compiles
- * the trained tiny GPT in the tab and generates, and checks that the greedy tokens equal the Node
- * runtime's (the CLI, `loom generate --ids`, on Dawn); it classifies a drawn digit, loads a bundle
+ * drives the page served by Vite. It edits a spec and sees the CLI's own diagnostic, hovers and
+ * completes from the language server in its worker, compiles the trained tiny GPT in the tab and
+ * generates, and checks that the greedy tokens equal the Node runtime's (the CLI, `loom generate
+ * --ids`, on Dawn); it classifies a drawn digit, loads a bundle
  * from a URL, and is told clearly when a bundle URL is wrong. Every panel follows the current spec
  * or says it is stale, and from 800 px to 1600 px nothing is cut off (checked on the DOM's boxes and
  * on screenshots' pixels; LOOM_SHOTS=DIR keeps the screenshots).
@@ -15,6 +16,7 @@ import { checkSpec } from "../../src/compiler/compile.ts";
 import { renderPretty, summaryLine } from "../../src/contracts/diagnostics/render.ts";
 import { runLoom } from "../cli/run-loom.ts";
 import { openPlayground, waitForStatus, type Playground } from "../../tools/headless-playground.ts";
+import { wordCentre } from "./editor-text.ts";
 import { caretsAligned, columns, overflows, pageShot, type Rgb, shareOf, shot } from "./layout.ts";
 
 const SPEC = "specs/tiny-gpt-moby.loom";
@@ -26,6 +28,9 @@ mkdirSync(SHOTS, { recursive: true });
 const PAGE: Rgb = [0xf6, 0xf6, 0xf4];
 const HEADER: Rgb = [0x20, 0x24, 0x2c];
 const BANNER: Rgb = [0xff, 0xe9, 0xa8];
+/** The language server's hover and completion docs: their card and its text. */
+const TOOLTIP: Rgb = [0xe6, 0xee, 0xfa];
+const TOOLTIP_TEXT: Rgb = [0x1d, 0x2a, 0x3a];
 
 /** `loom ARGV…`'s standard output; fails the test if it exits non-zero. */
 async function loom(...argv: string[]): Promise<string> {
@@ -127,6 +132,73 @@ describe("the playground in headless Chromium", () => {
     expect(await page.getAttribute("#diagram svg", "aria-label")).toBe("architecture of tiny_gpt");
     await page.selectOption("#spec-picker", SPEC);
     await expect.poll(() => page.textContent("#diagnostics")).toBe(`${SPEC}: no problems`);
+  });
+
+  it("hovers and completes from the language server in a worker, with the reference's docs", async () => {
+    const { page, errors } = playground;
+    const original = readFileSync(SPEC, "utf8");
+    const reference = readFileSync("docs/language.md", "utf8").split("## Layer reference")[1]!;
+    const layers = [...reference.matchAll(/^### `(\w+)`/gm)].map((m) => m[1]!);
+    expect(layers).toContain("rmsnorm");
+    await expect.poll(() => page.textContent("#diagnostics")).toBe(`${SPEC}: no problems`);
+
+    // A read of x in the repeat: [batch, seq, d] with d = 128, the size ctx has too.
+    const hover = page.locator(".cm-lsp-hover-tooltip");
+    const x = await wordCentre(page, "x = x + attention", "x", 1);
+    await page.mouse.move(x.x, x.y);
+    await expect
+      .poll(() => hover.textContent(), { timeout: 30_000 })
+      .toContain("x: float[batch, seq, ctx|d=128]");
+    const card = await shot(page, ".cm-lsp-hover-tooltip", join(SHOTS, "hover.png"));
+    expect(shareOf(card, TOOLTIP)).toBeGreaterThan(0.5);
+    expect(shareOf(card, TOOLTIP_TEXT, 60)).toBeGreaterThan(0.01);
+    await page.mouse.move(0, 0);
+    await expect.poll(() => hover.count()).toBe(0);
+    // A dynamic dim: its bound, seq <= ctx = 128.
+    const seq = await wordCentre(page, "input tokens", "seq");
+    await page.mouse.move(seq.x, seq.y);
+    await expect.poll(() => hover.textContent(), { timeout: 30_000 }).toContain("seq <= 128");
+    await page.mouse.move(0, 0);
+
+    // Completion where a layer goes: every layer of the reference, the chosen one's entry beside.
+    const end = await wordCentre(page, "x = x + learned_positions", "ctx)");
+    await page.mouse.click(end.x, end.y);
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("y = ");
+    await page.keyboard.press("Control+Space");
+    const list = page.locator(".cm-tooltip-autocomplete");
+    const labels = list.locator(".cm-completionLabel");
+    await expect.poll(() => labels.allTextContents(), { timeout: 30_000 }).toEqual(layers);
+    await page.keyboard.type("rms");
+    await expect
+      .poll(() => list.locator("[aria-selected] .cm-completionLabel").textContent())
+      .toBe("rmsnorm");
+    const rmsnormDoc = "Root-mean-square normalisation over the last axis, with a learned scale.";
+    expect(reference).toContain(rmsnormDoc);
+    const info = page.locator(".cm-completionInfo");
+    await expect.poll(() => info.textContent()).toContain(rmsnormDoc);
+    const docs = await shot(page, ".cm-completionInfo", join(SHOTS, "completion-docs.png"));
+    expect(shareOf(docs, TOOLTIP)).toBeGreaterThan(0.5);
+    await page.keyboard.press("Enter");
+    // Then its arguments not given yet: eps, with its meaning.
+    await page.keyboard.type("(x, ");
+    await page.keyboard.press("Escape"); // what typing "(x," offered: asked again, by hand
+    await expect.poll(() => list.count()).toBe(0);
+    await page.keyboard.press("Control+Space");
+    await expect
+      .poll(() => list.locator("[aria-selected] .cm-completionLabel").textContent())
+      .toBe("eps");
+    await expect.poll(() => info.textContent()).toContain("added to the mean square");
+    await page.waitForTimeout(100); // a list takes no key in its first 75 ms (interactionDelay)
+    await page.keyboard.press("Enter");
+    expect(await page.locator("#editor .cm-activeLine").textContent()).toMatch(
+      /^ *y = rmsnorm\(x, eps = $/,
+    );
+    await page.keyboard.press("Escape");
+    await type(original);
+    await expect.poll(() => page.textContent("#diagnostics")).toBe(`${SPEC}: no problems`);
+    expect(errors).toEqual([]);
   });
 
   it(

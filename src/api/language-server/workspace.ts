@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
-import type { TextDocuments } from "vscode-languageserver/node";
+import type { TextDocuments } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
-import { indexSpec, type AnalysedSpec, type SpecIndex } from "../api/language.ts";
-import { Ranges, uriToPath } from "./convert.ts";
+import { indexSpec, type AnalysedSpec, type SpecIndex } from "../language.ts";
+import { Ranges } from "./convert.ts";
+import type { LanguageHost } from "./host.ts";
 
 /** One open spec checked at one version of the editor's text. */
 export interface Analysis {
@@ -14,19 +14,22 @@ export interface Analysis {
 
 /**
  * The open specs and what the checker made of them. Files are read from the editor's text
- * when open there (unsaved edits count), else from disk; each version is checked once.
+ * when open there (unsaved edits count), else from the host; each version is checked once.
  */
 export class Workspace {
   private readonly cache = new Map<string, { version: number; analysis: Analysis }>();
 
-  constructor(private readonly documents: TextDocuments<TextDocument>) {}
+  constructor(
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly host: LanguageHost,
+  ) {}
 
   analysis(uri: string): Analysis | undefined {
     const document = this.documents.get(uri);
     if (!document) return undefined;
     const cached = this.cache.get(uri);
     if (cached?.version === document.version) return cached.analysis;
-    const path = uriToPath(uri);
+    const path = this.host.uriToPath(uri);
     const { spec, index } = indexSpec(path, (file) => this.read(file));
     const analysis = { path, spec, index, ranges: new Ranges(spec.sources) };
     this.cache.set(uri, { version: document.version, analysis });
@@ -39,7 +42,7 @@ export class Workspace {
   }
 
   private read(path: string): string {
-    const open = this.documents.all().find((d) => uriToPath(d.uri) === path);
-    return open ? open.getText() : readFileSync(path, "utf8");
+    const open = this.documents.all().find((d) => this.host.uriToPath(d.uri) === path);
+    return open ? open.getText() : this.host.read(path);
   }
 }

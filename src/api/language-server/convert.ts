@@ -1,21 +1,10 @@
-import { isAbsolute } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   DiagnosticSeverity,
   type Diagnostic as LspDiagnostic,
   type Range,
-} from "vscode-languageserver/node";
+} from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import type { Diagnostic, SourceSet, Span } from "../api/check.ts";
-
-/**
- * Between the editor's document URIs and the file paths spans carry. A document that is not a
- * file (`untitled:…`) keeps its URI as its path.
- */
-export const uriToPath = (uri: string): string =>
-  uri.startsWith("file:") ? fileURLToPath(uri) : uri;
-export const pathToUri = (path: string): string =>
-  isAbsolute(path) ? pathToFileURL(path).href : path;
+import type { Diagnostic, SourceSet, Span } from "../check.ts";
 
 /** Turns spans into editor ranges (lines and UTF-16 characters), from the files a check read. */
 export class Ranges {
@@ -32,7 +21,7 @@ export class Ranges {
     let document = this.documents.get(file);
     if (!document) {
       const text = this.sources.get(file)?.text ?? "";
-      document = TextDocument.create(pathToUri(file), "loom", 0, text);
+      document = TextDocument.create(file, "loom", 0, text);
       this.documents.set(file, document);
     }
     return document;
@@ -43,7 +32,11 @@ export class Ranges {
  * A checker diagnostic as the editor shows it: the code, the message with the dim bindings
  * that led there and the hint, and the related places (first definitions and the like).
  */
-export function toLspDiagnostic(d: Diagnostic, ranges: Ranges): LspDiagnostic {
+export function toLspDiagnostic(
+  d: Diagnostic,
+  ranges: Ranges,
+  pathToUri: (path: string) => string,
+): LspDiagnostic {
   const lines = [d.label ? `${d.message}: ${d.label}` : d.message, ...d.notes];
   if (d.hint) lines.push(`hint: ${d.hint}`);
   return {

@@ -8,11 +8,12 @@ import {
   type Connection,
   type TextEdit,
   type WorkspaceEdit,
-} from "vscode-languageserver/node";
+} from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { formatSpec } from "../api/format.ts";
-import { completeAt, type CompletionEntry } from "../api/language.ts";
-import { pathToUri, toLspDiagnostic, uriToPath } from "./convert.ts";
+import { formatSpec } from "../format.ts";
+import { completeAt, type CompletionEntry } from "../language.ts";
+import { toLspDiagnostic } from "./convert.ts";
+import type { LanguageHost } from "./host.ts";
 import { Workspace } from "./workspace.ts";
 
 const ITEM_KIND: Record<CompletionEntry["kind"], CompletionItemKind> = {
@@ -24,11 +25,13 @@ const ITEM_KIND: Record<CompletionEntry["kind"], CompletionItemKind> = {
 
 /**
  * Serves the Loom language on `connection`: the checker's diagnostics as the text changes,
- * hover (shapes, dims, layer docs), go to definition, completion, formatting and rename.
+ * hover (shapes, dims, layer docs), go to definition, completion, formatting and rename. Any
+ * transport will do (stdio for `loom lsp`, a Web Worker's messages in a page); `host` gives the
+ * files the editor has not opened.
  */
-export function serveLanguage(connection: Connection): void {
+export function serveLanguage(connection: Connection, host: LanguageHost): void {
   const documents = new TextDocuments(TextDocument);
-  const workspace = new Workspace(documents);
+  const workspace = new Workspace(documents, host);
   /** For each open spec, the files its last diagnostics were published to (to clear them). */
   const published = new Map<string, Set<string>>();
 
@@ -49,8 +52,11 @@ export function serveLanguage(connection: Connection): void {
     if (!analysis) return;
     const byFile = new Map<string, ReturnType<typeof toLspDiagnostic>[]>([[uri, []]]);
     for (const d of analysis.spec.diagnostics) {
-      const file = pathToUri(d.span.file);
-      byFile.set(file, [...(byFile.get(file) ?? []), toLspDiagnostic(d, analysis.ranges)]);
+      const file = host.pathToUri(d.span.file);
+      byFile.set(file, [
+        ...(byFile.get(file) ?? []),
+        toLspDiagnostic(d, analysis.ranges, (path) => host.pathToUri(path)),
+      ]);
     }
     for (const stale of published.get(uri) ?? []) {
       if (!byFile.has(stale)) void connection.sendDiagnostics({ uri: stale, diagnostics: [] });
@@ -92,7 +98,7 @@ export function serveLanguage(connection: Connection): void {
     const found = at(textDocument.uri, position);
     const span = found?.analysis.index.definition(found.analysis.path, found.offset);
     if (!found || !span) return null;
-    return { uri: pathToUri(span.file), range: found.analysis.ranges.range(span) };
+    return { uri: host.pathToUri(span.file), range: found.analysis.ranges.range(span) };
   });
 
   connection.onCompletion(({ textDocument, position }): CompletionItem[] => {
@@ -113,7 +119,7 @@ export function serveLanguage(connection: Connection): void {
     const document = documents.get(textDocument.uri);
     if (!document) return null;
     const text = document.getText();
-    const result = await formatSpec(text, uriToPath(textDocument.uri));
+    const result = await formatSpec(text, host.uriToPath(textDocument.uri));
     if (!result.ok || result.formatted === text) return [];
     const end = document.positionAt(text.length);
     return [{ range: { start: { line: 0, character: 0 }, end }, newText: result.formatted }];
@@ -126,7 +132,7 @@ export function serveLanguage(connection: Connection): void {
     if (!result.ok) return new ResponseError<void>(ErrorCodes.InvalidRequest, result.reason);
     const changes: WorkspaceEdit["changes"] = {};
     for (const span of result.spans) {
-      const uri = pathToUri(span.file);
+      const uri = host.pathToUri(span.file);
       (changes[uri] ??= []).push({ range: found.analysis.ranges.range(span), newText: newName });
     }
     return { changes };
