@@ -140,6 +140,8 @@ describe("the playground in headless Chromium", () => {
     const reference = readFileSync("docs/language.md", "utf8").split("## Layer reference")[1]!;
     const layers = [...reference.matchAll(/^### `(\w+)`/gm)].map((m) => m[1]!);
     expect(layers).toContain("rmsnorm");
+    // What the spec defines above line 11, read off it by hand: the input, x, the dims, the symbols.
+    const inScope = ["tokens", "x", "vocab", "ctx", "d", "heads", "layers", "batch", "seq"];
     await expect.poll(() => page.textContent("#diagnostics")).toBe(`${SPEC}: no problems`);
 
     // A read of x in the repeat: [batch, seq, d] with d = 128, the size ctx has too.
@@ -160,7 +162,8 @@ describe("the playground in headless Chromium", () => {
     await expect.poll(() => hover.textContent(), { timeout: 30_000 }).toContain("seq <= 128");
     await page.mouse.move(0, 0);
 
-    // Completion where a layer goes: every layer of the reference, the chosen one's entry beside.
+    // Completion where a value goes: the names in scope, then every layer of the reference, the
+    // chosen one's entry beside the list.
     const end = await wordCentre(page, "x = x + learned_positions", "ctx)");
     await page.mouse.click(end.x, end.y);
     await page.keyboard.press("End");
@@ -169,7 +172,9 @@ describe("the playground in headless Chromium", () => {
     await page.keyboard.press("Control+Space");
     const list = page.locator(".cm-tooltip-autocomplete");
     const labels = list.locator(".cm-completionLabel");
-    await expect.poll(() => labels.allTextContents(), { timeout: 30_000 }).toEqual(layers);
+    await expect
+      .poll(() => labels.allTextContents(), { timeout: 30_000 })
+      .toEqual([...inScope, ...layers]);
     await page.keyboard.type("rms");
     await expect
       .poll(() => list.locator("[aria-selected] .cm-completionLabel").textContent())

@@ -99,6 +99,41 @@ describe("the editor queries of the API", () => {
     expect(args.map((e) => e.label)).toEqual(["x", "width"]);
   });
 
+  it("completes the names in scope: values bound before the cursor's statement, then dims", () => {
+    const names = (text: string) =>
+      completeAt(text, text.length, new Map())
+        .filter((e) => e.kind === "value" || e.kind === "dim")
+        .map((e) => `${e.label}: ${e.detail}`);
+    const model = [
+      "model m {",
+      "  dims { d = 16, ctx = 16, half = d / 2 }",
+      "  input feats: float[batch, seq <= ctx, d]",
+      "  a = linear(feats, d, bias = false) as first",
+      "  repeat 2 { a = a + mlp(a, half) }",
+      "  b = a + ",
+    ].join("\n");
+    // Not b (its own statement), nor the label, the named argument or the bound's ctx again.
+    expect(names(model)).toEqual([
+      "feats: input feats",
+      "a: a = …",
+      "d: d = 16",
+      "ctx: ctx = 16",
+      "half: half = d / 2",
+      "batch: batch",
+      "seq: seq <= ctx",
+    ]);
+    // A block sees its parameters and its own values only, not the model's before it.
+    const block = `${model}\n}\nblock proj(x, width, eps = 1e-5) {\n  y = linear(x, width)\n  z = `;
+    expect(names(block)).toEqual([
+      "x: parameter x",
+      "width: parameter width",
+      "eps: parameter eps",
+      "y: y = …",
+    ]);
+    // Outside any model or block, nothing.
+    expect(names(`${model}\n}\n`)).toEqual([]);
+  });
+
   it("completes the name being typed, leaving out the parameters positional arguments filled", () => {
     const typing = "model m {\n  y = attention(x, cau";
     const labels = completeAt(typing, typing.length, new Map()).map((e) => e.label);

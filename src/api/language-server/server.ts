@@ -21,6 +21,8 @@ const ITEM_KIND: Record<CompletionEntry["kind"], CompletionItemKind> = {
   block: CompletionItemKind.Module,
   argument: CompletionItemKind.Property,
   option: CompletionItemKind.EnumMember,
+  value: CompletionItemKind.Variable,
+  dim: CompletionItemKind.Constant,
 };
 
 /**

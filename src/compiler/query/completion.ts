@@ -3,11 +3,12 @@ import { lexTokens, type LexedToken } from "../../../grammar/index.ts";
 import { findLayer, LAYERS } from "../layers/catalog.ts";
 import { defaultText, kindText, layerMarkdown } from "../layers/reference.ts";
 import type { ParamSpec } from "../layers/signature.ts";
+import { scopeNames, type ScopeName } from "./scope-names.ts";
 
 /** One suggestion at the cursor, with Markdown documentation from the language reference. */
 export interface CompletionEntry {
   label: string;
-  kind: "layer" | "block" | "argument" | "option";
+  kind: "layer" | "block" | "argument" | "option" | "value" | "dim";
   detail: string;
   documentation: string;
   insertText: string;
@@ -26,8 +27,9 @@ interface OpenCall {
 
 /**
  * What can be written at `offset` of `text`: inside a call, the callee's arguments not given
- * yet (or an option's values after `name =`), then the layers and blocks a call can name.
- * Works on text that does not parse, as it is while being typed.
+ * yet (or an option's values after `name =`), then the values and dims in scope, then the
+ * layers and blocks a call can name. Works on text that does not parse, as it is while being
+ * typed.
  */
 export function completeAt(
   text: string,
@@ -40,7 +42,11 @@ export function completeAt(
   const calls = openCalls(tokens);
   const call = calls[calls.length - 1];
   const last = tokens[tokens.length - 1];
-  const callables = [...layerEntries(), ...blockEntries(blocks)];
+  const callables = [
+    ...nameEntries(scopeNames(tokens)),
+    ...layerEntries(),
+    ...blockEntries(blocks),
+  ];
   if (!call?.callee) return callables;
   const params = paramsOf(call.callee, blocks);
   if (last?.type === "Equals") {
@@ -95,6 +101,27 @@ function paramsOf(callee: string, blocks: ReadonlyMap<string, BlockDecl>): reado
     ...(p.default ? {} : { required: true }),
     doc: `parameter of block \`${callee}\``,
   }));
+}
+
+/** How each kind of name in scope is listed: values before dims, each in the order defined. */
+const NAME_KINDS: Record<ScopeName["kind"], { kind: "value" | "dim"; rank: number; doc: string }> =
+  {
+    value: { kind: "value", rank: 0, doc: "A value of this model or block, defined before here." },
+    param: { kind: "value", rank: 0, doc: "A parameter of this block." },
+    dim: { kind: "dim", rank: 1, doc: "A dim of this model or block." },
+    symbol: { kind: "dim", rank: 2, doc: "A dynamic dim, sized at run time." },
+  };
+
+function nameEntries(names: readonly ScopeName[]): CompletionEntry[] {
+  return [...names]
+    .sort((a, b) => NAME_KINDS[a.kind].rank - NAME_KINDS[b.kind].rank)
+    .map((n) => ({
+      label: n.name,
+      kind: NAME_KINDS[n.kind].kind,
+      detail: n.source,
+      documentation: NAME_KINDS[n.kind].doc,
+      insertText: n.name,
+    }));
 }
 
 function layerEntries(): CompletionEntry[] {
