@@ -44,7 +44,7 @@ function withWeights(command: Command): Command {
     )
     .option(
       "--weights <file>",
-      "safetensors weights (Loom or Hugging Face layout); ignored for a bundle",
+      "safetensors weights (Loom, PyTorch or Hugging Face layout); ignored for a bundle",
     )
     .option(
       "--init-seed <n>",
@@ -320,7 +320,7 @@ function program(io: Io, status: { code: number }): Command {
     .requiredOption("-o, --out <dir>", "the bundle directory to write (atomically)")
     .option(
       "--weights <file>",
-      "safetensors weights (Loom or Hugging Face layout); default: seeded",
+      "safetensors weights (Loom, PyTorch or Hugging Face layout); default: seeded",
     )
     .option(
       "--init-seed <n>",

@@ -244,6 +244,6 @@ describe("loom weights inspect", () => {
     expect(io.err).toMatch(/layout hf-gpt2 \(given\)/);
     io = capture();
     expect(runWeightsInspect(path, { json: false, layout: "hf-opt" as "loom" }, io)).toBe(2);
-    expect(io.err).toMatch(/--layout must be auto or one of loom, hf-gpt2/);
+    expect(io.err).toMatch(/--layout must be auto or one of loom, torch, hf-gpt2/);
   });
 });

@@ -194,7 +194,7 @@ export const CODES = {
   E0505: {
     title: "missing weight",
     explanation:
-      "The spec declares a weight the file does not hold. Check that the file belongs to this spec and that the layout (loom, hf-gpt2, hf-bert, hf-t5, hf-vit, hf-llama) is the right one; see docs/weights.md.",
+      "The spec declares a weight the file does not hold. Check that the file belongs to this spec and that the layout (loom, torch, hf-gpt2, hf-bert, hf-t5, hf-vit, hf-llama) is the right one; see docs/weights.md.",
   },
   E0506: {
     title: "weight shape mismatch",

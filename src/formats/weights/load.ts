@@ -8,7 +8,13 @@ import type { TypedIr } from "../../contracts/ir/schema.ts";
 import { closest } from "../../contracts/suggest.ts";
 import type { Tensor } from "../../contracts/tensor.ts";
 import { declaredWeights } from "./declared.ts";
-import { detectLayout, layoutMap, type Layout, type LayoutOption } from "./layouts/index.ts";
+import {
+  detectLayout,
+  LAYOUTS,
+  layoutMap,
+  type Layout,
+  type LayoutOption,
+} from "./layouts/index.ts";
 import type { Binding } from "./layouts/map.ts";
 import {
   decodeTensor,
@@ -150,7 +156,7 @@ export function bindWeights(
           ...modelNotes,
           layoutNote,
         ],
-        hint: "the file belongs to another spec, or uses another layout: pass --layout (loom, hf-gpt2, hf-bert, hf-t5, hf-vit, hf-llama)",
+        hint: `the file belongs to another spec, or uses another layout: pass --layout (${LAYOUTS.join(", ")})`,
       },
     );
     missing.clear();

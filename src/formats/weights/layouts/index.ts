@@ -8,6 +8,7 @@ import { llamaMap } from "./llama.ts";
 import { loomMap } from "./loom.ts";
 import type { Layout, LayoutMap } from "./map.ts";
 import { t5Map } from "./t5.ts";
+import { torchMap } from "./torch.ts";
 import { vitMap } from "./vit.ts";
 
 export { LAYOUTS, isLayoutOption, type Layout, type LayoutOption } from "./map.ts";
@@ -15,8 +16,9 @@ export { LAYOUTS, isLayoutOption, type Layout, type LayoutOption } from "./map.t
 /** The metadata key under which `loom weights init` records the layout it wrote. */
 export const LAYOUT_METADATA_KEY = "loom.layout";
 
-/** Tensor names that identify each Hugging Face layout, tried in this order. */
+/** Tensor names that identify each layout but loom, tried in this order. */
 const SIGNATURES: { layout: Layout; test: (names: readonly string[]) => string | undefined }[] = [
+  { layout: "torch", test: (n) => n.find((x) => /(^|\.)self_attn\.in_proj_weight$/.test(x)) },
   { layout: "hf-gpt2", test: (n) => n.find((x) => /(^|\.)h\.\d+\.attn\.c_attn\.weight$/.test(x)) },
   {
     layout: "hf-t5",
@@ -44,7 +46,7 @@ const SIGNATURES: { layout: Layout; test: (names: readonly string[]) => string |
 
 /**
  * The layout of a file for a spec: the one its metadata records; else loom when it holds most of
- * the spec's own weight names; else the Hugging Face layout whose signature names it holds; else
+ * the spec's own weight names; else the PyTorch or Hugging Face layout whose signature names it holds; else
  * loom. `reason` says why, for notes.
  */
 export function detectLayout(
@@ -75,6 +77,8 @@ export function layoutMap(ir: TypedIr, layout: Layout, names: ReadonlySet<string
   if (layout === "loom") return loomMap(ir);
   const structure = analyse(ir);
   switch (layout) {
+    case "torch":
+      return torchMap(structure, names);
     case "hf-gpt2":
       return gpt2Map(structure, names);
     case "hf-bert":

@@ -6,7 +6,15 @@ import type { TypedNode } from "../../../contracts/ir/schema.ts";
 import type { ModelStructure } from "../structure.ts";
 
 /** The weight layouts Loom reads. */
-export const LAYOUTS = ["loom", "hf-gpt2", "hf-bert", "hf-t5", "hf-vit", "hf-llama"] as const;
+export const LAYOUTS = [
+  "loom",
+  "torch",
+  "hf-gpt2",
+  "hf-bert",
+  "hf-t5",
+  "hf-vit",
+  "hf-llama",
+] as const;
 export type Layout = (typeof LAYOUTS)[number];
 /** A layout, or "auto": detected from the file's tensor names. */
 export type LayoutOption = Layout | "auto";
@@ -175,10 +183,47 @@ export class Bindings {
       ([rows]) =>
         `columns [${offset}, ${offset + rows!}) of the fused ${what} weight [in, ${total}], transposed`,
     );
+    this.fusedBias(node, `${from}.bias`, `${to}.bias`, offset, total, what);
+  }
+
+  /**
+   * Part of a fused nn.Linear-style projection: the file's [total, in] weight (or [total] bias)
+   * stacks several Loom projections; this one is its rows from `offset`, as many as it has.
+   */
+  fusedRows(
+    node: TypedNode | undefined,
+    from: string,
+    to: string,
+    offset: number,
+    total: number,
+    what: string,
+  ): void {
     this.add(
       node,
-      `${from}.bias`,
-      `${to}.bias`,
+      `${from}.weight`,
+      `${to}_weight`,
+      ([, inputs]) => [total, inputs!],
+      ([rows, inputs]) =>
+        (data) =>
+          data.slice(offset * inputs!, (offset + rows!) * inputs!),
+      ([rows]) => `rows [${offset}, ${offset + rows!}) of the fused ${what} weight [${total}, in]`,
+    );
+    this.fusedBias(node, `${from}.bias`, `${to}_bias`, offset, total, what);
+  }
+
+  /** A bias that is entries [offset, offset + its size) of the file's fused [total] bias. */
+  private fusedBias(
+    node: TypedNode | undefined,
+    weight: string,
+    file: string,
+    offset: number,
+    total: number,
+    what: string,
+  ): void {
+    this.add(
+      node,
+      weight,
+      file,
       () => [total],
       ([rows]) =>
         (data) =>

@@ -1,0 +1,67 @@
+// The torch layout against PyTorch: each fixture in torch/ is a state_dict of PyTorch's own
+// transformer modules (nn.Transformer, nn.TransformerEncoder / Decoder, a lone encoder or decoder
+// layer, norm_first both ways), saved as it is by parity/make_torch_fixtures.py with PyTorch's
+// float64 outputs. The layout must be detected from the names, bind every tensor with no warning,
+// and the reference executor must reproduce PyTorch's outputs within 1e-5.
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { Tensor } from "../../src/contracts/tensor.ts";
+import { loadWeights } from "../../src/formats/weights/load.ts";
+import { readSafetensors } from "../../src/formats/weights/safetensors.ts";
+import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
+import { specIr } from "./helpers.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const DIR = join(ROOT, "test/weights/torch");
+const TOLERANCE = 1e-5;
+
+function bytesOf(path: string): Uint8Array {
+  const file = readFileSync(path);
+  return new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
+}
+
+function maxError(actual: Tensor, expected: Tensor): number {
+  expect(actual.shape).toEqual(expected.shape);
+  let max = 0;
+  expected.data.forEach((e, i) => {
+    const error = Math.abs(actual.data[i]! - e);
+    max = Number.isNaN(error) ? Infinity : Math.max(max, error);
+  });
+  return max;
+}
+
+const cases = readdirSync(DIR)
+  .filter((f) => f.endsWith(".io.safetensors"))
+  .map((f) => f.slice(0, -".io.safetensors".length))
+  .sort();
+
+describe("torch layout: PyTorch state_dicts as they are", () => {
+  it("has the five module shapes", () => {
+    expect(cases).toEqual([
+      "decoder_layer",
+      "decoder_pre",
+      "encoder_layer",
+      "encoder_pre",
+      "transformer",
+    ]);
+  });
+
+  for (const name of cases) {
+    it(`${name}: detected, every tensor bound, outputs within ${TOLERANCE}`, () => {
+      const ir = specIr(join(DIR, `${name}.loom`));
+      const path = join(DIR, `${name}.safetensors`);
+      const loaded = loadWeights(ir, path, bytesOf(path));
+      expect(loaded.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([]);
+      expect(loaded.layout).toBe("torch");
+      const io = readSafetensors(bytesOf(join(DIR, `${name}.io.safetensors`)), name);
+      const inputs = Object.fromEntries(
+        [...io.tensors!].filter(([k]) => k.startsWith("input.")).map(([k, t]) => [k.slice(6), t]),
+      );
+      const outputs = new ReferenceExecutor(ir, loaded.weights!).run(inputs);
+      const error = maxError(outputs["out"] ?? outputs["hidden"]!, io.tensors!.get("output.out")!);
+      expect(error).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
+});
