@@ -17,6 +17,7 @@ export { decodeBundle, type BundleSource, type ReadBundleResult } from "../forma
 export { declaredWeights } from "../formats/weights/declared.ts";
 export { initWeights } from "../formats/weights/init.ts";
 export { loadWeights } from "../formats/weights/load.ts";
+export { parseWeightMap, type WeightMapRules } from "../formats/weights/map/parse.ts";
 export { fetchBytes, type ByteProgress, type Fetch } from "../runtime/browser/fetch.ts";
 export type { WeightMap } from "../runtime/reference/executor.ts";
 export { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";

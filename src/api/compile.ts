@@ -26,6 +26,7 @@ import { loadWeights } from "../formats/weights/load.ts";
 import { batchBound } from "./batch.ts";
 import { hasErrors, InputError, LoomError } from "./errors.ts";
 import { pickModel, readWeightsFile } from "./model.ts";
+import { weightMapFor, type WeightMapRules } from "./weight-map.ts";
 
 /** What to compile, and for which device. */
 export interface CompileOptions {
@@ -35,6 +36,8 @@ export interface CompileOptions {
   initSeed?: number;
   /** Tensor naming of `weights` (default auto). */
   layout?: LayoutOption;
+  /** A weight map for `weights` (default: `<spec>.weightmap.json` beside the spec, if any). */
+  weightMap?: string;
   /** A built-in profile's name or a JSON profile's path (default webgpu-default). */
   deviceProfile?: string;
   /** Which model of the spec file, when it defines several. */
@@ -150,11 +153,18 @@ export function compileSpec(
   let weights: Map<string, Tensor>;
   let metadata: Record<string, string>;
   let weightsOrigin: string;
+  let weightMap: WeightMapRules | undefined;
   if (options.weights !== undefined) {
     const name = typeof options.weights === "string" ? options.weights : "weights.safetensors";
     const bytes =
       typeof options.weights === "string" ? readWeightsFile(options.weights) : options.weights;
-    const loaded = loadWeights(ir, name, bytes, { layout });
+    const renames = weightMapFor(spec, options.weightMap, sources);
+    shown.push(...renames.warnings);
+    weightMap = renames.map;
+    const loaded = loadWeights(ir, name, bytes, {
+      layout,
+      ...(renames.map ? { weightMap: renames.map } : {}),
+    });
     shown.push(...loaded.diagnostics);
     if (!loaded.weights) fail("errors", `the weights in ${name} do not fit ${ir.model}`);
     weights = loaded.weights!;
@@ -164,7 +174,7 @@ export function compileSpec(
       ),
       "loom.converted_from": `${name} (layout ${loaded.layout ?? layout})`,
     };
-    weightsOrigin = `from ${name}, layout ${loaded.layout ?? layout}`;
+    weightsOrigin = `from ${name}, layout ${loaded.layout ?? layout}${weightMap ? `, weight map ${weightMap.path}` : ""}`;
   } else {
     weights = initWeights(ir, seed);
     metadata = { "loom.seed": String(seed), "loom.init": INIT_DESCRIPTION };
@@ -179,7 +189,7 @@ export function compileSpec(
     ...(maxBatch !== undefined ? [`--max-batch ${maxBatch}`] : []),
     `--device-profile ${profile.name}`,
     typeof options.weights === "string"
-      ? `--weights ${options.weights} --layout ${layout}`
+      ? `--weights ${options.weights} --layout ${layout}${weightMap ? ` --weight-map ${weightMap.path}` : ""}`
       : options.weights !== undefined
         ? `--layout ${layout}`
         : `--init-seed ${seed}`,

@@ -63,11 +63,14 @@ export {
   initWeights,
   LAYOUTS,
   loadWeights,
+  parseWeightMap,
   readSafetensors,
   writeSafetensors,
   type LayoutOption,
   type Tensor,
+  type WeightMapRules,
 } from "./weights.ts";
+export { weightMapFor, weightMapPath } from "./weight-map.ts";
 export { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
 export { tuneMatmulTiles } from "./tune.ts";
 export {

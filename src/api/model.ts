@@ -18,6 +18,7 @@ import { loadWeights } from "../formats/weights/load.ts";
 import { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
 import { readBundle } from "./bundle.ts";
 import { LoomError, throwOnErrors } from "./errors.ts";
+import { weightMapFor } from "./weight-map.ts";
 
 /** Where a model's weights come from, and where it will run. */
 export interface LoadModelOptions {
@@ -29,6 +30,8 @@ export interface LoadModelOptions {
   initSeed?: number;
   /** Tensor naming of `weights` (default: recognised from the names). */
   layout?: LayoutOption;
+  /** A weight map for `weights` (default: `<spec>.weightmap.json` beside the spec, if any). */
+  weightMap?: string;
   /** Which model, when the spec file defines several. */
   model?: string;
 }
@@ -170,7 +173,12 @@ export function loadModel(path: string, options: LoadModelOptions = {}): LoadedM
     const name = typeof options.weights === "string" ? options.weights : "weights.safetensors";
     const bytes =
       typeof options.weights === "string" ? readWeightsFile(options.weights) : options.weights;
-    const loaded = loadWeights(ir, name, bytes, { layout: options.layout ?? "auto" });
+    const renames = weightMapFor(path, options.weightMap, sources);
+    warnings.push(...renames.warnings);
+    const loaded = loadWeights(ir, name, bytes, {
+      layout: options.layout ?? "auto",
+      ...(renames.map ? { weightMap: renames.map } : {}),
+    });
     throwOnErrors(`the weights do not fit ${ir.model}`, loaded.diagnostics, sources);
     if (!loaded.weights)
       throw new LoomError(`cannot bind ${name}`, { diagnostics: loaded.diagnostics, sources });

@@ -9,6 +9,8 @@ export {
   type LayoutOption,
 } from "../formats/weights/layouts/index.ts";
 export { bindWeights, loadWeights } from "../formats/weights/load.ts";
+export { parseWeightMap, type WeightMapRules } from "../formats/weights/map/parse.ts";
+export { WEIGHT_MAP_FORMAT } from "../formats/weights/map/schema.ts";
 export {
   encodeHeader,
   fileSpan,

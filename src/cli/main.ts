@@ -57,6 +57,10 @@ function withWeights(command: Command): Command {
         .choices(["auto", ...LAYOUTS])
         .default("auto"),
     )
+    .option(
+      "--weight-map <file>",
+      "rules renaming and reshaping --weights' tensors (default: <spec>.weightmap.json beside the spec)",
+    )
     .option("--model <name>", "which model, when the spec file defines several");
 }
 
@@ -65,6 +69,7 @@ function weightSource(o: {
   weights?: string;
   initSeed: number;
   layout: LayoutOption;
+  weightMap?: string;
   model?: string;
 }): LoadModelOptions {
   return {
@@ -72,6 +77,7 @@ function weightSource(o: {
     initSeed: o.initSeed,
     layout: o.layout,
     ...(o.weights ? { weights: o.weights } : {}),
+    ...(o.weightMap ? { weightMap: o.weightMap } : {}),
     ...(o.model ? { model: o.model } : {}),
   };
 }
@@ -334,6 +340,10 @@ function program(io: Io, status: { code: number }): Command {
         .default("auto"),
     )
     .option(
+      "--weight-map <file>",
+      "rules renaming and reshaping --weights' tensors (default: <spec>.weightmap.json beside the spec)",
+    )
+    .option(
       "--device-profile <name|file.json>",
       "limits the kernels must fit (default: WebGPU's guaranteed limits)",
     )
@@ -360,6 +370,7 @@ function program(io: Io, status: { code: number }): Command {
           ...(o.emit ? { emit: o.emit as EmitKind } : {}),
           ...(o.maxBatch ? { maxBatch: o.maxBatch } : {}),
           ...(o.weights ? { weights: o.weights } : {}),
+          ...(o.weightMap ? { weightMap: o.weightMap } : {}),
           ...(o.deviceProfile ? { deviceProfile: o.deviceProfile } : {}),
           ...(o.model ? { model: o.model } : {}),
         },
@@ -464,10 +475,20 @@ function program(io: Io, status: { code: number }): Command {
         .choices(["auto", ...LAYOUTS])
         .default("auto"),
     )
+    .option(
+      "--weight-map <file>",
+      "with --spec: rules renaming and reshaping the tensors (default: <spec>.weightmap.json)",
+    )
     .action(
       async (
         file: string,
-        o: { spec?: string; model?: string; json?: boolean; layout: LayoutOption },
+        o: {
+          spec?: string;
+          model?: string;
+          json?: boolean;
+          layout: LayoutOption;
+          weightMap?: string;
+        },
       ) => {
         status.code = (await import("./weights.ts")).runWeightsInspect(
           file,
@@ -475,6 +496,7 @@ function program(io: Io, status: { code: number }): Command {
             json: Boolean(o.json),
             layout: o.layout,
             ...(o.spec ? { spec: o.spec } : {}),
+            ...(o.weightMap ? { weightMap: o.weightMap } : {}),
             ...(o.model ? { model: o.model } : {}),
           },
           io,

@@ -48,7 +48,10 @@ import {
   parseHeader,
   type SafetensorsHeader,
 } from "../api/weights.ts";
+import { LoomError } from "../api/errors.ts";
+import { weightMapFor, type WeightMapRules } from "../api/weight-map.ts";
 import { EXIT, readText, type Io } from "./io.ts";
+import { reportError } from "./report.ts";
 
 export interface WeightsInitOptions {
   /** An unsigned 32-bit integer. */
@@ -68,6 +71,8 @@ export interface WeightsInspectOptions {
   /** Bind the file to this spec and report what does not fit. */
   spec?: string;
   layout?: LayoutOption;
+  /** With `spec`: a weight map (default: `<spec>.weightmap.json` beside the spec, if any). */
+  weightMap?: string;
   /** Which model of the spec file, when it defines several. */
   model?: string;
 }
@@ -200,12 +205,26 @@ export function runWeightsInspect(path: string, opts: WeightsInspectOptions, io:
   }
   const { header, diagnostics } = parseHeader(read.bytes, read.size, path);
   const all = [...diagnostics];
-  let binding: { model: string; layout: string; bound: number; declared: number } | undefined;
+  const sources = new SourceSet();
+  let weightMap: WeightMapRules | undefined;
+  if (checked && opts.spec !== undefined) {
+    try {
+      const found = weightMapFor(opts.spec, opts.weightMap, sources);
+      weightMap = found.map;
+      all.push(...found.warnings);
+    } catch (error) {
+      if (error instanceof LoomError) return reportError(error, io);
+      throw error;
+    }
+  }
+  let binding:
+    | { model: string; layout: string; bound: number; declared: number; weightMap?: string }
+    | undefined;
   if (header && checked) {
     const bound = bindWeights(
       checked.ir,
       { header, bytes: read.bytes },
-      { layout: opts.layout ?? "auto" },
+      { layout: opts.layout ?? "auto", ...(weightMap ? { weightMap } : {}) },
     );
     all.push(...bound.diagnostics);
     binding = {
@@ -213,6 +232,7 @@ export function runWeightsInspect(path: string, opts: WeightsInspectOptions, io:
       layout: bound.layout,
       bound: bound.weights?.size ?? 0,
       declared: declaredWeights(checked.ir).length,
+      ...(weightMap ? { weightMap: weightMap.path } : {}),
     };
   }
 
@@ -224,11 +244,11 @@ export function runWeightsInspect(path: string, opts: WeightsInspectOptions, io:
       const ok = !all.some((d) => d.severity === "error");
       io.stdout(
         ok
-          ? `bound to ${binding.model}: all ${binding.declared} weights (layout ${binding.layout})\n`
+          ? `bound to ${binding.model}: all ${binding.declared} weights (layout ${binding.layout}${binding.weightMap ? `, weight map ${binding.weightMap}` : ""})\n`
           : `not bound to ${binding.model} (layout ${binding.layout}): see the errors below\n`,
       );
     }
-    render(io, all);
+    render(io, all, sources);
   }
   return all.some((d) => d.severity === "error") ? EXIT.errors : EXIT.ok;
 }

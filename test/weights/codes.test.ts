@@ -1,5 +1,5 @@
 /**
- * Every weights code (E05xx, W0507) is produced by some bad input here, and renders as a header
+ * Every weights code (E05xx, W0507, W0516; the weight-map codes from map-cases.ts) is produced by some bad input here, and renders as a header
  * line naming the file, then the notes and the hint (a weights file has no source to quote).
  */
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import { declaredWeights } from "../../src/formats/weights/declared.ts";
 import { loadWeights } from "../../src/formats/weights/load.ts";
 import { writeSafetensors } from "../../src/formats/weights/safetensors.ts";
 import { craft, rawFile, seededTensors, specIr } from "./helpers.ts";
+import { MAP_CASES, runCase } from "./map-cases.ts";
 
 const PATH = "w.safetensors";
 const ir = specIr("specs/tiny-sandwich.loom");
@@ -76,6 +77,7 @@ function produced(): Map<string, Diagnostic> {
   let stderr = "";
   runWeightsInspect(missing, { json: false }, { ...io, stderr: (t) => (stderr += t) });
   if (stderr.includes("E0508")) found.set("E0508", { code: "E0508" } as Diagnostic);
+  for (const c of Object.values(MAP_CASES)) add(runCase(c)); // E0510–W0516
   return found;
 }
 
@@ -91,6 +93,13 @@ it("every E05xx code and W0507 is produced by some bad input", () => {
     "W0507",
     "E0508",
     "E0509",
+    "E0510",
+    "E0511",
+    "E0512",
+    "E0513",
+    "E0514",
+    "E0515",
+    "W0516",
   ]);
   expect([...produced().keys()].sort()).toEqual([...weightsCodes].sort());
 });

@@ -11,7 +11,8 @@ import type { Tensor } from "../../src/contracts/tensor.ts";
 import { loadWeights } from "../../src/formats/weights/load.ts";
 import { readSafetensors } from "../../src/formats/weights/safetensors.ts";
 import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
-import { specIr } from "./helpers.ts";
+import { parseWeightMap } from "../../src/formats/weights/map/parse.ts";
+import { specIr, textIr } from "./helpers.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DIR = join(ROOT, "test/weights/torch");
@@ -64,4 +65,26 @@ describe("torch layout: PyTorch state_dicts as they are", () => {
       expect(error).toBeLessThanOrEqual(TOLERANCE);
     });
   }
+
+  it("composes with a weight map: a wrapper's embedding renamed, the rest read by the layout", () => {
+    const spec = readFileSync(join(DIR, "encoder_pre.loom"), "utf8").replace("as tok", "as emb");
+    const ir = textIr(spec, "test/weights/torch/renamed.loom");
+    const text = JSON.stringify({
+      format: "loom-weight-map/1",
+      layout: "torch",
+      unused: "error",
+      rules: [{ from: "tok.weight", to: "emb.weight" }],
+    });
+    const { map } = parseWeightMap(text, "renamed.weightmap.json");
+    const path = join(DIR, "encoder_pre.safetensors");
+    const loaded = loadWeights(ir, path, bytesOf(path), { weightMap: map! });
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.layout).toBe("torch");
+    const io = readSafetensors(bytesOf(join(DIR, "encoder_pre.io.safetensors")), "io").tensors!;
+    const outputs = new ReferenceExecutor(ir, loaded.weights!).run({
+      tokens: io.get("input.tokens")!,
+      mask: io.get("input.mask")!,
+    });
+    expect(maxError(outputs["hidden"]!, io.get("output.out")!)).toBeLessThanOrEqual(TOLERANCE);
+  });
 });

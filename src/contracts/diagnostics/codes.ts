@@ -215,6 +215,41 @@ export const CODES = {
     explanation:
       "A weight holds NaN or infinite values, which would poison every output. The checkpoint is damaged, or was saved in a dtype its values overflow (for example float16 above 65504).",
   },
+  E0510: {
+    title: "cannot read weight map",
+    explanation:
+      "A weight map (`--weight-map FILE`, or `<spec>.weightmap.json` beside the spec) could not be read, or is not valid JSON. The error points at the place where the JSON stops parsing.",
+  },
+  E0511: {
+    title: "invalid weight map",
+    explanation:
+      'The weight map does not follow the loom-weight-map/1 format: an unknown or missing field, a value of the wrong type, a `regex` that is not a regular expression, a `to` that uses a capture its pattern does not make, or a split without {part}. docs/weights.md ("Weight maps") describes the format.',
+  },
+  E0512: {
+    title: "two tensors get one name",
+    explanation:
+      "Two tensors of the checkpoint (renamed by weight-map rules, or one renamed onto the name of another) end up with the same name, so one would silently replace the other. Make the rules' `to` names distinct.",
+  },
+  E0513: {
+    title: "weight-map transform does not apply",
+    explanation:
+      "A rule's transform cannot be applied to a tensor it matches: a transpose that is not a permutation of its axes, a squeeze of an axis whose size is not 1, a reshape to another element count, or a split whose parts do not add up to the axis. The error names the rule, the tensor and its shape.",
+  },
+  E0514: {
+    title: "weight shape mismatch after a weight-map rule",
+    explanation:
+      "A tensor renamed by a weight-map rule binds to a weight of the spec, but its shape after the rule's transforms differs from the one the weight needs: a transpose or reshape is missing or wrong, or the spec's dims differ from the checkpoint's.",
+  },
+  E0515: {
+    title: "unused tensor",
+    explanation:
+      'The weight map says `"unused": "error"`, and a tensor of the checkpoint binds to no weight of the spec. Add a rule for it, add the layer to the spec, or drop the setting to make it a warning (W0507).',
+  },
+  W0516: {
+    title: "weight-map rule matches nothing",
+    explanation:
+      "A rule of the weight map matches no tensor of the checkpoint: its pattern has a typo, or the checkpoint lacks that part. `loom weights inspect FILE` lists the tensor names.",
+  },
   // E06xx: device limits (src/contracts/device-profile/) and bundles (src/compiler/bundle/).
   E0601: {
     title: "device limit exceeded",

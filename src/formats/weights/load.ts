@@ -16,6 +16,8 @@ import {
   type LayoutOption,
 } from "./layouts/index.ts";
 import type { Binding } from "./layouts/map.ts";
+import { mapNames, mappedValues, ruleLabel, type MappedTensor } from "./map/apply.ts";
+import type { WeightMapRules } from "./map/parse.ts";
 import {
   decodeTensor,
   fileSpan,
@@ -27,6 +29,8 @@ import {
 export interface LoadOptions {
   /** The file's naming scheme; "auto" (the default) detects it from the tensor names. */
   layout?: LayoutOption;
+  /** Rules that rename and reshape the file's tensors before they are bound (docs/weights.md). */
+  weightMap?: WeightMapRules;
 }
 
 export interface LoadedWeights {
@@ -64,14 +68,33 @@ export function bindWeights(
   const { header } = file;
   const bag = new DiagnosticBag();
   const span = fileSpan(header.path);
-  const infos = new Map<string, TensorInfo>(header.tensors.map((t) => [t.name, t]));
+  const renamed = opts.weightMap ? mapNames(opts.weightMap, header.tensors) : undefined;
+  if (renamed) bag.items.push(...renamed.diagnostics);
+  /** The tensor a weight-map rule made under a name, if one did. */
+  const made = (name: string): MappedTensor | undefined => renamed?.mapped.get(name);
+  const infos = new Map<string, TensorInfo>(
+    renamed
+      ? [
+          ...renamed.kept.map((t): [string, TensorInfo] => [t.name, t]),
+          ...[...renamed.mapped.values()].map((m): [string, TensorInfo] => [
+            m.name,
+            { ...m.source, name: m.name, shape: m.shape },
+          ]),
+        ]
+      : header.tensors.map((t) => [t.name, t]),
+  );
   const allNames = [...infos.keys(), ...header.broken];
   const present = (name: string) => infos.has(name) || header.broken.has(name);
 
   const chosen =
     opts.layout && opts.layout !== "auto"
       ? { layout: opts.layout, reason: "given" }
-      : detectLayout(ir, allNames, header.metadata);
+      : opts.weightMap
+        ? {
+            layout: opts.weightMap.layout ?? "loom",
+            reason: `the names the weight map ${opts.weightMap.path} gives`,
+          }
+        : detectLayout(ir, allNames, header.metadata);
   const layoutNote = `layout ${chosen.layout} (${chosen.reason})`;
   const writtenFor = header.metadata["loom.model"];
   const modelNotes =
@@ -86,13 +109,24 @@ export function bindWeights(
   const weights = new Map<string, Tensor>();
   const used = new Set<string>();
   const decoded = new Map<string, Float64Array | undefined>();
+  const fileValues = new Map<string, Float64Array | undefined>();
   const users = (fileName: string) =>
     map.bindings.filter((b) => b.file === fileName || b.alternatives.includes(fileName));
   const loomNames = (bindings: Binding[]) => bindings.map((b) => `\`${b.loom}\``).join(", ");
 
-  /** The file tensor's values, decoded once; reports E0504 and E0509 once per tensor. */
+  /** A tensor's values: a file tensor's, or made by a weight-map rule from one. */
   const decode = (info: TensorInfo): Float64Array | undefined => {
     if (decoded.has(info.name)) return decoded.get(info.name);
+    const rule = made(info.name);
+    const data = rule ? decodeFile(rule.source) : decodeFile(info);
+    const values = rule && data ? mappedValues(rule, data) : data;
+    decoded.set(info.name, values);
+    return values;
+  };
+
+  /** The file tensor's values, decoded once; reports E0504 and E0509 once per tensor. */
+  const decodeFile = (info: TensorInfo): Float64Array | undefined => {
+    if (fileValues.has(info.name)) return fileValues.get(info.name);
     const { tensor, diagnostic } = decodeTensor(file, info);
     if (diagnostic) bag.items.push(diagnostic);
     let data = tensor?.data;
@@ -111,7 +145,7 @@ export function bindWeights(
         data = undefined;
       }
     }
-    decoded.set(info.name, data);
+    fileValues.set(info.name, data);
     return data;
   };
 
@@ -126,7 +160,11 @@ export function bindWeights(
     const info = infos.get(name);
     if (!info) continue; // broken: already reported by the header check
     if (!sameShape(info.shape, binding.fileShape)) {
-      if (!decoded.has(name)) reportShape(bag, span, info, users(binding.file), hf, layoutNote);
+      const rule = made(name);
+      if (!decoded.has(name)) {
+        if (rule) reportRuleShape(bag, rule, users(binding.file), layoutNote);
+        else reportShape(bag, span, info, users(binding.file), hf, layoutNote);
+      }
       decoded.set(name, undefined);
       continue;
     }
@@ -156,7 +194,9 @@ export function bindWeights(
           ...modelNotes,
           layoutNote,
         ],
-        hint: `the file belongs to another spec, or uses another layout: pass --layout (${LAYOUTS.join(", ")})`,
+        hint: opts.weightMap
+          ? `the weight map's rules do not give the names the spec's weights have (its \`to\` names, or the layout it names, are wrong), or the file belongs to another spec`
+          : `the file belongs to another spec, or uses another layout: pass --layout (${LAYOUTS.join(", ")})`,
       },
     );
     missing.clear();
@@ -239,16 +279,23 @@ export function bindWeights(
     : unused().filter(
         (n) => !header.broken.has(n) && !map.ignore.some((pattern) => pattern.test(n)),
       );
+  const strict = opts.weightMap?.unused === "error";
   listed(
     extras.map((name) => () => {
       const info = infos.get(name)!;
+      const rule = made(name);
+      const origin = rule
+        ? [`made from \`${rule.source.name}\` by ${ruleLabel(rule.rule)} of ${rule.rule.span.file}`]
+        : [];
       bag.report(
-        "W0507",
+        strict ? "E0515" : "W0507",
         span,
-        `unexpected tensor \`${name}\` ${info.dtype}${formatShape(info.shape)}: the spec has no weight for it; it is ignored`,
+        `${strict ? "unused" : "unexpected"} tensor \`${name}\` ${info.dtype}${formatShape(info.shape)}: the spec has no weight for it${strict ? "" : "; it is ignored"}`,
         {
-          notes: [layoutNote],
-          hint: "a head or layer the spec does not declare; add it to the spec to use it",
+          notes: [...origin, layoutNote],
+          hint: strict
+            ? "the weight map requires every tensor to bind: give it a rule that names a weight of the spec, or add the layer to the spec"
+            : "a head or layer the spec does not declare; add it to the spec to use it",
         },
       );
     }),
@@ -295,6 +342,39 @@ function reportShape(
       hint: "the spec's dims (width, heads, vocabulary, hidden size, layers) differ from the checkpoint's; make them match the checkpoint's config",
     },
   );
+}
+
+/** E0514: a tensor a weight-map rule made binds to a weight, but with the wrong shape. */
+function reportRuleShape(
+  bag: DiagnosticBag,
+  made: MappedTensor,
+  bindings: Binding[],
+  layoutNote: string,
+): void {
+  const expected = bindings[0]!.fileShape;
+  const at = made.rule.transforms.length > 0 ? "after its transforms" : "(it has no transforms)";
+  bag.report(
+    "E0514",
+    made.rule.span,
+    `weight shape mismatch: ${ruleLabel(made.rule)} makes \`${made.name}\` ${formatShape(made.shape)} from \`${made.source.name}\` ${formatShape(made.source.shape)}, but ${bindings.map((b) => `\`${b.loom}\``).join(", ")} needs ${formatShape(expected)}`,
+    {
+      notes: [
+        `the shape ${at} is ${formatShape(made.shape)}`,
+        ...bindings.map(
+          (b) =>
+            `\`${b.loom}\` ${formatShape(b.shape)} is declared by \`${b.node.op}\` at ${b.node.source.file}:${b.node.source.line}:${b.node.source.column}${b.how ? `; in the layout: ${b.how}` : ""}`,
+        ),
+        layoutNote,
+      ],
+      hint: sameCount(made.shape, expected)
+        ? "the element count is right: add a transpose (an [in, out] checkpoint), or a squeeze or reshape, to the rule"
+        : "the element count differs: the rule renames the wrong tensor, or the spec's dims differ from the checkpoint's",
+    },
+  );
+}
+
+function sameCount(a: readonly number[], b: readonly number[]): boolean {
+  return a.reduce((x, y) => x * y, 1) === b.reduce((x, y) => x * y, 1);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
