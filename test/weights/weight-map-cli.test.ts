@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { compileSpec } from "../../src/api/compile.ts";
 import { loadModel } from "../../src/api/model.ts";
 import { weightMapPath } from "../../src/api/weight-map.ts";
 import type { Io } from "../../src/cli/io.ts";
@@ -41,6 +42,16 @@ describe("weight maps in the API and the CLI", () => {
     const q = model.weights.get("encoder.0.attention.q.weight")!;
     expect([...q.data.subarray(0, 4)]).toEqual([0, 12, 24, 36]);
     expect(model.warnings).toEqual([]);
+  });
+
+  it("compileSpec binds through the map and records it", () => {
+    const compiled = compileSpec(SPEC, { weights: checkpoint });
+    expect(compiled.weightsOrigin).toBe(
+      `from ${checkpoint}, layout loom, weight map test/weights/maps/tf-tiny.weightmap.json`,
+    );
+    expect([...compiled.weights.get("encoder.0.attention.o.weight")!.data.subarray(0, 4)]).toEqual([
+      100, 104, 108, 112,
+    ]);
   });
 
   it("`loom weights inspect --spec` binds through the map and says so", () => {

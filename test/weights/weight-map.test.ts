@@ -87,6 +87,16 @@ describe("weight map: TensorFlow names, [in, out], fused qkv, 1x1 convolutions",
     expect(result.weights).toBeUndefined();
   });
 
+  it("reports a non-finite value once, naming every weight the fused tensor feeds", () => {
+    const tensors = tfCheckpoint();
+    tensors.get("encoder/layer_0/attention/qkv/kernel:0")!.data[5] = NaN;
+    const result = load(tensors);
+    expect(codes(result.diagnostics)).toEqual(["E0509"]);
+    expect(result.diagnostics[0]!.message).toBe(
+      "tensor `encoder/layer_0/attention/qkv/kernel:0` (for `encoder.0.attention.q.weight`, `encoder.0.attention.k.weight`, `encoder.0.attention.v.weight`) has 1 non-finite value: expected finite numbers, found NaN at index 5",
+    );
+  });
+
   it("reports a missing tensor as E0505 under the name the map would give", () => {
     const tensors = tfCheckpoint();
     tensors.delete("encoder/layer_0/ln_2/beta:0");

@@ -124,6 +124,13 @@ export function bindWeights(
     return values;
   };
 
+  /** " (for `loom names`)": the weights a file tensor feeds, directly or through map rules. */
+  const forWeights = (fileName: string): string => {
+    const made = [...(renamed?.mapped.values() ?? [])].filter((m) => m.source.name === fileName);
+    const bindings = [fileName, ...made.map((m) => m.name)].flatMap(users);
+    return bindings.length > 0 ? ` (for ${loomNames(bindings)})` : "";
+  };
+
   /** The file tensor's values, decoded once; reports E0504 and E0509 once per tensor. */
   const decodeFile = (info: TensorInfo): Float64Array | undefined => {
     if (fileValues.has(info.name)) return fileValues.get(info.name);
@@ -136,7 +143,7 @@ export function bindWeights(
         bag.report(
           "E0509",
           span,
-          `tensor \`${info.name}\`${hf ? ` (for ${loomNames(users(info.name))})` : ""} has ${bad.count} non-finite value${bad.count === 1 ? "" : "s"}: expected finite numbers, found ${bad.first} at index ${bad.index}`,
+          `tensor \`${info.name}\`${hf || renamed ? forWeights(info.name) : ""} has ${bad.count} non-finite value${bad.count === 1 ? "" : "s"}: expected finite numbers, found ${bad.first} at index ${bad.index}`,
           {
             notes: [`the tensor is ${info.dtype}${formatShape(info.shape)}`],
             hint: "the checkpoint is damaged or overflowed its dtype; re-export it (float16 overflows above 65504: try bf16 or f32)",
