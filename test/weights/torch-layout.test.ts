@@ -12,7 +12,8 @@ import { loadWeights } from "../../src/formats/weights/load.ts";
 import { readSafetensors } from "../../src/formats/weights/safetensors.ts";
 import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
 import { parseWeightMap } from "../../src/formats/weights/map/parse.ts";
-import { specIr, textIr } from "./helpers.ts";
+import { writeSafetensors } from "../../src/formats/weights/safetensors.ts";
+import { seededTensors, specIr, textIr } from "./helpers.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DIR = join(ROOT, "test/weights/torch");
@@ -86,5 +87,43 @@ describe("torch layout: PyTorch state_dicts as they are", () => {
       mask: io.get("input.mask")!,
     });
     expect(maxError(outputs["hidden"]!, io.get("output.out")!)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it("a lone layer behind an embedding: the layer by PyTorch's names, the embedding by Loom's", () => {
+    const ir = textIr(
+      [
+        "model lone {",
+        "  dims { vocab = 20, ctx = 8, d = 8, heads = 2, ffn = 16 }",
+        "  input tokens: int[batch, seq <= ctx]",
+        "  x = embed(tokens, vocab, d) as tok",
+        "  x = x + attention(layernorm(x), heads, causal)",
+        "  output out = x + mlp(layernorm(x), ffn, act = relu)",
+        "}",
+      ].join("\n"),
+    );
+    const tensors = seededTensors([
+      ["tok.weight", [20, 8]],
+      ["self_attn.in_proj_weight", [24, 8]],
+      ["self_attn.in_proj_bias", [24]],
+      ["self_attn.out_proj.weight", [8, 8]],
+      ["self_attn.out_proj.bias", [8]],
+      ["linear1.weight", [16, 8]],
+      ["linear1.bias", [16]],
+      ["linear2.weight", [8, 16]],
+      ["linear2.bias", [8]],
+      ["norm1.weight", [8]],
+      ["norm1.bias", [8]],
+      ["norm2.weight", [8]],
+      ["norm2.bias", [8]],
+    ]);
+    const loaded = loadWeights(ir, "lone.safetensors", writeSafetensors(tensors));
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.layout).toBe("torch");
+    const k = loaded.weights!.get("attention.k.bias")!.data;
+    expect([...k]).toEqual([...tensors.get("self_attn.in_proj_bias")!.data.subarray(8, 16)]);
+    expect(loaded.weights!.get("tok.weight")!.data).toEqual(tensors.get("tok.weight")!.data);
+    expect(loaded.weights!.get("layernorm_1.weight")!.data).toEqual(
+      tensors.get("norm2.weight")!.data,
+    );
   });
 });

@@ -20,7 +20,7 @@ import type { TypedNode } from "../../../contracts/ir/schema.ts";
 import { NORM_OPS, nth, topBetween, type ModelStructure, type Stack } from "../structure.ts";
 import { Bindings, findPrefix, type LayoutMap } from "./map.ts";
 
-/** The projection of a node of the spec, by its weight's output rows (0 when it has none). */
+/** The output rows of a node's projection weight (`q.weight` [rows, in]; 0 when it has none). */
 function rows(node: TypedNode, projection: string): number {
   return node.weights.find((w) => w.name === `${projection}.weight`)?.shape[0] ?? 0;
 }
@@ -36,16 +36,21 @@ function multihead(b: Bindings, node: TypedNode | undefined, to: string): void {
   b.module(node, "o", `${to}.out_proj`);
 }
 
-/** One nn.TransformerEncoderLayer or nn.TransformerDecoderLayer at `l` ("" for no prefix). */
-function layer(b: Bindings, nodes: readonly TypedNode[], l: string): void {
-  multihead(b, nth(nodes, "attention"), `${l}self_attn`);
-  multihead(b, nth(nodes, "cross_attention"), `${l}multihead_attn`);
+/**
+ * One nn.TransformerEncoderLayer or nn.TransformerDecoderLayer at `l` ("" for no prefix); returns
+ * the nodes it binds.
+ */
+function layer(b: Bindings, nodes: readonly TypedNode[], l: string): TypedNode[] {
+  const selfAttention = nth(nodes, "attention");
+  const crossAttention = nth(nodes, "cross_attention");
+  multihead(b, selfAttention, `${l}self_attn`);
+  multihead(b, crossAttention, `${l}multihead_attn`);
   const mlp = nth(nodes, "mlp");
   b.module(mlp, "up", `${l}linear1`);
   b.module(mlp, "down", `${l}linear2`);
-  nodes
-    .filter((n) => NORM_OPS.includes(n.op))
-    .forEach((norm, k) => b.module(norm, "", `${l}norm${k + 1}`));
+  const norms = nodes.filter((n) => NORM_OPS.includes(n.op));
+  norms.forEach((norm, k) => b.module(norm, "", `${l}norm${k + 1}`));
+  return [selfAttention, crossAttention, mlp, ...norms].filter((n) => n !== undefined);
 }
 
 /** A stack's layers at `<at>layers.i`, and the norm after it (before `next`) at `<at>norm`. */
@@ -82,8 +87,7 @@ export function torchMap(s: ModelStructure, names: ReadonlySet<string>): LayoutM
     stackWithNorm(b, s, (encoder ?? decoder)!, Infinity, p, bound);
   } else {
     const p = findPrefix(names, ["self_attn.in_proj_weight"]);
-    layer(b, s.top, p);
-    s.top.forEach((n) => bound.add(n));
+    layer(b, s.top, p).forEach((n) => bound.add(n));
   }
   for (const node of s.top)
     if (!bound.has(node))
