@@ -150,6 +150,7 @@ describe("loom lsp, spoken to over stdio", () => {
       "rope",
       "position_bias",
       "scale",
+      "out",
       "bias",
     ]);
     expect(inCall.find((item) => item.label === "causal")!.insertText).toBe("causal = ");

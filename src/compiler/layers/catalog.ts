@@ -48,6 +48,12 @@ const attentionParams: ParamSpec[] = [
     doc: "a relative_position_bias(...) added to the scores",
   },
   { name: "scale", kind: "number", default: null, doc: "score scale; default: 1 / sqrt(head_dim)" },
+  {
+    name: "out",
+    kind: "dim",
+    default: null,
+    doc: "output width (of the output projection); default: the input width",
+  },
   bias(true),
 ];
 
@@ -166,7 +172,7 @@ export const LAYERS: readonly LayerSignature[] = [
     name: "attention",
     op: "attention",
     params: [x, ...attentionParams],
-    doc: "Multi-head (or grouped-query) self-attention with its Q, K, V and output projections. Gives x's shape.",
+    doc: "Multi-head (or grouped-query) self-attention with its Q, K, V and output projections. Gives x's shape (width `out` when set).",
     example:
       "x = x + attention(rmsnorm(x), heads, kv_heads, causal, rope(theta = 10000), bias = false)",
   },
@@ -184,7 +190,7 @@ export const LAYERS: readonly LayerSignature[] = [
       },
       ...attentionParams,
     ],
-    doc: "Attention from x's positions to the encoder memory's. Gives x's shape.",
+    doc: "Attention from x's positions to the encoder memory's. Gives x's shape (width `out` when set).",
     example: "y = y + cross_attention(layernorm(y), memory, heads)",
   },
   {

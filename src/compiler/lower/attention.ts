@@ -198,7 +198,8 @@ export function lowerAttention(
     x: context,
     rows,
     k: heads * headDim,
-    n: d,
+    n: b.weightShape(node, "o.weight")[0]!, // the output width: `out`, or d
+
     weights: [b.weightOf(node, "o.weight")],
     biases: bias("o"),
     ...(fused ? { residual: fused.residual } : {}),

@@ -1,4 +1,4 @@
-import { dimEquals, dimStatic, formatDim } from "../../../contracts/dims.ts";
+import { dimConst, dimEquals, dimStatic, formatDim } from "../../../contracts/dims.ts";
 import type { Weight } from "../../../contracts/ir/schema.ts";
 import {
   argNotes,
@@ -179,6 +179,7 @@ export const attention: Rule = (ctx) => {
   }
 
   const keyWidth = keys.width;
+  const out = num(ctx, "out") ?? d;
   const withBias = bool(ctx, "bias");
   const project = (name: string, rows: number, cols: number): Weight[] => [
     { name: `${name}.weight`, shape: [rows, cols] },
@@ -188,12 +189,12 @@ export const attention: Rule = (ctx) => {
     ...project("q", heads * headDim, d),
     ...project("k", kvHeads * headDim, keyWidth),
     ...project("v", kvHeads * headDim, keyWidth),
-    ...project("o", d, heads * headDim),
+    ...project("o", out, heads * headDim),
   ];
   const scale = num(ctx, "scale") ?? 1 / Math.sqrt(headDim);
   return {
-    type: x.type,
-    attrs: { ...ctx.node.attrs, kv_heads: kvHeads, head_dim: headDim, scale },
+    type: { ...x.type, shape: [...x.type.shape.slice(0, -1), dimConst(out)] },
+    attrs: { ...ctx.node.attrs, kv_heads: kvHeads, head_dim: headDim, scale, out },
     weights,
   };
 };

@@ -47,7 +47,7 @@ export const elementwise: Rule = (ctx) => {
         label: `has shape ${formatShape(b.shape)}`,
         related: [{ span: argSpan(ctx, "a"), label: `has shape ${formatShape(a.shape)}` }],
         hint: widths
-          ? "a residual path must keep the width: give the branch an output of the same width (for example `out = …` on mlp or a `linear` projection)"
+          ? "a residual path must keep the width: give the branch an output of the same width (`out = …` on attention or mlp sets it; or add a `linear` projection)"
           : "shapes broadcast when, from the last axis, each pair of sizes is equal or one of them is 1",
       },
     );
