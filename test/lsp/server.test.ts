@@ -152,6 +152,7 @@ describe("loom lsp, spoken to over stdio", () => {
       "scale",
       "out",
       "bias",
+      "alibi",
     ]);
     expect(inCall.find((item) => item.label === "causal")!.insertText).toBe("causal = ");
   });

@@ -29,6 +29,24 @@ const DECODERS: Record<string, string> = {
   y = y + mlp(layernorm(y), 2 * n)
   output logits = lm_head(layernorm(y), vocab)
 }`,
+  "ALiBi, causal, 6 heads (the slopes of a non-power of two)": `model alibi_causal {
+  dims { vocab = 50, ctx = 16, d = 24, heads = 6 }
+  input tokens: int[batch, seq <= ctx]
+  x = embed(tokens, vocab, d)
+  x = x + attention(layernorm(x), heads, causal, alibi)
+  output logits = lm_head(layernorm(x), vocab)
+}`,
+};
+
+const ENCODERS: Record<string, string> = {
+  "ALiBi, bidirectional with a padding mask, GQA": `model alibi_encoder {
+  dims { vocab = 50, ctx = 16, d = 32, heads = 4 }
+  input tokens: int[batch, seq <= ctx]
+  input mask: bool[batch, seq]
+  x = embed(tokens, vocab, d)
+  x = x + attention(layernorm(x), heads, kv_heads = 2, padding = mask, alibi)
+  output hidden = layernorm(x)
+}`,
 };
 
 async function greedy(text: string, ir: ReturnType<typeof typedIr>): Promise<void> {
@@ -77,6 +95,11 @@ describe.skipIf(!device)("attention and position variants on the device", () => 
       const ir = typedIr(text);
       await forward(ir);
       await greedy(what, ir);
+    });
+  }
+  for (const [what, text] of Object.entries(ENCODERS)) {
+    it(`${what}: the forward pass equals the CPU reference`, async () => {
+      await forward(typedIr(text));
     });
   }
 });

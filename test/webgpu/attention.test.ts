@@ -1,3 +1,4 @@
+import { alibiSlope } from "../../src/contracts/alibi.ts";
 import { relativePositionBucket } from "../../src/contracts/position-buckets.ts";
 import { describe, expect, it } from "vitest";
 import {
@@ -81,6 +82,8 @@ interface Case {
   rope: boolean;
   padding: boolean;
   bias?: PositionBias;
+  /** ALiBi: −slope_h · |query − key| added to the scores. */
+  alibi?: boolean;
   /** Cross-attention over a memory of this many positions. */
   srcLen?: number;
   tile?: AttentionTile;
@@ -111,6 +114,7 @@ function options(c: Case): AttentionOptions {
     ropeTheta: c.rope ? THETA : null,
     padding: c.padding,
     ...(c.bias ? { positionBias: c.bias } : {}),
+    ...(c.alibi ? { alibi: true } : {}),
     ...(c.srcLen !== undefined ? { cross: true } : {}),
   };
 }
@@ -184,7 +188,9 @@ function reference(c: Case, x: Inputs): Float64Array {
                   heads +
                   h
               ]!
-            : 0;
+            : c.alibi
+              ? -alibiSlope(h, heads) * Math.abs(position - j)
+              : 0;
           scores[j] = dot * scale + bias;
         }
         softmaxInPlace(scores, 0, t);
@@ -271,6 +277,7 @@ const label = (c: Case) =>
     c.rope ? "rope" : "",
     c.padding ? "padding" : "",
     c.bias ? `t5${c.bias.bidirectional ? "-bi" : "-uni"}` : "",
+    c.alibi ? "alibi" : "",
     c.tile ? `tile ${JSON.stringify(c.tile)}` : "",
   ]
     .filter(Boolean)
@@ -281,6 +288,16 @@ const T5_BI: PositionBias = { buckets: 16, maxDistance: 20, bidirectional: true 
 const base = { batch: 2, causal: true, rope: false, padding: false };
 
 const prefillCases: Case[] = [
+  {
+    ...base,
+    heads: 6,
+    kvHeads: 3,
+    headDim: 8,
+    seq: 9,
+    past: 4,
+    alibi: true,
+    tile: { queries: 6, rows: 2, lanes: 3, keysPerLane: 2 },
+  },
   { ...base, heads: 4, kvHeads: 4, headDim: 8, seq: 5, past: 0 },
   { ...base, heads: 4, kvHeads: 2, headDim: 16, seq: 17, past: 3, rope: true, padding: true },
   {
@@ -367,6 +384,7 @@ const prefillCases: Case[] = [
 ];
 
 const decodeCases: Case[] = [
+  { ...base, heads: 6, kvHeads: 2, headDim: 8, seq: 1, past: 30, padding: true, alibi: true },
   { ...base, heads: 4, kvHeads: 4, headDim: 64, seq: 1, past: 20, rope: true },
   {
     ...base,

@@ -6,8 +6,9 @@
  * The plan is augmented, not the lowering: the map kernel reads the same q (the fused QKV rows,
  * before RoPE, which it applies as the attention kernel does) and the same KV cache (keys after
  * RoPE) that the layer's attention kernel has just read. It runs when that kernel's prefill runs,
- * so after generation the maps are those of the prompt. Layers with padding masks or T5 bias and
- * cross-attention are left out (their maps would need those inputs too); `skipped` says which.
+ * so after generation the maps are those of the prompt. Layers with padding masks, T5 bias or
+ * ALiBi and cross-attention are left out (their maps would need those inputs too); `skipped` says
+ * which.
  */
 import type { TypedIr, TypedNode } from "../../contracts/ir/schema.ts";
 import type { KernelPlan } from "../../contracts/plan/schema.ts";
@@ -36,7 +37,9 @@ export function withAttentionMaps(ir: TypedIr, plan: KernelPlan): AttentionMapPl
           ? "it has a padding mask"
           : node.inputs["position_bias"] !== undefined
             ? "it has a T5 relative position bias"
-            : undefined;
+            : node.attrs["alibi"] === true
+              ? "it has ALiBi biases"
+              : undefined;
     if (why) {
       skipped.push({ node: node.name, why });
       continue;

@@ -31,7 +31,7 @@ import {
   checkAttentionOptions,
   ropePrelude,
 } from "./attention.ts";
-import { bucketWgsl, f32Literal } from "./attention-wgsl.ts";
+import { alibiWgsl, bucketWgsl, f32Literal } from "./attention-wgsl.ts";
 
 /** The blocking of the unrolled kernel. */
 export interface UnrolledAttentionTile {
@@ -89,6 +89,7 @@ export function unrolledAttentionKernel(
   ];
   if (rope) prelude.push(...ropePrelude(o));
   if (o.positionBias) prelude.push("", bucketWgsl(o.positionBias, o.maxLen));
+  if (o.alibi) prelude.push("", alibiWgsl(o.heads));
 
   const decls = attentionStorageWgsl(o, "out");
 
@@ -109,6 +110,7 @@ export function unrolledAttentionKernel(
       `  let slot${r} = min(i${r}, slots - 1u);`,
       `  let head${r} = kvh * GROUP + slot${r} % GROUP;`,
       `  let qpos${r} = params.past + slot${r} / GROUP;`,
+      ...(o.alibi ? [`  let slope${r} = alibi_slope(head${r});`] : []),
       `  let qrow${r} = b * params.seq + slot${r} / GROUP;`,
       `  let qb${r} = qrow${r} * Q_ROW4 + head${r} * HD4;`,
       ...cs.map((c) => `  var q${r}_${c} = q[qb${r} + ${c}u] * SCALE;`),
@@ -142,7 +144,9 @@ export function unrolledAttentionKernel(
     const live = [`ok${r}`, ...(o.causal ? [`t <= qpos${r}`] : [])].join(" && ");
     const bias = o.positionBias
       ? ` + bias_table[t5_bucket(i32(t) - i32(qpos${r})) * HEADS + head${r}]`
-      : "";
+      : o.alibi
+        ? ` - slope${r} * abs(f32(t) - f32(qpos${r}))`
+        : "";
     body.push(
       `    let live${r} = ${live};`,
       `    let s${r} = select(NEG, ${cs.map((c) => `dot(q${r}_${c}, k${c})`).join(" + ")}${bias}, live${r});`,

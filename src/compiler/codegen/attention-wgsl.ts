@@ -3,6 +3,7 @@
  * the RoPE inverse-frequency table, and T5's relative-position bucket.
  */
 
+import { alibiPowerOfTwo } from "../../contracts/alibi.ts";
 import { relativePositionBucket } from "../../contracts/position-buckets.ts";
 
 /** An f32 WGSL literal of x, rounded to f32 once on the host (9 significant digits round-trip). */
@@ -120,3 +121,20 @@ fn rope_sincos(a: vec4<f32>) -> SinCos {
   let c_negative = (quadrant == vec4<i32>(1)) | (quadrant == vec4<i32>(2));
   return SinCos(select(s, -s, quadrant >= vec4<i32>(2)), select(c, -c, c_negative));
 }`;
+
+/**
+ * WGSL for `fn alibi_slope(head: u32) -> f32`, ALiBi's slope of a head (src/contracts/alibi.ts):
+ * 2^(−8(h + 1)/p) for h < p, the largest power of two not above `heads`, else 2^(−4(2(h − p) + 1)/p).
+ * The slopes are computed, not a const array: Tint copies a dynamically indexed const array per
+ * invocation (see SINUSOID_WGSL in embed.ts).
+ */
+export function alibiWgsl(heads: number): string {
+  return [
+    `// ALiBi (Press et al.): score − alibi_slope(head) · |query position − key position|.`,
+    `const ALIBI_P: u32 = ${alibiPowerOfTwo(heads)}u; // the largest power of two not above HEADS`,
+    `fn alibi_slope(head: u32) -> f32 {`,
+    `  if (head < ALIBI_P) { return exp2(-8.0 * f32(head + 1u) / f32(ALIBI_P)); }`,
+    `  return exp2(-4.0 * f32(2u * (head - ALIBI_P) + 1u) / f32(ALIBI_P));`,
+    `}`,
+  ].join("\n");
+}

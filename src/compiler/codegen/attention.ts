@@ -19,11 +19,13 @@
  * - causal: key t is masked for the query at position p when t > p; padding: mask [batch, keys] u32,
  *   0 masks the key; a row with every key masked gives 0, as the reference's softmax does.
  * - T5 bias: bias_table [buckets, heads] (row = bucket of key − query) added to the scaled score.
+ * - ALiBi: −slope_h · |query position − key position| added to the scaled score (alibiWgsl).
  * - out: [batch·seq, heads·head_dim] (the output projection is a separate matmul).
  */
 
 import { type DispatchAxis, type Kernel, paramsStruct } from "../../contracts/kernel.ts";
 import {
+  alibiWgsl,
   bucketWgsl,
   f32Literal,
   type PositionBias,
@@ -50,6 +52,8 @@ export interface AttentionOptions {
   padding: boolean;
   /** T5 relative position bias, read from a `bias_table` binding [buckets, heads]. */
   positionBias?: PositionBias;
+  /** ALiBi: each head's scores get −slope · |query − key| (self-attention, no T5 bias). */
+  alibi?: boolean;
   /**
    * Floats between consecutive rows of `q` (default heads · headDim). A fused QKV projection
    * writes q, k and v side by side in one [rows, (heads + 2·kvHeads)·headDim] buffer; q is the
@@ -185,8 +189,10 @@ export function checkAttentionOptions(fn: string, o: AttentionOptions): void {
     throw new RangeError(
       `${fn}: qRowStride ${stride} must be a multiple of 4 of at least heads · headDim`,
     );
-  if (o.cross && (o.causal || o.ropeTheta !== null))
-    throw new RangeError(`${fn}: cross-attention has no causal mask and no RoPE`);
+  if (o.cross && (o.causal || o.ropeTheta !== null || o.alibi))
+    throw new RangeError(`${fn}: cross-attention has no causal mask, no RoPE and no ALiBi`);
+  if (o.alibi && o.positionBias)
+    throw new RangeError(`${fn}: ALiBi and a T5 bias cannot both be set`);
 }
 
 /** The keys expression of the params uniform. */
@@ -259,6 +265,7 @@ function generate(o: AttentionOptions, plan: Plan): { wgsl: string; workgroupByt
 
   const what = [
     positionBias ? "T5 bias" : "",
+    o.alibi ? "ALiBi" : "",
     causal ? "causal" : "",
     padding ? "padding mask" : "",
     rope ? "RoPE on q" : "",
@@ -297,6 +304,7 @@ function generate(o: AttentionOptions, plan: Plan): { wgsl: string; workgroupByt
     );
   if (rope) prelude.push(...ropePrelude(o));
   if (positionBias) prelude.push("", bucketWgsl(positionBias, maxLen));
+  if (o.alibi) prelude.push("", alibiWgsl(heads));
 
   const bindings = attentionStorageWgsl(o, plan.output);
 
@@ -327,7 +335,9 @@ function generate(o: AttentionOptions, plan: Plan): { wgsl: string; workgroupByt
   if (causal) rowLive.push("t <= qpos[r]");
   const bias = positionBias
     ? " + bias_table[t5_bucket(i32(t) - i32(qpos[r])) * HEADS + head[r]]"
-    : "";
+    : o.alibi
+      ? " - slope[r] * abs(f32(t) - f32(qpos[r]))"
+      : "";
 
   const load = plan.tiled
     ? `    workgroupBarrier(); // every thread is done with the previous tile
@@ -470,7 +480,7 @@ ${keyRange}
   // This thread's slots: their queries scaled (and rotated) in registers.
   var valid: array<u32, ROWS>; // 1: the slot is a real query
   var head: array<u32, ROWS>;
-  var qpos: array<u32, ROWS>;
+  var qpos: array<u32, ROWS>;${o.alibi ? "\n  var slope: array<f32, ROWS>; // ALiBi slope of each slot's head" : ""}
   var qrow: array<u32, ROWS>;
   var qv: array<vec4<f32>, ${plan.rows * hd4}>; // [ROWS, HD4]
   var any_valid = false;
@@ -480,7 +490,7 @@ ${keyRange}
     valid[r] = select(0u, 1u, i < slots);
     any_valid = any_valid || i < slots;
     head[r] = kvh * GROUP + i % GROUP;
-    qpos[r] = params.past + s;
+    qpos[r] = params.past + s;${o.alibi ? "\n    slope[r] = alibi_slope(head[r]);" : ""}
     qrow[r] = b * params.seq + s;
     if (valid[r] != 0u) {
       let qb = qrow[r] * Q_ROW4 + head[r] * HD4;
@@ -602,6 +612,7 @@ export function attentionKernelName(prefix: string, o: AttentionOptions, tiling:
     o.ropeTheta !== null ? `rope${o.ropeTheta}` : "",
     o.padding ? "pad" : "",
     o.positionBias ? "t5" : "",
+    o.alibi ? "alibi" : "",
     o.cross ? "cross" : "",
     o.qRowStride !== undefined && o.qRowStride !== o.heads * o.headDim
       ? `qstride${o.qRowStride}`

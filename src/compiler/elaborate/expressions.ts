@@ -47,14 +47,15 @@ export function expression(cx: Elaboration, expr: A.Expression, env: Env, scope:
 export function lookup(cx: Elaboration, ref: A.NameRef, env: Env): Value {
   const value = env.use(ref.name.name, ref.name.span);
   if (value) return { ...value, span: ref.span } as Value;
-  const flagLike = LAYERS.some((l) =>
+  const takers = LAYERS.filter((l) =>
     l.params.some((p) => p.kind === "flag" && p.name === ref.name.name),
-  );
+  ).map((l) => `\`${l.name}\``);
   cx.diagnostics.report("E0205", ref.span, `\`${ref.name.name}\` is not defined`, {
     label: "undefined name",
-    hint: flagLike
-      ? `\`${ref.name.name}\` is a flag: pass it as an argument of the layer that takes it`
-      : didYouMean(ref.name.name, env.names(), "names defined"),
+    hint:
+      takers.length > 0
+        ? `\`${ref.name.name}\` is a flag of ${takers.join(" and ")}: pass it as an argument of ${takers.length === 1 ? "that layer" : "one of them"}`
+        : didYouMean(ref.name.name, env.names(), "names defined"),
   });
   return { kind: "poison", span: ref.span };
 }

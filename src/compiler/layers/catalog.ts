@@ -171,7 +171,16 @@ export const LAYERS: readonly LayerSignature[] = [
   {
     name: "attention",
     op: "attention",
-    params: [x, ...attentionParams],
+    params: [
+      x,
+      ...attentionParams,
+      {
+        name: "alibi",
+        kind: "flag",
+        default: false,
+        doc: "ALiBi: each head's scores minus its slope times the query-key distance (Press et al.)",
+      },
+    ],
     doc: "Multi-head (or grouped-query) self-attention with its Q, K, V and output projections. Gives x's shape (width `out` when set).",
     example:
       "x = x + attention(rmsnorm(x), heads, kv_heads, causal, rope(theta = 10000), bias = false)",

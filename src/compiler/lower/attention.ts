@@ -144,6 +144,7 @@ export function lowerAttention(
     scale: node.attrs["scale"] as number,
     ropeTheta: rope,
     padding: node.inputs["padding"] !== undefined,
+    ...(node.attrs["alibi"] === true ? { alibi: true } : {}),
     ...(cross ? { cross: true } : {}),
     ...(qRowStride !== undefined ? { qRowStride } : {}),
     ...positionBias(b, node),

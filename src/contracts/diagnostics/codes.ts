@@ -89,6 +89,11 @@ export const CODES = {
     explanation:
       "`dims`, `input` and `output` belong at the top of a model body, `return` at the end of a block.",
   },
+  E0214: {
+    title: "two position biases",
+    explanation:
+      "An attention layer takes one position bias: ALiBi (`alibi`) or a `relative_position_bias(...)` table, not both. Drop one of them.",
+  },
   E0301: {
     title: "invalid dimension",
     explanation:

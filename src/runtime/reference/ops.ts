@@ -1,3 +1,4 @@
+import { alibiSlope } from "../../contracts/alibi.ts";
 import { relativePositionBucket } from "../../contracts/position-buckets.ts";
 import type { TypedNode } from "../../contracts/ir/schema.ts";
 import { sizeOf, zeros, type Tensor } from "../../contracts/tensor.ts";
@@ -97,6 +98,12 @@ function scoreBias(bias: PositionBias | undefined): ScoreBias | undefined {
     ]!;
 }
 
+/** ALiBi's bias of head h: −slope_h · |q − k| (causal layers see only k ≤ q: −slope_h · (q − k)). */
+function alibiBias(heads: number): ScoreBias {
+  const slopes = Array.from({ length: heads }, (_, h) => alibiSlope(h, heads));
+  return (h, q, k) => -slopes[h]! * Math.abs(q - k);
+}
+
 function runAttention(ctx: OpContext): Tensor {
   const cross = ctx.node.op === "cross_attention";
   const x = ctx.input("x"); // [B, S, D]
@@ -118,7 +125,9 @@ function runAttention(ctx: OpContext): Tensor {
     ctx.cache,
     cross ? 0 : ctx.offset,
     ctx.optionalInput("padding"),
-    scoreBias(ctx.positionBias()),
+    attr(ctx, "alibi") === true
+      ? alibiBias(numberAttr(ctx, "heads"))
+      : scoreBias(ctx.positionBias()),
   );
 }
 

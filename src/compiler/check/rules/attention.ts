@@ -178,6 +178,20 @@ export const attention: Rule = (ctx) => {
     return undefined;
   }
 
+  if (bias && ctx.node.attrs["alibi"] === true) {
+    ctx.report(
+      "E0214",
+      argSpan(ctx, "alibi"),
+      "attention has two position biases: ALiBi and a relative position bias",
+      {
+        label: "ALiBi biases",
+        related: [{ span: argSpan(ctx, "position_bias"), label: "and a relative position bias" }],
+        hint: "keep one: `alibi` (fixed slopes per head) or `position_bias = …` (a learned T5 table)",
+      },
+    );
+    return undefined;
+  }
+
   const keyWidth = keys.width;
   const out = num(ctx, "out") ?? d;
   const withBias = bool(ctx, "bias");
