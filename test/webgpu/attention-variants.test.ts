@@ -36,6 +36,16 @@ const DECODERS: Record<string, string> = {
   x = x + attention(layernorm(x), heads, causal, alibi)
   output logits = lm_head(layernorm(x), vocab)
 }`,
+  "sinusoids: halves with timescales in the embedding, interleaved with timescales later": `model sinusoids {
+  dims { vocab = 50, ctx = 16, d = 24, heads = 2 }
+  input tokens: int[batch, seq <= ctx]
+  x = embed(tokens, vocab, d)
+  x = x + sinusoidal_positions(x, layout = halves, min_timescale = 1, max_timescale = 1e4)
+  h = layernorm(x)
+  h = h + sinusoidal_positions(h, min_timescale = 2, max_timescale = 500)
+  x = x + attention(h, heads, causal)
+  output logits = lm_head(layernorm(x), vocab)
+}`,
 };
 
 const ENCODERS: Record<string, string> = {

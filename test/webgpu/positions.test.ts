@@ -29,9 +29,11 @@ describe.skipIf(!device)("position rows at past + s vs the reference", () => {
     [{ kind: "learned", maxLen: 40 }, 1, 23],
     [{ kind: "sinusoidal", base: 10000 }, 5, 0],
     [{ kind: "sinusoidal", base: 500 }, 3, 4093],
+    [{ kind: "sinusoidal", base: 10000, layout: "halves", timescales: [1, 1e4] }, 3, 4093],
+    [{ kind: "sinusoidal", base: 10000, timescales: [2, 500] }, 4, 17],
   ];
   for (const [positions, seq, past] of cases) {
-    it(`${positions.kind}, seq ${seq}, past ${past}`, async () => {
+    it(`${JSON.stringify(positions)}, seq ${seq}, past ${past}`, async () => {
       const d = 33;
       const next = uniform(seq + past);
       const table = randomF32(40 * d, () => next());
@@ -39,7 +41,7 @@ describe.skipIf(!device)("position rows at past + s vs the reference", () => {
         positions.kind === "learned"
           ? { positions: table, out: new Float32Array(seq * d) }
           : {
-              frequencies: sinusoidalFrequencies(d, positions.base),
+              frequencies: sinusoidalFrequencies(d, positions.base, positions.timescales),
               out: new Float32Array(seq * d),
             };
       const { out } = await run(positionRowsKernel({ d, positions }), data, { seq, past });
@@ -47,7 +49,18 @@ describe.skipIf(!device)("position rows at past + s vs the reference", () => {
       const want =
         positions.kind === "learned"
           ? reference("learned_positions", {}, { x }, { weight: tensorOf([40, d], table) }, past)
-          : reference("sinusoidal_positions", { base: positions.base }, { x }, {}, past);
+          : reference(
+              "sinusoidal_positions",
+              {
+                base: positions.base,
+                layout: positions.layout ?? "interleaved",
+                min_timescale: positions.timescales?.[0] ?? null,
+                max_timescale: positions.timescales?.[1] ?? null,
+              },
+              { x },
+              {},
+              past,
+            );
       expect(maxRelError(out!, want.data)).toBeLessThanOrEqual(2e-6);
     });
   }

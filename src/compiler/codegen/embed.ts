@@ -21,12 +21,47 @@ import {
   flatKernel,
   flatMain,
 } from "./elementwise-wgsl.ts";
+import {
+  sinusoidFrequency,
+  sinusoidOfAttrs,
+  type SinusoidLayout,
+} from "../../contracts/sinusoid.ts";
+
+/** Sinusoidal positions computed in a kernel (src/contracts/sinusoid.ts says what each means). */
+export interface SinusoidalPositions {
+  kind: "sinusoidal";
+  /** 10000 in the original Transformer; unused with timescales. */
+  base: number;
+  /** Default interleaved. */
+  layout?: SinusoidLayout;
+  /** [min_timescale, max_timescale] instead of base. */
+  timescales?: readonly [number, number];
+}
 
 /** How positions are added: none, rows of a learned table, or sin/cos computed in the kernel. */
 export type EmbedPositions =
   | { kind: "none" }
   | { kind: "learned"; /** Rows of the position table. */ maxLen: number }
-  | { kind: "sinusoidal"; /** 10000 in the original Transformer. */ base: number };
+  | SinusoidalPositions;
+
+/** The positions of a checked `sinusoidal_positions` node. */
+export function sinusoidalPositionsOf(attrs: Record<string, unknown>): SinusoidalPositions {
+  const s = sinusoidOfAttrs(attrs);
+  return {
+    kind: "sinusoidal",
+    base: s.base,
+    ...(s.layout !== "interleaved" ? { layout: s.layout } : {}),
+    ...(s.timescales ? { timescales: s.timescales } : {}),
+  };
+}
+
+/** The kernel-name part that tells sinusoids apart: base or timescales, then the layout. */
+export function sinusoidName(p: SinusoidalPositions): string {
+  const frequencies = p.timescales
+    ? `ts${f32Literal(p.timescales[0])}-${f32Literal(p.timescales[1])}`
+    : f32Literal(p.base);
+  return `sinusoidal${frequencies}${p.layout === "halves" ? "_halves" : ""}`;
+}
 
 export interface EmbedOptions {
   /** Rows of the embedding table. */
@@ -56,23 +91,30 @@ function splitTurns(x: number): [number, number, number] {
 
 /**
  * The `frequencies` buffer of a sinusoidal embedding kernel: for each column pair j < ceil(d/2),
- * f_j / 2π = base^(−2j/d) / 2π (turns per position) computed in float64 and split into three f32
- * parts [hi, mid, lo], hi and mid of 8 significant bits so that pos · hi and pos · mid are exact
- * in f32 for pos < 65536. A constant of (d, base): the host builds it once, at load.
+ * f_j / 2π (turns per position; f_j = base^(−2j/d), or from the timescales: sinusoidFrequency)
+ * computed in float64 and split into three f32 parts [hi, mid, lo], hi and mid of 8 significant
+ * bits so that pos · hi and pos · mid are exact in f32 for pos < 65536. A constant of (d, base or
+ * timescales): the host builds it once, at load.
  */
-export function sinusoidalFrequencies(d: number, base: number): Float32Array {
+export function sinusoidalFrequencies(
+  d: number,
+  base: number,
+  timescales?: readonly [number, number],
+): Float32Array {
   const pairs = Math.ceil(d / 2);
   const out = new Float32Array(pairs * 3);
+  const settings = { base, timescales: timescales ?? null };
   for (let j = 0; j < pairs; j++) {
-    const turns = 1 / Math.pow(base, (2 * j) / d) / (2 * Math.PI);
+    const turns = sinusoidFrequency(settings, d, j) / (2 * Math.PI);
     out.set(splitTurns(turns), j * 3);
   }
   return out;
 }
 
 /**
- * WGSL for sinusoidal positions: PE(pos, 2j) = sin(pos · f_j), PE(pos, 2j+1) = cos(pos · f_j) with
- * f_j = base^(−2j/D). The angle is reduced in turns with the split f_j / 2π of the `frequencies`
+ * WGSL for sinusoidal positions, `fn sinusoid(position, c)` of a D-wide table: interleaved,
+ * PE(pos, 2j) = sin(pos · f_j), PE(pos, 2j+1) = cos(pos · f_j); halves, PE(pos, j) = sin(pos · f_j)
+ * and PE(pos, D/2 + j) = cos(pos · f_j) for j < floor(D/2), an odd D's last column 0. The angle is reduced in turns with the split f_j / 2π of the `frequencies`
  * buffer (see sinusoidalFrequencies): frac(frac(pos·hi) + frac(pos·mid) + pos·lo), exact products
  * for pos < 65536; sin and cos of the reduced angle (|r| ≤ π/4) are Taylor polynomials (error
  * < 2e-9). Max error < 1e-6 for pos < 65536 (measured 8.4e-7 at pos 60000 on SwiftShader; the f32
@@ -80,7 +122,25 @@ export function sinusoidalFrequencies(d: number, base: number): Float32Array {
  * pos. (The table is a buffer, not a WGSL const array: a dynamically indexed const array is copied
  * per invocation by Tint, 18× slower at d = 4096 on SwiftShader.)
  */
-export const SINUSOID_WGSL = `
+export function sinusoidWgsl(layout: SinusoidLayout = "interleaved"): string {
+  const column =
+    layout === "halves"
+      ? `  if (c >= 2u * (D / 2u)) { return 0.0; } // an odd width's padding column
+  let f = 3u * (c % (D / 2u)); // halves: pair c % (D / 2), sines then cosines
+  let odd = c >= D / 2u;`
+      : `  let f = 3u * (c / 2u); // interleaved: pair c / 2, sine then cosine
+  let odd = (c & 1u) == 1u;`;
+  return `${SINUSOID_OF_TURNS_WGSL}
+fn sinusoid(position: u32, c: u32) -> f32 {
+${column}
+  let p = f32(position); // frequencies of the pair at f: hi, mid, lo
+  let t = fract(fract(p * frequencies[f]) + fract(p * frequencies[f + 1u]) + p * frequencies[f + 2u]);
+  return sinusoid_of_turns(t, odd);
+}
+`;
+}
+
+const SINUSOID_OF_TURNS_WGSL = `
 // sin(2 pi t) for even columns, cos(2 pi t) for odd ones, t in [0, 1).
 fn sinusoid_of_turns(t: f32, odd: bool) -> f32 {
   let u = t * 4.0;
@@ -100,15 +160,7 @@ fn sinusoid_of_turns(t: f32, odd: bool) -> f32 {
     default: { sc = vec2<f32>(-co, s); }
   }
   return select(sc.x, sc.y, odd);
-}
-
-fn sinusoid(position: u32, c: u32) -> f32 {
-  let f = 3u * (c / 2u); // frequencies of pair j = c / 2: hi, mid, lo
-  let p = f32(position);
-  let t = fract(fract(p * frequencies[f]) + fract(p * frequencies[f + 1u]) + p * frequencies[f + 2u]);
-  return sinusoid_of_turns(t, (c & 1u) == 1u);
-}
-`;
+}`;
 
 /**
  * Embedding gather + position add over [rows, d], rows = batch·seq, token (b, s) at position
@@ -175,7 +227,9 @@ export function embedKernel(options: EmbedOptions): Kernel {
       : []),
     constF32("SCALE", scale, "multiplies the embedding row (not the positions)"),
     ...(positions.kind === "sinusoidal"
-      ? [`// frequencies: sinusoidalFrequencies(D, ${positions.base}), column pair j at 3 * j`]
+      ? [
+          `// frequencies: sinusoidalFrequencies for ${sinusoidName(positions)}, column pair j at 3 * j`,
+        ]
       : []),
     ...flatPrelude(),
   ];
@@ -198,12 +252,12 @@ export function embedKernel(options: EmbedOptions): Kernel {
       ? ""
       : positions.kind === "learned"
         ? `_learned${positions.maxLen}`
-        : `_sinusoidal${f32Literal(positions.base)}`;
+        : `_${sinusoidName(positions)}`;
   const name = `embed${suffix}_v${vocab}_d${d}${scale === 1 ? "" : `_scale${f32Literal(scale)}`}`;
   const wgsl = `// ${name}: out[r] = table[ids[r]] * SCALE${positions.kind === "none" ? "" : ` + ${positions.kind} position (past + s)`}, rows = batch * seq.
 ${prelude.join("\n")}
 
-${decls}${positions.kind === "sinusoidal" ? SINUSOID_WGSL : ""}
+${decls}${positions.kind === "sinusoidal" ? sinusoidWgsl(positions.layout) : ""}
 ${flatMain(`      let id = ids[r];
       var value = 0.0;
       if (id < VOCAB) {

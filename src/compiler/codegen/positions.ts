@@ -9,20 +9,20 @@ import type { Kernel } from "../../contracts/kernel.ts";
 import {
   constU32,
   declareBindings,
-  f32Literal,
   flatKernel,
   flatMain,
   flatPrelude,
   type StorageDecl,
 } from "./elementwise-wgsl.ts";
-import { type EmbedPositions, SINUSOID_WGSL } from "./embed.ts";
+import { type EmbedPositions, sinusoidName, sinusoidWgsl } from "./embed.ts";
 
 /** Learned or sinusoidal positions (an embedding's positions other than none). */
 export type PositionRows = Exclude<EmbedPositions, { kind: "none" }>;
 
 /**
  * Bindings: params {rows = seq, past}; positions [maxLen, d] (learned) or frequencies
- * [ceil(d/2), 3] (sinusoidal: the constant `sinusoidalFrequencies(d, base)`); out [seq, d].
+ * [ceil(d/2), 3] (sinusoidal: the constant `sinusoidalFrequencies(d, base, timescales)`); out
+ * [seq, d].
  * Dispatch: ceil(d·seq / 1024) workgroups. The runtime refuses a step that would pass the
  * sequence bound, which the checker holds within the table, so a learned row past the table is
  * never read (it would read as zeros).
@@ -56,12 +56,12 @@ export function positionRowsKernel(options: { d: number; positions: PositionRows
   const name =
     positions.kind === "learned"
       ? `positions_learned${positions.maxLen}_d${d}`
-      : `positions_sinusoidal${f32Literal(positions.base)}_d${d}`;
+      : `positions_${sinusoidName(positions)}_d${d}`;
   const wgsl = `// ${name}: out[s] = the ${positions.kind} position row at past + s, s < seq (params.rows).
 ${constU32("D", d, "model width")}
 ${positions.kind === "learned" ? `${constU32("MAX_LEN", positions.maxLen, "rows of the position table")}\n` : ""}${flatPrelude().join("\n")}
 
-${decls}${positions.kind === "sinusoidal" ? SINUSOID_WGSL : ""}
+${decls}${positions.kind === "sinusoidal" ? sinusoidWgsl(positions.layout) : ""}
 ${flatMain(`      let position = params.past + r; // rows are the positions s < seq
       out[i] = ${value};`)}`;
   return flatKernel(name, wgsl, bindings, params, `${d} * seq`);

@@ -1,3 +1,4 @@
+import { SINUSOID_LAYOUTS } from "../../contracts/sinusoid.ts";
 import type { LayerSignature, ParamSpec } from "./signature.ts";
 
 /** Activation functions an MLP can use; the gated ones (swiglu, geglu) have two input matrices. */
@@ -122,8 +123,35 @@ export const LAYERS: readonly LayerSignature[] = [
   {
     name: "sinusoidal_positions",
     op: "sinusoidal_positions",
-    params: [x, { name: "base", kind: "number", default: 10000, doc: "wavelength base" }],
-    doc: "Fixed sinusoidal positions (Vaswani 2017) for x's sequence, gives [seq, width]. No weights.",
+    params: [
+      x,
+      {
+        name: "base",
+        kind: "number",
+        default: 10000,
+        doc: "wavelength base: pair j turns at base^(-2j/width) radians per position",
+      },
+      {
+        name: "layout",
+        kind: "enum",
+        values: SINUSOID_LAYOUTS,
+        default: "interleaved",
+        doc: "interleaved: sin, cos of each pair side by side (Vaswani); halves: every sine, then every cosine (tensor2tensor)",
+      },
+      {
+        name: "min_timescale",
+        kind: "number",
+        default: null,
+        doc: "instead of base: timescales spaced geometrically from this (default 1) to max_timescale",
+      },
+      {
+        name: "max_timescale",
+        kind: "number",
+        default: null,
+        doc: "instead of base: the largest timescale (default 10000)",
+      },
+    ],
+    doc: "Fixed sinusoidal positions (Vaswani 2017; tensor2tensor's timing signal) for x's sequence, gives [seq, width]. No weights.",
     example: "x = x + sinusoidal_positions(x)",
   },
   {

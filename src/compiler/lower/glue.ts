@@ -4,6 +4,7 @@ import {
   embedKernel,
   EMBED_STATUS_WORDS,
   sinusoidalFrequencies,
+  sinusoidalPositionsOf,
   type EmbedPositions,
 } from "../codegen/embed.ts";
 import { moeExpertsKernel, sharedExpertKernel } from "../codegen/moe-experts.ts";
@@ -57,13 +58,14 @@ export function lowerEmbed(
     positions =
       other.op === "learned_positions"
         ? { kind: "learned", maxLen: b.weightShape(other, "weight")[0]! }
-        : { kind: "sinusoidal", base: other.attrs["base"] as number };
-    if (other.op === "learned_positions") positionTable = b.weightOf(other, "weight");
-    else
-      positionTable = b.constant(
-        `${other.name}.frequencies`,
-        sinusoidalFrequencies(d, other.attrs["base"] as number),
-      );
+        : sinusoidalPositionsOf(other.attrs);
+    positionTable =
+      positions.kind === "sinusoidal"
+        ? b.constant(
+            `${other.name}.frequencies`,
+            sinusoidalFrequencies(d, positions.base, positions.timescales),
+          )
+        : b.weightOf(other, "weight");
     for (const n of [other, add]) fusions.absorbed.add(n.id);
     result = add;
   }
@@ -119,16 +121,17 @@ export function lowerPositions(b: PlanBuilder, node: TypedNode, step: string | n
     return;
   }
   const d = b.width(node.output);
-  const learned = node.op === "learned_positions";
-  const source = learned
-    ? b.weightOf(node, "weight")
-    : b.constant(
-        `${node.name}.frequencies`,
-        sinusoidalFrequencies(d, node.attrs["base"] as number),
-      );
-  const positions: PositionRows = learned
-    ? { kind: "learned", maxLen: b.weightShape(node, "weight")[0]! }
-    : { kind: "sinusoidal", base: node.attrs["base"] as number };
+  const positions: PositionRows =
+    node.op === "learned_positions"
+      ? { kind: "learned", maxLen: b.weightShape(node, "weight")[0]! }
+      : sinusoidalPositionsOf(node.attrs);
+  const source =
+    positions.kind === "sinusoidal"
+      ? b.constant(
+          `${node.name}.frequencies`,
+          sinusoidalFrequencies(d, positions.base, positions.timescales),
+        )
+      : b.weightOf(node, "weight");
   b.dispatch(
     positionRowsKernel({ d, positions }),
     [source, b.value(node.output, node.name)],

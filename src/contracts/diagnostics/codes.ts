@@ -94,6 +94,11 @@ export const CODES = {
     explanation:
       "An attention layer takes one position bias: ALiBi (`alibi`) or a `relative_position_bias(...)` table, not both. Drop one of them.",
   },
+  E0215: {
+    title: "two ways to set the frequencies",
+    explanation:
+      "`sinusoidal_positions` takes its frequencies from `base` (Vaswani) or from `min_timescale` and `max_timescale` (tensor2tensor), not both. Drop one of them.",
+  },
   E0301: {
     title: "invalid dimension",
     explanation:
@@ -162,6 +167,11 @@ export const CODES = {
     title: "tensor too large",
     explanation:
       "A weight or value would have more than 2^38 elements (1 TiB in f32), more than any device can hold, or a model would expand to more experts (4,096 a layer) or weight tensors (50,000) than Loom builds. Check the dims its sizes come from.",
+  },
+  E0320: {
+    title: "bad sinusoid frequencies",
+    explanation:
+      "A sinusoid's `base` and timescales must be positive and `min_timescale` at most `max_timescale`, or its frequencies are not numbers.",
   },
   W0401: {
     title: "unused value",

@@ -1,4 +1,5 @@
 import { alibiSlope } from "../../contracts/alibi.ts";
+import { sinusoidColumn, sinusoidFrequency, sinusoidOfAttrs } from "../../contracts/sinusoid.ts";
 import { relativePositionBucket } from "../../contracts/position-buckets.ts";
 import type { TypedNode } from "../../contracts/ir/schema.ts";
 import { sizeOf, zeros, type Tensor } from "../../contracts/tensor.ts";
@@ -240,12 +241,14 @@ export const OPS: Record<string, (ctx: OpContext) => Value> = {
     });
   },
   sinusoidal_positions: (ctx) => {
-    const base = numberAttr(ctx, "base");
+    const sinusoid = sinusoidOfAttrs(ctx.node.attrs);
     return positions(ctx, (position, out) => {
-      for (let i = 0; i < out.length; i += 2) {
-        const angle = position / Math.pow(base, i / out.length);
-        out[i] = Math.sin(angle);
-        if (i + 1 < out.length) out[i + 1] = Math.cos(angle);
+      const d = out.length;
+      for (let c = 0; c < d; c++) {
+        const column = sinusoidColumn(sinusoid.layout, d, c);
+        if (!column) continue; // the zero column of an odd width in halves
+        const angle = position * sinusoidFrequency(sinusoid, d, column.pair);
+        out[c] = column.cos ? Math.cos(angle) : Math.sin(angle);
       }
     });
   },

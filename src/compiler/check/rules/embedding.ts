@@ -138,12 +138,67 @@ export const learnedPositions: Rule = (ctx) => {
   };
 };
 
+/** tensor2tensor's defaults for a timescale left out. */
+const TIMESCALES = { min_timescale: 1, max_timescale: 1e4 };
+
+/**
+ * The timescales of a sinusoid, defaults filled in when one of them is written, or null when it
+ * uses `base`; undefined after reporting E0215 or E0320.
+ */
+function timescales(ctx: RuleContext): { min: number; max: number } | null | undefined {
+  const written = (["min_timescale", "max_timescale"] as const).filter(
+    (n) => ctx.origin.args[n] !== undefined,
+  );
+  if (written.length > 0 && ctx.origin.args["base"] !== undefined) {
+    ctx.report(
+      "E0215",
+      argSpan(ctx, "base"),
+      `\`base\` and \`${written[0]}\` both set the sinusoid's frequencies`,
+      {
+        label: "frequencies from base",
+        related: [{ span: argSpan(ctx, written[0]!), label: "and from timescales" }],
+        hint: "keep `base` (timescales base^(2j/width)) or the timescales (spaced geometrically from min_timescale to max_timescale)",
+      },
+    );
+    return undefined;
+  }
+  const [min, max] = (["min_timescale", "max_timescale"] as const).map(
+    (n) => num(ctx, n) ?? TIMESCALES[n],
+  ) as [number, number];
+  const values = written.length > 0 ? { min_timescale: min, max_timescale: max } : {};
+  const bad = Object.entries({ base: num(ctx, "base")!, ...values }).find(([, v]) => !(v > 0));
+  if (bad || min > max) {
+    const [name, value] = bad ?? ["min_timescale", min];
+    ctx.report(
+      "E0320",
+      argSpan(ctx, name),
+      bad
+        ? `\`${name}\` must be positive, found ${value}`
+        : `min_timescale ${min} is larger than max_timescale ${max}`,
+      {
+        label: bad ? `${name} = ${value}` : `min_timescale = ${min}`,
+        notes: argNotes(ctx, "base", "min_timescale", "max_timescale"),
+        hint: bad
+          ? "a wavelength is positive: the usual base is 10000, the usual timescales 1 to 10000"
+          : "the timescales run from min_timescale (the fastest pair) up to max_timescale",
+      },
+    );
+    return undefined;
+  }
+  return written.length > 0 ? { min, max } : null;
+}
+
 export const sinusoidalPositions: Rule = (ctx) => {
   const x = hiddenStates(ctx);
   if (!x) return undefined;
+  const scales = timescales(ctx);
+  if (scales === undefined) return undefined;
   return {
     type: { kind: "tensor", dtype: "float", shape: [x.type.shape[1]!, dimConst(x.width)] },
-    attrs: { ...ctx.node.attrs },
+    attrs: {
+      ...ctx.node.attrs,
+      ...(scales ? { min_timescale: scales.min, max_timescale: scales.max } : {}),
+    },
     weights: [],
   };
 };
