@@ -1216,6 +1216,14 @@ def check_against_ir(case: Case, ir: dict) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def variant_cases() -> list[Case]:
+    """The attention and position variants of parity/variant_cases.py (imported here: it imports
+    this module's helpers)."""
+    from variant_cases import alibi_bloom_case, alibi_encoder_case, sinusoid_out_case
+
+    return [alibi_bloom_case(13), alibi_encoder_case(14), sinusoid_out_case(15)]
+
+
 def main() -> None:
     torch.set_grad_enabled(True)
     cases = [
@@ -1231,6 +1239,7 @@ def main() -> None:
         moe_shared_case(10),
         vit_case(11),
         t5_case(12),
+        *variant_cases(),
     ]
     total = 0
     for case in cases:
