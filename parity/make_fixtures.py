@@ -1217,11 +1217,21 @@ def check_against_ir(case: Case, ir: dict) -> None:
 
 
 def variant_cases() -> list[Case]:
-    """The attention and position variants of parity/variant_cases.py (imported here: it imports
-    this module's helpers)."""
-    from variant_cases import alibi_bloom_case, alibi_encoder_case, sinusoid_out_case
+    """The attention, position and residual variants of parity/variant_cases.py (imported here:
+    it imports this module's helpers)."""
+    from variant_cases import (
+        alibi_bloom_case,
+        alibi_encoder_case,
+        parallel_residual_case,
+        sinusoid_out_case,
+    )
 
-    return [alibi_bloom_case(13), alibi_encoder_case(14), sinusoid_out_case(15)]
+    return [
+        alibi_bloom_case(13),
+        alibi_encoder_case(14),
+        sinusoid_out_case(15),
+        parallel_residual_case(16),
+    ]
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from make_fixtures import (
     BATCH,
     Case,
+    apply_rope,
     attention_core,
     jitter_norms,
     layernorm_weights,
@@ -59,16 +60,22 @@ def timing_signal(length: int, channels: int, min_ts: float, max_ts: float, halv
 class Attention(nn.Module):
     """q, k, v: d → heads·hd; o: heads·hd → out. Weights named as Loom's attention layer."""
 
-    def __init__(self, d: int, heads: int, out: int):
+    def __init__(self, d: int, heads: int, out: int, rope_theta: float | None = None):
         super().__init__()
         self.heads = heads
+        self.rope_theta = rope_theta
         self.q, self.k, self.v = (nn.Linear(d, d) for _ in range(3))
         self.o = nn.Linear(d, out)
 
     def forward(self, x, bias=None, key_real=None, causal=False):
         hd = x.shape[-1] // self.heads
+        q, k = self.q(x), self.k(x)  # [B, S, H·hd]
+        if self.rope_theta is not None:
+            positions = torch.arange(x.shape[1])
+            q = apply_rope(q, self.heads, self.rope_theta, positions)
+            k = apply_rope(k, self.heads, self.rope_theta, positions)
         context = attention_core(
-            self.q(x), self.k(x), self.v(x), self.heads, self.heads, 1 / math.sqrt(hd),
+            q, k, self.v(x), self.heads, self.heads, 1 / math.sqrt(hd),
             bias=bias, key_real=key_real, causal=causal,
         )  # [B, S, H·hd]
         return self.o(context)
@@ -80,11 +87,11 @@ class Attention(nn.Module):
         return out
 
 
-def pre_ln_block(d: int, heads: int, hidden: int) -> nn.ModuleDict:
-    """x + attn(ln_1(x)), then x + down(act(up(ln_2(x)))): Loom's pre-norm block."""
+def pre_ln_block(d: int, heads: int, hidden: int, rope_theta=None) -> nn.ModuleDict:
+    """ln_1 → attn and ln_2 → up → act → down: Loom's pre-norm block (or a NeoX parallel one)."""
     return nn.ModuleDict({
         "ln_1": nn.LayerNorm(d),
-        "attn": Attention(d, heads, d),
+        "attn": Attention(d, heads, d, rope_theta),
         "ln_2": nn.LayerNorm(d),
         "up": nn.Linear(d, hidden),
         "down": nn.Linear(hidden, d),
@@ -92,13 +99,14 @@ def pre_ln_block(d: int, heads: int, hidden: int) -> nn.ModuleDict:
 
 
 def pre_ln_block_weights(prefix: str, block: nn.ModuleDict) -> dict[str, torch.Tensor]:
-    """A pre_ln_block's weights under Loom's names for `x + attention(layernorm(x), …)` then
-    `x + mlp(layernorm(x), …)`."""
-    weights = layernorm_weights(f"{prefix}.layernorm", block["ln_1"])
-    weights |= block["attn"].weights(f"{prefix}.attention")
-    weights |= layernorm_weights(f"{prefix}.layernorm_1", block["ln_2"])
-    weights |= linear_weights(f"{prefix}.mlp.up", block["up"])
-    weights |= linear_weights(f"{prefix}.mlp.down", block["down"])
+    """A pre_ln_block's weights under Loom's names for `attention(layernorm(x), …)` then
+    `mlp(layernorm(x), …)`, in the scope `prefix` ("" for the top level)."""
+    p = f"{prefix}." if prefix else ""
+    weights = layernorm_weights(f"{p}layernorm", block["ln_1"])
+    weights |= block["attn"].weights(f"{p}attention")
+    weights |= layernorm_weights(f"{p}layernorm_1", block["ln_2"])
+    weights |= linear_weights(f"{p}mlp.up", block["up"])
+    weights |= linear_weights(f"{p}mlp.down", block["down"])
     return weights
 
 
@@ -260,4 +268,65 @@ model {name} {{
     return Case(
         name=name, spec=spec, layout="loom", weights=weights,
         inputs={"tokens": tokens, "mask": real}, outputs={"hidden": hidden},
+    )
+
+
+def parallel_residual_case(seed: int) -> Case:
+    """Parallel attention + MLP residuals in both forms: GPT-NeoX's (two LayerNorms of the same
+    x: x + attn(ln_1(x)) + mlp(ln_2(x))), then GPT-J's and Phi's (one shared LayerNorm:
+    x + attn(h) + mlp(h), h = ln(x)); causal, RoPE (θ 1e4, every channel), GELU, untied head."""
+    name = "parallel_residual"
+    torch.manual_seed(seed)
+    vocab, ctx, d, heads, seq = 64, 16, 32, 4, 10
+    model = nn.ModuleDict({
+        "wte": nn.Embedding(vocab, d),
+        "neox": pre_ln_block(d, heads, 4 * d, rope_theta=1e4),
+        "ln_j": nn.LayerNorm(d),
+        "attn_j": Attention(d, heads, d, rope_theta=1e4),
+        "up_j": nn.Linear(d, 4 * d),
+        "down_j": nn.Linear(4 * d, d),
+        "ln_f": nn.LayerNorm(d),
+        "head": nn.Linear(d, vocab, bias=False),
+    })
+    jitter_norms(model)
+    to_double(model).eval()
+    tokens = torch.randint(0, vocab, (BATCH, seq))
+    with torch.no_grad():
+        x = model["wte"](tokens)
+        neox = model["neox"]
+        x = (
+            x
+            + neox["attn"](neox["ln_1"](x), causal=True)
+            + neox["down"](F.gelu(neox["up"](neox["ln_2"](x))))
+        )
+        h = model["ln_j"](x)
+        x = x + model["attn_j"](h, causal=True) + model["down_j"](F.gelu(model["up_j"](h)))
+        logits = model["head"](model["ln_f"](x))  # [B, S, vocab]
+
+    weights = {"wte.weight": model["wte"].weight}
+    weights |= pre_ln_block_weights("", model["neox"])
+    weights |= layernorm_weights("layernorm_2", model["ln_j"])
+    weights |= model["attn_j"].weights("attention_1")
+    weights |= linear_weights("mlp_1.up", model["up_j"])
+    weights |= linear_weights("mlp_1.down", model["down_j"])
+    weights |= layernorm_weights("layernorm_3", model["ln_f"])
+    weights |= linear_weights("lm_head", model["head"])
+    spec = f"""\
+// Parity case {name}: parallel attention + MLP residuals, GPT-NeoX's form (two LayerNorms of
+// the same x) then GPT-J's and Phi's (one shared LayerNorm); causal, RoPE, exact GELU.
+// Generated by parity/make_fixtures.py (parity/variant_cases.py).
+model {name} {{
+  dims {{ vocab = {vocab}, ctx = {ctx}, d = {d}, heads = {heads} }}
+  input tokens: int[batch, seq <= ctx]
+
+  x = embed(tokens, vocab, d) as wte
+  x = x + attention(layernorm(x), heads, causal, rope(theta = 10000)) + mlp(layernorm(x), 4 * d)
+  h = layernorm(x)
+  x = x + attention(h, heads, causal, rope(theta = 10000)) + mlp(h, 4 * d)
+  output logits = lm_head(layernorm(x), vocab)
+}}
+"""
+    return Case(
+        name=name, spec=spec, layout="loom", weights=weights, inputs={"tokens": tokens},
+        outputs={"logits": logits}, decode={"step_input": "tokens", "prefix": 4},
     )

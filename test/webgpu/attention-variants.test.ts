@@ -21,11 +21,13 @@ import { inputsFor } from "./model-inputs.ts";
 const device = await glueDevice();
 
 const DECODERS: Record<string, string> = {
-  "attention out = n, wider than its input": `model attention_out {
-  dims { vocab = 50, ctx = 16, d = 16, heads = 2, n = 24 }
+  "sinusoids in both layouts with timescales (in the embedding, and later), attention out = n": `model variants {
+  dims { vocab = 50, ctx = 16, d = 16, heads = 2, n = 25 }
   input tokens: int[batch, seq <= ctx]
   x = embed(tokens, vocab, d)
+  x = x + sinusoidal_positions(x, min_timescale = 2, max_timescale = 500)
   y = attention(layernorm(x), heads, causal, out = n)
+  y = y + sinusoidal_positions(y, layout = halves, min_timescale = 1, max_timescale = 1e4)
   y = y + mlp(layernorm(y), 2 * n)
   output logits = lm_head(layernorm(y), vocab)
 }`,
@@ -34,16 +36,6 @@ const DECODERS: Record<string, string> = {
   input tokens: int[batch, seq <= ctx]
   x = embed(tokens, vocab, d)
   x = x + attention(layernorm(x), heads, causal, alibi)
-  output logits = lm_head(layernorm(x), vocab)
-}`,
-  "sinusoids: halves with timescales in the embedding, interleaved with timescales later": `model sinusoids {
-  dims { vocab = 50, ctx = 16, d = 24, heads = 2 }
-  input tokens: int[batch, seq <= ctx]
-  x = embed(tokens, vocab, d)
-  x = x + sinusoidal_positions(x, layout = halves, min_timescale = 1, max_timescale = 1e4)
-  h = layernorm(x)
-  h = h + sinusoidal_positions(h, min_timescale = 2, max_timescale = 500)
-  x = x + attention(h, heads, causal)
   output logits = lm_head(layernorm(x), vocab)
 }`,
 };
