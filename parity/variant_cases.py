@@ -87,14 +87,16 @@ class Attention(nn.Module):
         return out
 
 
-def pre_ln_block(d: int, heads: int, hidden: int, rope_theta=None) -> nn.ModuleDict:
-    """ln_1 → attn and ln_2 → up → act → down: Loom's pre-norm block (or a NeoX parallel one)."""
+def pre_ln_block(d: int, heads: int, hidden: int, rope_theta=None, out=None) -> nn.ModuleDict:
+    """ln_1 → attn and ln_2 → up → act → down: Loom's pre-norm block (or a NeoX parallel one);
+    the attention projects to `out` (default d), the width the MLP then works in."""
+    n = out or d
     return nn.ModuleDict({
         "ln_1": nn.LayerNorm(d),
-        "attn": Attention(d, heads, d, rope_theta),
-        "ln_2": nn.LayerNorm(d),
-        "up": nn.Linear(d, hidden),
-        "down": nn.Linear(hidden, d),
+        "attn": Attention(d, heads, n, rope_theta),
+        "ln_2": nn.LayerNorm(n),
+        "up": nn.Linear(n, hidden),
+        "down": nn.Linear(hidden, n),
     })
 
 
@@ -223,30 +225,23 @@ def sinusoid_out_case(seed: int) -> Case:
     vocab, ctx, d, heads, n, seq = 64, 16, 20, 5, 25, 10
     model = nn.ModuleDict({
         "tok": nn.Embedding(vocab, d),
-        "ln_1": nn.LayerNorm(d),
-        "attn": Attention(d, heads, n),
-        "ln_2": nn.LayerNorm(n),
-        "up": nn.Linear(n, 2 * n),
-        "down": nn.Linear(2 * n, n),
+        "block": pre_ln_block(d, heads, 2 * n, out=n),
         "ln_f": nn.LayerNorm(n),
     })
+    block = model["block"]
     jitter_norms(model)
     to_double(model).eval()
     tokens = torch.randint(0, vocab, (BATCH, seq))
     real = padding(seq, 3)
     with torch.no_grad():
         x = model["tok"](tokens) + timing_signal(seq, d, 2.0, 500.0, halves=False)
-        y = model["attn"](model["ln_1"](x), key_real=real)  # [B, S, n]
+        y = block["attn"](block["ln_1"](x), key_real=real)  # [B, S, n]
         y = y + timing_signal(seq, n, 1.0, 1.0e4, halves=True)
-        y = y + model["down"](F.gelu(model["up"](model["ln_2"](y))))
+        y = y + block["down"](F.gelu(block["up"](block["ln_2"](y))))
         hidden = model["ln_f"](y)
 
     weights = {"tok.weight": model["tok"].weight}
-    weights |= layernorm_weights("layernorm", model["ln_1"])
-    weights |= model["attn"].weights("attention")
-    weights |= layernorm_weights("layernorm_1", model["ln_2"])
-    weights |= linear_weights("mlp.up", model["up"])
-    weights |= linear_weights("mlp.down", model["down"])
+    weights |= pre_ln_block_weights("", block)
     weights |= layernorm_weights("layernorm_2", model["ln_f"])
     spec = f"""\
 // Parity case {name}: interleaved sinusoids with timescales 2 to 500, attention projecting
