@@ -29,6 +29,8 @@ export interface LayerPlan {
   explicitHeadDim: boolean;
   rope: boolean;
   theta: number;
+  /** ALiBi on self-attention (left out where a relative position bias is used). */
+  alibi: boolean;
   norm: "layernorm" | "rmsnorm";
   eps: string | undefined;
   ffn: "mlp" | "swiglu" | "geglu";
@@ -60,6 +62,8 @@ export interface ModelPlan {
   width: number;
   vocab: number;
   positions: "learned" | "sinusoidal" | "none";
+  /** Extra arguments of sinusoidal_positions: a layout, timescales, or none. */
+  sinusoid: string;
   /** Bound the sequences (`seq <= N`) even without learned positions (the WebGPU lowering needs it). */
   boundSeq: boolean;
   /** Also output the final states, beside the head. */
@@ -150,6 +154,7 @@ const layerPlanOf = (max: SpecSizes): fc.Arbitrary<LayerPlan> =>
       explicitHeadDim: fc.boolean(),
       rope: fc.boolean(),
       theta: fc.constantFrom(10000, 500000, 1000000),
+      alibi: fc.constantFrom(false, false, false, true), // one layer plan in four
       norm: fc.constantFrom("layernorm" as const, "rmsnorm" as const),
       eps: fc.option(fc.constantFrom("1e-5", "1e-6", "0.00001"), { nil: undefined }),
       ffn: fc.constantFrom("mlp" as const, "swiglu" as const, "geglu" as const),
@@ -198,6 +203,12 @@ export const modelPlanOf = (max: SpecSizes): fc.Arbitrary<ModelPlan> =>
       widthPick: fc.integer({ min: 1, max: max.widthPick }),
       vocab: fc.integer({ min: 2, max: max.vocab }),
       positions: fc.constantFrom("learned" as const, "sinusoidal" as const, "none" as const),
+      sinusoid: fc.constantFrom(
+        "",
+        ", layout = halves",
+        ", min_timescale = 2, max_timescale = 500",
+        ", layout = halves, max_timescale = 1e4",
+      ),
       boundSeq: max.boundSequences ? fc.constant(true) : fc.boolean(),
       extraOutput: fc.boolean(),
       extraPositions: fc.integer({ min: max.minExtraPositions, max: max.extraPositions }),
@@ -288,6 +299,7 @@ function attention(
   if (extra.padding) parts.push(`padding = ${extra.padding}`);
   if (l.rope) parts.push(`rope(theta = ${l.theta})`);
   if (extra.bias) parts.push(`position_bias = ${extra.bias}`);
+  else if (l.alibi && !extra.memory) parts.push("alibi");
   if (l.scale !== undefined) parts.push(`scale = ${l.scale}`);
   if (l.attentionBias !== undefined) parts.push(`bias = ${l.attentionBias}`);
   const layer = extra.memory ? "cross_attention" : "attention";
@@ -432,7 +444,8 @@ function stack(
 function positions(p: ModelPlan, dims: Dims, x: string, maxLen: number): string[] {
   if (p.positions === "learned")
     return [`  ${x} = ${x} + learned_positions(${x}, ${dims.ref("max_len", maxLen)})`];
-  if (p.positions === "sinusoidal") return [`  ${x} = ${x} + sinusoidal_positions(${x})`];
+  if (p.positions === "sinusoidal")
+    return [`  ${x} = ${x} + sinusoidal_positions(${x}${p.sinusoid})`];
   return [];
 }
 
