@@ -185,6 +185,25 @@ describe("FLOPs per token, by hand", () => {
   });
 });
 
+describe("attention with out =, by hand", () => {
+  // tiny-gpt with each attention widened to 96 and projected back: linear(attention(…, out = 96), d).
+  const widened = () =>
+    load("tiny-gpt", (t) =>
+      t.replace(
+        "x = x + attention(layernorm(x), heads, causal)",
+        "x = x + linear(attention(layernorm(x), heads, causal, out = 96), d)",
+      ),
+    );
+  it("counts the output projection as [96, 64] and the linear back as [64, 96]", () => {
+    const before = summarize(load("tiny-gpt"), { batch: 1, seq: 8 });
+    const after = summarize(widened(), { batch: 1, seq: 8 });
+    // Per layer: o grows from 64·64 + 64 to 96·64 + 96 (+2,080); the linear adds 96·64 + 64 (6,208).
+    expect(after.parameters - before.parameters).toBe(2 * (2_080 + 6_208)); // 16,576
+    // Per token and layer: o costs 2·64·96 instead of 2·64·64 (+4,096), the linear 2·96·64 (12,288).
+    expect(after.flopsPerToken - before.flopsPerToken).toBe(2 * (4_096 + 12_288)); // 32,768
+  });
+});
+
 describe("KV cache, by hand", () => {
   // K and V, f32: 2 × batch × keys × kv_heads × head_dim × 4 bytes per cached attention.
   it("tiny-gpt: 2 causal layers", () => {

@@ -75,7 +75,8 @@ export function nodeFlops(node: TypedNode, shapes: ReadonlyMap<number, number[]>
       const heads = attr("heads");
       const kvHeads = attr("kv_heads");
       const headDim = attr("head_dim");
-      const qo = 2 * batch * queries * 2 * width * heads * headDim;
+      const out = attr("out"); // the output projection's width: `out`, or the input's
+      const qo = 2 * batch * queries * (width + out) * heads * headDim;
       const kv = 2 * batch * keys * 2 * keyWidth * kvHeads * headDim;
       const mixing = 2 * 2 * batch * queries * keys * heads * headDim;
       return qo + kv + mixing;
