@@ -72,6 +72,8 @@ class LoomModule(torch.nn.Module):
         if op == "attention":
             if attrs.get("rope") is not None or attrs.get("position_bias") is not None:
                 raise NotImplementedError(f"{node['name']}: rope / position bias")
+            if attrs.get("alibi"):
+                raise NotImplementedError(f"{node['name']}: ALiBi")
             if "padding" in node["inputs"]:
                 raise NotImplementedError(f"{node['name']}: padding mask")
 
