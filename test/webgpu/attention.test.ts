@@ -712,6 +712,13 @@ describe("attention kernels (no device needed)", () => {
     expect(() => decodeCombineKernel(o)).toThrow(/unsplit/);
     expect(() => unrolledAttentionKernel({ ...o, kvHeads: 3 })).toThrow(/multiple of kvHeads/);
     expect(() => unrolledAttentionKernel(o, { rows: 9, threads: 16 })).toThrow(/tile.rows/);
+    const t5 = { buckets: 8, maxDistance: 16, bidirectional: true };
+    expect(() => attentionKernel({ ...o, alibi: true, positionBias: t5 })).toThrow(
+      /ALiBi and a T5/,
+    );
+    expect(() =>
+      attentionKernel({ ...o, causal: false, ropeTheta: null, alibi: true, cross: true }),
+    ).toThrow(/no ALiBi/);
   });
 
   it.runIf(gpu)("stay within the tolerance (worst error so far is reported)", () => {
