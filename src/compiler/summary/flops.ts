@@ -75,7 +75,8 @@ export function nodeFlops(node: TypedNode, shapes: ReadonlyMap<number, number[]>
       const heads = attr("heads");
       const kvHeads = attr("kv_heads");
       const headDim = attr("head_dim");
-      const out = attr("out"); // the output projection's width: `out`, or the input's
+      // The output projection's width: `out` (filled in by the checker), else the input's.
+      const out = typeof node.attrs["out"] === "number" ? attr("out") : width;
       const qo = 2 * batch * queries * (width + out) * heads * headDim;
       const kv = 2 * batch * keys * 2 * keyWidth * kvHeads * headDim;
       const mixing = 2 * 2 * batch * queries * keys * heads * headDim;
