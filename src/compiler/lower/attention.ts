@@ -200,7 +200,6 @@ export function lowerAttention(
     rows,
     k: heads * headDim,
     n: b.weightShape(node, "o.weight")[0]!, // the output width: `out`, or d
-
     weights: [b.weightOf(node, "o.weight")],
     biases: bias("o"),
     ...(fused ? { residual: fused.residual } : {}),
