@@ -1,7 +1,7 @@
 /**
  * Attention maps computed on the device (src/runtime/webgpu/attention-map.ts) against the CPU
- * reference executor's own softmax probabilities: causal and not, RoPE, GQA and MQA, a cached
- * decoder and an encoder. Tolerance: max |device − reference| ≤ 1e-5 per probability.
+ * reference executor's own softmax probabilities: causal and not, RoPE, GQA and MQA, ALiBi, a
+ * cached decoder and an encoder. Tolerance: max |device − reference| ≤ 1e-5 per probability.
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +49,7 @@ describe("attention maps on the device", () => {
     "specs/tiny-llama.loom",
     "specs/tiny-gemma.loom",
     "specs/tiny-vit.loom",
+    "test/parity/specs/alibi_bloom.loom",
   ]) {
     it(`${spec}: every layer and head equals the reference's probabilities`, async () => {
       const ir = typedIr(spec);

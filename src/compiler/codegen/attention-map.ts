@@ -6,15 +6,15 @@
  * The plan is augmented, not the lowering: the map kernel reads the same q (the fused QKV rows,
  * before RoPE, which it applies as the attention kernel does) and the same KV cache (keys after
  * RoPE) that the layer's attention kernel has just read. It runs when that kernel's prefill runs,
- * so after generation the maps are those of the prompt. Layers with padding masks, T5 bias or
- * ALiBi and cross-attention are left out (their maps would need those inputs too); `skipped` says
- * which.
+ * so after generation the maps are those of the prompt. Layers with padding masks or T5 bias and
+ * cross-attention are left out (their maps would need those inputs too); `skipped` says which.
+ * ALiBi needs no input: the map kernel adds its biases as the attention kernels do.
  */
 import type { TypedIr, TypedNode } from "../../contracts/ir/schema.ts";
 import type { KernelPlan } from "../../contracts/plan/schema.ts";
 import type { AttentionMapLayer, AttentionMapPlan } from "../../contracts/plan/attention-map.ts";
 import { paramsStruct, type Kernel } from "../../contracts/kernel.ts";
-import { f32Literal, ropeInverseFrequencies, SINCOS_WGSL } from "./attention-wgsl.ts";
+import { alibiWgsl, f32Literal, ropeInverseFrequencies, SINCOS_WGSL } from "./attention-wgsl.ts";
 
 /** Threads per workgroup; one thread per (query, head). */
 const THREADS = 64;
@@ -37,9 +37,7 @@ export function withAttentionMaps(ir: TypedIr, plan: KernelPlan): AttentionMapPl
           ? "it has a padding mask"
           : node.inputs["position_bias"] !== undefined
             ? "it has a T5 relative position bias"
-            : node.attrs["alibi"] === true
-              ? "it has ALiBi biases"
-              : undefined;
+            : undefined;
     if (why) {
       skipped.push({ node: node.name, why });
       continue;
@@ -103,6 +101,7 @@ export function attentionMapKernel(node: TypedNode, maxLen: number): Kernel {
   const kvHeads = node.attrs["kv_heads"] as number;
   const headDim = node.attrs["head_dim"] as number;
   const rope = typeof node.attrs["rope"] === "number" ? (node.attrs["rope"] as number) : null;
+  const alibi = node.attrs["alibi"] === true;
   const params = [
     { name: "seq", value: "seq" },
     { name: "past", value: "past" },
@@ -120,7 +119,7 @@ export function attentionMapKernel(node: TypedNode, maxLen: number): Kernel {
     q[i] = x1 * rot.c.x - x2 * rot.s.x;
     q[i + HEAD_DIM / 2u] = x2 * rot.c.x + x1 * rot.s.x;
   }`;
-  const wgsl = `// Attention map of ${node.name}: softmax(q·kᵀ·SCALE + mask) per head, batch row 0.
+  const wgsl = `// Attention map of ${node.name}: softmax(q·kᵀ·SCALE${alibi ? " + ALiBi" : ""} + mask) per head, batch row 0.
 ${paramsStruct(params)}
 @group(0) @binding(1) var<storage, read> qkv: array<f32>; // [rows, (HEADS + 2·KV_HEADS)·HEAD_DIM]
 @group(0) @binding(2) var<storage, read> k_cache: array<f32>; // [batch, MAX_LEN, KV_HEADS·HEAD_DIM]
@@ -141,7 +140,7 @@ ${
         .map(f32Literal)
         .join(", ")});
 ${SINCOS_WGSL}`
-}
+}${alibi ? `\n${alibiWgsl(heads)}\n` : ""}
 
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -152,15 +151,16 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   var q: array<f32, ${headDim}>;
   for (var i = 0u; i < HEAD_DIM; i++) { q[i] = qkv[s * Q_STRIDE + h * HEAD_DIM + i]; }${ropeCode}
   let kv = (h / GROUP) * HEAD_DIM;
-  let row = (h * MAX_LEN + s) * MAX_LEN;
+  let row = (h * MAX_LEN + s) * MAX_LEN;${alibi ? "\n  let slope = alibi_slope(h);" : ""}
   // Keys after the query are masked when causal: probability 0.
   let visible = select(params.keys, min(params.keys, params.past + s + 1u), CAUSAL);
   var best = -1e30;
   for (var t = 0u; t < visible; t++) {
     var dot = 0.0;
     for (var i = 0u; i < HEAD_DIM; i++) { dot += q[i] * k_cache[t * KV_WIDTH + kv + i]; }
-    map[row + t] = dot * SCALE;
-    best = max(best, dot * SCALE);
+    let score = dot * SCALE${alibi ? " - slope * abs(f32(t) - position)" : ""};
+    map[row + t] = score;
+    best = max(best, score);
   }
   var sum = 0.0;
   for (var t = 0u; t < visible; t++) {
