@@ -1,12 +1,13 @@
 /**
  * Whole tiny models using the attention and position variants of the language — attention with
  * `out =`, ALiBi (causal and not), sinusoids in both layouts with timescales — run on the WebGPU
- * adapter against the CPU reference executor: the forward pass (max relative error ≤ 1e-4) and,
- * for decoders, greedy generation (the same tokens).
+ * adapter against the CPU reference executor: the forward pass (max relative error ≤ 1e-4, the
+ * plan verified first) and, for decoders, greedy generation (the same tokens).
  */
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/compiler/compile.ts";
 import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
+import { verifyPlan } from "../../src/contracts/plan/verify.ts";
 import { generate } from "../../src/runtime/generate.ts";
 import { generationPlan } from "../../src/contracts/ir/generation-plan.ts";
 import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
@@ -79,6 +80,7 @@ async function forward(ir: ReturnType<typeof typedIr>): Promise<void> {
   const { kind: target } = await acquireNodeDevice();
   const lowered = lowerToPlan(ir, { target });
   expect(lowered.diagnostics).toEqual([]);
+  expect(verifyPlan(lowered.plan!)).toEqual([]);
   const weights = initWeights(ir, 5);
   const inputs = inputsFor(ir);
   const want = new ReferenceExecutor(ir, weights).run(inputs);
