@@ -187,6 +187,20 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let base = row * ${width};`;
 }
 
+/**
+ * The entry point of a one-workgroup-per-row kernel over params.rows rows of D values: `row`,
+ * `tid` (the thread in the row) and `base` (the row's first element) are set.
+ */
+export function workgroupPerRowEntry(): string {
+  return `@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let row = group.x;
+  if (row >= params.rows) {
+    return;
+  }
+  let base = row * D;`;
+}
+
 /** The activations the kernels can apply elementwise (the reference's `activations`). */
 export type Activation = "gelu" | "gelu_tanh" | "relu" | "silu" | "tanh";
 

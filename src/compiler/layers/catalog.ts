@@ -77,6 +77,32 @@ const activation = (name: string, doc: string): LayerSignature => ({
   example: `y = ${name}(x)`,
 });
 
+const anyX: ParamSpec = {
+  name: "x",
+  kind: "tensor",
+  positional: true,
+  required: true,
+  doc: "input, a float tensor of any rank",
+};
+
+const reduction = (name: string, what: string): LayerSignature => ({
+  name,
+  op: name,
+  params: [
+    anyX,
+    {
+      name: "axis",
+      kind: "axis",
+      positional: true,
+      required: true,
+      doc: "the axis reduced: a dim name (`seq`) or an index (`1`, `-1` for the last)",
+    },
+    { name: "keepdim", kind: "bool", default: false, doc: "keep the reduced axis, with size 1" },
+  ],
+  doc: `${what} over one axis; the axis is removed unless \`keepdim = true\`.`,
+  example: `h = ${name}(x, seq)`,
+});
+
 /** Every built-in layer, by the name a spec calls it. docs/language.md lists them from here. */
 export const LAYERS: readonly LayerSignature[] = [
   {
@@ -350,6 +376,19 @@ export const LAYERS: readonly LayerSignature[] = [
     doc: "Mean over the sequence (of the real positions, with a padding mask): [batch, seq, width] to [batch, width].",
     example: "h = mean_pool(x)",
   },
+  {
+    name: "l2_normalize",
+    op: "l2_normalize",
+    params: [
+      { ...anyX, doc: "input [..., width]" },
+      { name: "eps", kind: "number", default: 1e-12, doc: "the smallest norm divided by" },
+    ],
+    doc: "x / max(‖x‖₂, eps) over the last axis, as torch.nn.functional.normalize. Same shape out.",
+    example: "output embedding = l2_normalize(mean_pool(x))",
+  },
+  reduction("sum", "Sum"),
+  reduction("mean", "Mean"),
+  reduction("max", "Maximum"),
   activation("gelu", "GELU, exact (erf) form."),
   activation("gelu_tanh", "GELU, tanh approximation."),
   activation("relu", "ReLU."),

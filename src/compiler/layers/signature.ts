@@ -17,7 +17,9 @@ export type ParamKind =
   /** `rope(theta = 10000)`: rotary positions applied to queries and keys. */
   | "rope"
   /** A relative_position_bias(...) value shared across layers. */
-  | "position_bias";
+  | "position_bias"
+  /** An axis of the operand: a dim's name (`seq`) or an integer index (`1`, `-1`). */
+  | "axis";
 
 export type Scalar = number | string | boolean | null;
 

@@ -1,5 +1,6 @@
 import type { TypedNode } from "../../contracts/ir/schema.ts";
 import { binaryKernel, unaryKernel, type OperandShape } from "../codegen/elementwise.ts";
+import { ACTIVATIONS } from "../codegen/elementwise-wgsl.ts";
 import {
   embedKernel,
   EMBED_STATUS_WORDS,
@@ -237,6 +238,8 @@ export function lowerElementwise(b: PlanBuilder, node: TypedNode): void {
     );
     return;
   }
+  if (node.op !== "softmax" && node.op !== "scale" && !ACTIVATIONS.includes(node.op as "gelu"))
+    throw new LoweringError(`\`${node.op}\` has no WebGPU kernel yet`, node);
   const x = node.inputs["x"]!;
   const kernel =
     node.op === "softmax"

@@ -19,6 +19,7 @@ import {
   lowerPatch,
   lowerPooling,
 } from "./glue.ts";
+import { lowerL2Normalize, lowerReduction } from "./reductions.ts";
 import { assignSlots } from "./slots.ts";
 
 export interface LowerOptions {
@@ -142,6 +143,14 @@ export function lowerToPlan(
           lowerPatch(builder, node, fusions);
           break;
         case "relative_position_bias":
+          break;
+        case "sum":
+        case "mean":
+        case "max":
+          lowerReduction(builder, node);
+          break;
+        case "l2_normalize":
+          lowerL2Normalize(builder, node);
           break;
         case "learned_positions":
         case "sinusoidal_positions":

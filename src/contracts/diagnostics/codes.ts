@@ -89,6 +89,11 @@ export const CODES = {
     explanation:
       "`dims`, `input` and `output` belong at the top of a model body, `return` at the end of a block.",
   },
+  E0220: {
+    title: "not an axis",
+    explanation:
+      "A reduction's axis must be a dim name (`sum(x, seq)`) or an integer index (`sum(x, 1)`, `sum(x, -1)` for the last axis).",
+  },
   E0301: {
     title: "invalid dimension",
     explanation:
@@ -157,6 +162,16 @@ export const CODES = {
     title: "tensor too large",
     explanation:
       "A weight or value would have more than 2^38 elements (1 TiB in f32), more than any device can hold, or a model would expand to more experts (4,096 a layer) or weight tensors (50,000) than Loom builds. Check the dims its sizes come from.",
+  },
+  E0330: {
+    title: "no such axis",
+    explanation:
+      "A reduction names an axis the tensor does not have: a dim that is none of its axes, or an index outside its rank (from -rank to rank - 1).",
+  },
+  E0331: {
+    title: "ambiguous axis",
+    explanation:
+      "A reduction names its axis by a dim that sizes more than one axis of the tensor (both 64, say). Give the axis by its index instead.",
   },
   W0401: {
     title: "unused value",

@@ -11,6 +11,7 @@ import {
 import { broadcastBinary, linear, map } from "./linear.ts";
 import { activations, softmaxInPlace } from "./math.ts";
 import { layerNorm, rmsNorm } from "./norms.ts";
+import { l2Normalize, reduceAxis, type Reduction } from "./reductions.ts";
 
 /** A relative_position_bias value: its table and bucketing, applied inside attention. */
 export interface PositionBias {
@@ -216,6 +217,11 @@ function meanPool(x: Tensor, padding: Tensor | undefined): Tensor {
   });
 }
 
+function reduction(op: Reduction) {
+  return (ctx: OpContext) =>
+    reduceAxis(ctx.input("x"), numberAttr(ctx, "axis"), attr(ctx, "keepdim") === true, op);
+}
+
 /** The reference implementation of every IR op. */
 export const OPS: Record<string, (ctx: OpContext) => Value> = {
   embed: (ctx) => gatherRows(ctx.weight("weight"), ctx.input("ids")),
@@ -300,4 +306,8 @@ export const OPS: Record<string, (ctx: OpContext) => Value> = {
       softmaxInPlace(out.data, offset, width);
     return out;
   },
+  l2_normalize: (ctx) => l2Normalize(ctx.input("x"), numberAttr(ctx, "eps")),
+  sum: reduction("sum"),
+  mean: reduction("mean"),
+  max: reduction("max"),
 };

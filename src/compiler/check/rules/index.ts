@@ -5,6 +5,7 @@ import { clsToken, embed, learnedPositions, patchEmbed, sinusoidalPositions } fr
 import { classifier, clsPool, linear, lmHead, meanPool, pooler } from "./heads.ts";
 import { mlp, moe } from "./mlp.ts";
 import { layernorm, rmsnorm } from "./norms.ts";
+import { l2Normalize, reduce } from "./reductions.ts";
 
 /** The shape rule of every IR op. */
 export const RULES: Record<string, Rule> = {
@@ -36,4 +37,8 @@ export const RULES: Record<string, Rule> = {
   silu: unary,
   tanh: unary,
   softmax: unary,
+  l2_normalize: l2Normalize,
+  sum: reduce,
+  mean: reduce,
+  max: reduce,
 };
