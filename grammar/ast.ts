@@ -51,7 +51,8 @@ export interface Call {
   span: Span;
 }
 
-export type BinaryOperator = "+" | "-" | "*" | "/";
+export type ComparisonOperator = "==" | "!=" | "<" | "<=" | ">" | ">=";
+export type BinaryOperator = "+" | "-" | "*" | "/" | ComparisonOperator;
 
 export interface Binary {
   kind: "binary";

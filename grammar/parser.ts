@@ -182,11 +182,12 @@ export class LoomParser extends CstParser {
     this.CONSUME(T.RBracket);
   });
 
+  /** additive | additive <= additive (no comparison inside, so `<=` is the bound) */
   public dimSpec = this.RULE("dimSpec", () => {
-    this.SUBRULE(this.expression);
+    this.SUBRULE(this.additive);
     this.OPTION(() => {
       this.CONSUME(T.LessEqual);
-      this.SUBRULE2(this.expression);
+      this.SUBRULE2(this.additive);
     });
   });
 
@@ -222,8 +223,13 @@ export class LoomParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
+  /** additive | additive comparator additive (comparisons do not chain) */
   public expression = this.RULE("expression", () => {
     this.SUBRULE(this.additive);
+    this.OPTION(() => {
+      this.OR(T.COMPARATORS.map((token) => ({ ALT: () => this.CONSUME(token) })));
+      this.SUBRULE2(this.additive);
+    });
   });
 
   public additive = this.RULE("additive", () => {

@@ -80,6 +80,11 @@ function punct(name: string, pattern: RegExp, text: string): TokenType {
 }
 
 export const LessEqual = punct("LessEqual", /<=/, "<=");
+export const Less = punct("Less", /</, "<");
+export const GreaterEqual = punct("GreaterEqual", />=/, ">=");
+export const Greater = punct("Greater", />/, ">");
+export const EqualEqual = punct("EqualEqual", /==/, "==");
+export const NotEqual = punct("NotEqual", /!=/, "!=");
 export const Equals = punct("Equals", /=/, "=");
 export const Colon = punct("Colon", /:/, ":");
 export const Comma = punct("Comma", /,/, ",");
@@ -93,6 +98,16 @@ export const Plus = punct("Plus", /\+/, "+");
 export const Minus = punct("Minus", /-/, "-");
 export const Star = punct("Star", /\*/, "*");
 export const Slash = punct("Slash", /\//, "/");
+
+/** The comparison operators, in the order the parser tries them. */
+export const COMPARATORS: TokenType[] = [
+  EqualEqual,
+  NotEqual,
+  LessEqual,
+  Less,
+  GreaterEqual,
+  Greater,
+];
 
 export const allTokens: TokenType[] = [
   WhiteSpace,
@@ -116,6 +131,11 @@ export const allTokens: TokenType[] = [
   NumberLiteral,
   StringLiteral,
   LessEqual,
+  Less,
+  GreaterEqual,
+  Greater,
+  EqualEqual,
+  NotEqual,
   Equals,
   Colon,
   Comma,

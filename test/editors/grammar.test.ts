@@ -50,6 +50,13 @@ describe("the TextMate grammar (editors/vscode)", () => {
     expect(scopeOf(lines, 12, "false")).toBe("constant.language.boolean.loom");
   });
 
+  it("scopes comparisons and mask layers", () => {
+    const lines = tokenize("model m {\n  m = float(tokens != 0) * float(tokens >= 2)\n}");
+    expect(scopeOf(lines, 1, "float")).toBe("support.function.layer.loom");
+    for (const op of ["!=", ">="])
+      expect(scopeOf(lines, 1, op)).toBe("keyword.operator.comparison.loom");
+  });
+
   it("scopes block declarations, block comments and a comment spanning lines", () => {
     const lines = tokenize(
       "/** A block.\n  Two lines. */\nblock f(x, eps = 1e-5) {\n  return rmsnorm(x, eps = eps) /* inline */\n}",

@@ -1,6 +1,7 @@
 /**
  * The reduction kernels (sum, mean, max over an axis by name or index, with and without keepdim)
- * and l2_normalize on WebGPU against the CPU reference, through whole compiled specs: each plan
+ * and l2_normalize, and the mask arithmetic (comparisons, float(), trailing-axis broadcasts, tensor
+ * division) on WebGPU against the CPU reference, through whole compiled specs: each plan
  * verified, run, and compared within test/webgpu/differential.ts's tolerance.
  */
 import { afterAll, expect, it } from "vitest";
@@ -20,10 +21,28 @@ const SPEC = `model reductions {
   output unit = l2_normalize(linear(x, d))
 }`;
 
-it("sum, mean, max and l2_normalize agree with the CPU reference", async () => {
-  const { device, kind } = await acquired;
-  expect(await differential(device, kind, SPEC)).toEqual({
-    status: "agrees",
-    worst: expect.any(Number),
-  });
-}, 120_000);
+/** Masked mean pooling written by hand, from masks made of the ids (7i + 1 mod 16: 1, 8, 15, 6, 13). */
+const MASKED = `model masked {
+  dims { vocab = 16, d = 8, ctx = 8 }
+  input ids: int[batch, seq <= ctx]
+  x = layernorm(embed(ids, vocab, d))
+  m = float(ids != 8) * float(ids >= 2)
+  output pooled = l2_normalize(sum(x * m, seq) / sum(m, seq))
+  output shifted = x - m
+  output flags = float(7 < ids)
+}`;
+
+it.each([
+  ["sum, mean, max and l2_normalize", SPEC],
+  ["masks from comparisons, float(), a [batch, seq] mask over the width, tensor division", MASKED],
+])(
+  "%s agree with the CPU reference",
+  async (_, spec) => {
+    const { device, kind } = await acquired;
+    expect(await differential(device, kind, spec)).toEqual({
+      status: "agrees",
+      worst: expect.any(Number),
+    });
+  },
+  120_000,
+);

@@ -15,8 +15,8 @@ import {
 export interface StorageDecl {
   name: string;
   access: "read" | "read_write";
-  /** Element type of the runtime-sized array: "f32", "u32" or "atomic<u32>". */
-  type: "f32" | "u32" | "atomic<u32>";
+  /** Element type of the runtime-sized array: "f32", "u32", "i32" or "atomic<u32>". */
+  type: "f32" | "u32" | "i32" | "atomic<u32>";
   /** What it holds, with its shape: a comment on the declaration. */
   doc: string;
 }

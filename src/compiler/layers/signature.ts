@@ -43,6 +43,8 @@ export interface LayerSignature {
   /** Attributes an alias fixes, e.g. swiglu fixes act = swiglu. */
   fixed?: Record<string, Scalar>;
   params: readonly ParamSpec[];
+  /** The output's element type when it is not x's (`float(mask)` gives floats). */
+  dtype?: "float";
   doc: string;
   example: string;
 }

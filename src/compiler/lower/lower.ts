@@ -19,6 +19,7 @@ import {
   lowerPatch,
   lowerPooling,
 } from "./glue.ts";
+import { lowerMask } from "./masks.ts";
 import { lowerL2Normalize, lowerReduction } from "./reductions.ts";
 import { assignSlots } from "./slots.ts";
 
@@ -151,6 +152,10 @@ export function lowerToPlan(
           break;
         case "l2_normalize":
           lowerL2Normalize(builder, node);
+          break;
+        case "compare":
+        case "to_float":
+          lowerMask(builder, node);
           break;
         case "learned_positions":
         case "sinusoidal_positions":

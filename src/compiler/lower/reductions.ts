@@ -6,7 +6,7 @@ import { reduceKernel, type ReduceOp } from "../codegen/reduce.ts";
 import type { PlanBuilder } from "./builder.ts";
 
 /** The product of some axes as a size expression ("batch * seq", "64"). */
-function product(dims: readonly Dim[]): string {
+export function product(dims: readonly Dim[]): string {
   return formatDim(dims.reduce((a, b) => dimMul(a, b), dimConst(1)));
 }
 

@@ -31,6 +31,11 @@ export const CODES = {
     explanation:
       "Brackets, braces, negations or chained operators nest deeper than 32 levels. Name intermediate values instead of nesting expressions.",
   },
+  E0105: {
+    title: "chained comparison",
+    explanation:
+      "A comparison such as `0 < t < 5` chains two comparisons; Loom compares once per expression. Make one mask per comparison and multiply them as floats: `float(0 < t) * float(t < 5)`.",
+  },
   E0201: {
     title: "include not found",
     explanation:
@@ -93,6 +98,11 @@ export const CODES = {
     title: "not an axis",
     explanation:
       "A reduction's axis must be a dim name (`sum(x, seq)`) or an integer index (`sum(x, 1)`, `sum(x, -1)` for the last axis).",
+  },
+  E0221: {
+    title: "cannot compare",
+    explanation:
+      "A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`) makes a bool mask from a tensor and a number, such as `tokens != 0`. Two tensors, or two numbers or dims, cannot be compared.",
   },
   E0301: {
     title: "invalid dimension",

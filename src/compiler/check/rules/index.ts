@@ -1,6 +1,6 @@
 import type { Rule } from "../context.ts";
 import { attention, relativePositionBias } from "./attention.ts";
-import { elementwise, unary } from "./elementwise.ts";
+import { compare, elementwise, toFloat, unary } from "./elementwise.ts";
 import { clsToken, embed, learnedPositions, patchEmbed, sinusoidalPositions } from "./embedding.ts";
 import { classifier, clsPool, linear, lmHead, meanPool, pooler } from "./heads.ts";
 import { mlp, moe } from "./mlp.ts";
@@ -30,6 +30,9 @@ export const RULES: Record<string, Rule> = {
   add: elementwise,
   sub: elementwise,
   mul: elementwise,
+  div: elementwise,
+  compare,
+  to_float: toFloat,
   scale: unary,
   gelu: unary,
   gelu_tanh: unary,
