@@ -4,6 +4,7 @@
  * division) on WebGPU against the CPU reference, through whole compiled specs: each plan
  * verified, run, and compared within test/webgpu/differential.ts's tolerance.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
 import { differential } from "./differential.ts";
@@ -35,6 +36,14 @@ const MASKED = `model masked {
 it.each([
   ["sum, mean, max and l2_normalize", SPEC],
   ["masks from comparisons, float(), a [batch, seq] mask over the width, tensor division", MASKED],
+  [
+    // With id 8 (the second token here) as the padding id, so the mask masks something.
+    "the sentence encoder of the PyTorch parity fixtures, padding id 8",
+    readFileSync("test/parity/specs/sentence_encoder.loom", "utf8").replace(
+      "tokens != 0",
+      "tokens != 8",
+    ),
+  ],
 ])(
   "%s agree with the CPU reference",
   async (_, spec) => {
