@@ -96,6 +96,8 @@ export interface DimSpec {
   kind: "dim_spec";
   value: Expression;
   bound?: Expression;
+  /** `seq <= 128 truncate`: longer inputs are cut to the bound instead of refused. */
+  truncate?: boolean;
   span: Span;
 }
 

@@ -150,6 +150,7 @@ class AstBuilder {
       kind: "dim_spec",
       value: value!,
       ...(bound ? { bound } : {}),
+      ...(this.tokens(node.children, "Truncate").length ? { truncate: true } : {}),
       span: this.nodeSpan(node),
     };
   }

@@ -182,12 +182,16 @@ export class LoomParser extends CstParser {
     this.CONSUME(T.RBracket);
   });
 
-  /** additive | additive <= additive (no comparison inside, so `<=` is the bound) */
+  /**
+   * additive | additive <= additive | additive <= additive truncate (no comparison inside, so
+   * `<=` is the bound; `truncate` cuts longer inputs to it)
+   */
   public dimSpec = this.RULE("dimSpec", () => {
     this.SUBRULE(this.additive);
     this.OPTION(() => {
       this.CONSUME(T.LessEqual);
       this.SUBRULE2(this.additive);
+      this.OPTION2(() => this.CONSUME(T.Truncate));
     });
   });
 

@@ -26,6 +26,7 @@ export const Repeat = keyword("repeat");
 export const Return = keyword("return");
 export const Tokenizer = keyword("tokenizer");
 export const As = keyword("as");
+export const Truncate = keyword("truncate");
 export const True = keyword("true");
 export const False = keyword("false");
 
@@ -125,6 +126,7 @@ export const allTokens: TokenType[] = [
   Return,
   Tokenizer,
   As,
+  Truncate,
   True,
   False,
   Identifier,

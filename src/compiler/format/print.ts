@@ -83,7 +83,10 @@ function printNode(node: Node, text: string, print: PrintChild): Doc {
         ),
       ];
     case "dim_spec":
-      return [print("value"), node.bound ? [" <= ", print("bound")] : ""];
+      return [
+        print("value"),
+        node.bound ? [" <= ", print("bound"), node.truncate ? " truncate" : ""] : "",
+      ];
     case "output":
       return ["output ", node.name.name, node.value ? [" = ", print("value")] : ""];
     case "assign":

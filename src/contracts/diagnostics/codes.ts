@@ -104,6 +104,11 @@ export const CODES = {
     explanation:
       "A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`) makes a bool mask from a tensor and a number, such as `tokens != 0`. Two tensors, or two numbers or dims, cannot be compared.",
   },
+  E0222: {
+    title: "truncate on the batch",
+    explanation:
+      "`truncate` on an input's bound cuts longer sequences to the bound; on the first axis it would drop whole sequences of the batch, so it is refused there.",
+  },
   E0301: {
     title: "invalid dimension",
     explanation:
