@@ -312,8 +312,8 @@ model {name} {{
 
 def sentence_encoder_case(seed: int) -> Case:
     """A sentence-embedding encoder: masks made from the padding id 0 by comparison, masked mean
-    pooling written by hand (sum(x * m) / sum(m)), l2-normalised as F.normalize does; also a max
-    and a mean with keepdim over other axes."""
+    pooling written by hand (sum(x * m) / sum(m)), l2-normalised as F.normalize does; also a max,
+    a mean with keepdim over other axes, and slices of the sequence and the width."""
     torch.manual_seed(seed)
     vocab, ctx, d, heads, ffn, seq = 64, 16, 32, 4, 64, 10
     embed = nn.Embedding(vocab, d)
@@ -341,6 +341,7 @@ def sentence_encoder_case(seed: int) -> Case:
             "embedding": F.normalize(pooled, dim=-1),  # [B, D]
             "peak": x.amax(dim=-1),  # [B, S]
             "centre": x.mean(dim=1, keepdim=True),  # [B, 1, D]
+            "inner": x[:, 1:-1, 4:12],  # [B, S - 2, 8]
         }
 
     outputs = grad_enabled_forward(forward)
@@ -368,6 +369,7 @@ model sentence_encoder {{
   output embedding = l2_normalize(sum(x * m, seq) / sum(m, seq))
   output peak = max(x, -1)
   output centre = mean(x, 1, keepdim = true)
+  output inner = slice(slice(x, seq, 1, -1), -1, 4, 12)
 }}
 """
     return Case(

@@ -1,6 +1,6 @@
 /**
- * The reduction kernels (sum, mean, max over an axis by name or index, with and without keepdim)
- * and l2_normalize, and the mask arithmetic (comparisons, float(), trailing-axis broadcasts, tensor
+ * The reduction kernels (sum, mean, max over an axis by name or index, with and without keepdim),
+ * slices, l2_normalize, and the mask arithmetic (comparisons, float(), trailing-axis broadcasts, tensor
  * division) on WebGPU against the CPU reference, through whole compiled specs: each plan
  * verified, run, and compared within test/webgpu/differential.ts's tolerance.
  */
@@ -20,6 +20,9 @@ const SPEC = `model reductions {
   output average = mean(x, 1, keepdim = true)
   output top = max(x, -1)
   output unit = l2_normalize(linear(x, d))
+  output tail = slice(x, seq, 1)
+  output head = slice(x, 1, 0, -2)
+  output columns = sum(slice(x, -1, 2, 6), seq)
 }`;
 
 /** Masked mean pooling written by hand, from masks made of the ids (7i + 1 mod 16: 1, 8, 15, 6, 13). */
@@ -34,7 +37,7 @@ const MASKED = `model masked {
 }`;
 
 it.each([
-  ["sum, mean, max and l2_normalize", SPEC],
+  ["sum, mean, max, l2_normalize and slices", SPEC],
   ["masks from comparisons, float(), a [batch, seq] mask over the width, tensor division", MASKED],
   [
     // With id 8 (the second token here) as the padding id, so the mask masks something.

@@ -1,10 +1,10 @@
 /**
- * Reductions over one axis: x viewed as [outer, n, inner] (n the reduced axis) to [outer, inner],
- * one output per thread, the n values summed (or maxed) in order, as the reference does.
+ * Kernels over one axis of x viewed as [outer, n, inner]: reductions to [outer, inner] (one output
+ * per thread, the n values summed or maxed in order, as the reference does) and slices.
  */
 
 import type { Kernel } from "../../contracts/kernel.ts";
-import { declareBindings, flatKernel, flatPrelude } from "./elementwise-wgsl.ts";
+import { constU32, declareBindings, flatKernel, flatPrelude } from "./elementwise-wgsl.ts";
 
 export type ReduceOp = "sum" | "mean" | "max";
 
@@ -56,4 +56,45 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
 }
 `;
   return flatKernel(name, wgsl, bindings, params, "outer * inner");
+}
+
+/**
+ * out[o, k, c] = x[o, START + k, c]: a slice of the middle axis of x viewed as [outer, n, inner].
+ * Bindings: params {outer, n, kept, inner}, x [outer, n, inner] (read), out [outer, kept, inner]
+ * (read_write). Dispatch: ceil(outer · kept · inner / 1024) workgroups.
+ */
+export function sliceKernel(start: number): Kernel {
+  if (!Number.isInteger(start) || start < 0)
+    throw new RangeError(`slice start must be an integer ≥ 0, got ${start}`);
+  const params = [
+    { name: "outer", value: "outer" },
+    { name: "n", value: "n" },
+    { name: "kept", value: "kept" },
+    { name: "inner", value: "inner" },
+  ];
+  const { bindings, wgsl: decls } = declareBindings(params, [
+    { name: "x", access: "read", type: "f32", doc: "[outer, n, inner] input" },
+    { name: "out", access: "read_write", type: "f32", doc: "[outer, kept, inner] the slice" },
+  ]);
+  const name = `slice_from${start}`;
+  const wgsl = `// ${name}: out[o, k, c] = x[o, START + k, c] for k < kept.
+${[...flatPrelude(), constU32("START", start, "the first position kept")].join("\n")}
+
+${decls}
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let count = params.outer * params.kept * params.inner;
+  for (var t = 0u; t < PER_THREAD; t++) {
+    let i = group.x * BLOCK + t * WG + tid;
+    if (i < count) {
+      let c = i % params.inner; // inner index
+      let row = i / params.inner; // o * kept + k
+      let k = row % params.kept;
+      let o = row / params.kept;
+      out[i] = x[(o * params.n + START + k) * params.inner + c];
+    }
+  }
+}
+`;
+  return flatKernel(name, wgsl, bindings, params, "outer * kept * inner");
 }

@@ -85,18 +85,20 @@ const anyX: ParamSpec = {
   doc: "input, a float tensor of any rank",
 };
 
+const axisParam = (what: string): ParamSpec => ({
+  name: "axis",
+  kind: "axis",
+  positional: true,
+  required: true,
+  doc: `the axis ${what}: a dim name (\`seq\`) or an index (\`1\`, \`-1\` for the last)`,
+});
+
 const reduction = (name: string, what: string): LayerSignature => ({
   name,
   op: name,
   params: [
     anyX,
-    {
-      name: "axis",
-      kind: "axis",
-      positional: true,
-      required: true,
-      doc: "the axis reduced: a dim name (`seq`) or an index (`1`, `-1` for the last)",
-    },
+    axisParam("reduced"),
     { name: "keepdim", kind: "bool", default: false, doc: "keep the reduced axis, with size 1" },
   ],
   doc: `${what} over one axis; the axis is removed unless \`keepdim = true\`.`,
@@ -393,6 +395,30 @@ export const LAYERS: readonly LayerSignature[] = [
     dtype: "float",
     doc: "The values as floats: a bool mask becomes 1.0 where true and 0.0 where false. Same shape out.",
     example: "m = float(tokens != 0)",
+  },
+  {
+    name: "slice",
+    op: "slice",
+    params: [
+      anyX,
+      axisParam("cut"),
+      {
+        name: "start",
+        kind: "number",
+        positional: true,
+        required: true,
+        doc: "the first position kept (an integer ≥ 0)",
+      },
+      {
+        name: "end",
+        kind: "number",
+        positional: true,
+        default: null,
+        doc: "the position after the last kept; negative counts from the end; default: the end",
+      },
+    ],
+    doc: "Positions start ≤ i < end of one axis, as `x[:, start:end]` in PyTorch. On a dynamic axis `end` is negative or left out, so the length is the input's less a fixed count.",
+    example: "x = slice(x, seq, 1)",
   },
   reduction("sum", "Sum"),
   reduction("mean", "Mean"),

@@ -20,7 +20,7 @@ import {
   lowerPooling,
 } from "./glue.ts";
 import { lowerMask } from "./masks.ts";
-import { lowerL2Normalize, lowerReduction } from "./reductions.ts";
+import { lowerL2Normalize, lowerReduction, lowerSlice } from "./reductions.ts";
 import { assignSlots } from "./slots.ts";
 
 export interface LowerOptions {
@@ -149,6 +149,9 @@ export function lowerToPlan(
         case "mean":
         case "max":
           lowerReduction(builder, node);
+          break;
+        case "slice":
+          lowerSlice(builder, node);
           break;
         case "l2_normalize":
           lowerL2Normalize(builder, node);

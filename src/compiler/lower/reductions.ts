@@ -1,8 +1,8 @@
-/** Lowering of the reductions (sum, mean, max over one axis) and of l2_normalize. */
+/** Lowering of the reductions (sum, mean, max over one axis), slices and l2_normalize. */
 import type { TypedNode } from "../../contracts/ir/schema.ts";
 import { dimConst, dimMul, formatDim, type Dim } from "../../contracts/dims.ts";
 import { l2NormalizeKernel } from "../codegen/l2-normalize.ts";
-import { reduceKernel, type ReduceOp } from "../codegen/reduce.ts";
+import { reduceKernel, sliceKernel, type ReduceOp } from "../codegen/reduce.ts";
 import type { PlanBuilder } from "./builder.ts";
 
 /** The product of some axes as a size expression ("batch * seq", "64"). */
@@ -21,6 +21,24 @@ export function lowerReduction(b: PlanBuilder, node: TypedNode): void {
     {
       outer: product(shape.slice(0, axis)),
       n: formatDim(shape[axis]!),
+      inner: product(shape.slice(axis + 1)),
+    },
+    [node],
+  );
+}
+
+/** x [outer, n, inner] → out [outer, kept, inner], positions start.. of the axis. */
+export function lowerSlice(b: PlanBuilder, node: TypedNode): void {
+  const x = node.inputs["x"]!;
+  const shape = b.shape(x);
+  const axis = node.attrs["axis"] as number;
+  b.dispatch(
+    sliceKernel(node.attrs["start"] as number),
+    [b.value(x, `value.${x}`), b.value(node.output, node.name)],
+    {
+      outer: product(shape.slice(0, axis)),
+      n: formatDim(shape[axis]!),
+      kept: formatDim(b.shape(node.output)[axis]!),
       inner: product(shape.slice(axis + 1)),
     },
     [node],

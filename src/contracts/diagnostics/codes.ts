@@ -188,6 +188,16 @@ export const CODES = {
     explanation:
       "A reduction names its axis by a dim that sizes more than one axis of the tensor (both 64, say). Give the axis by its index instead.",
   },
+  E0332: {
+    title: "bad slice",
+    explanation:
+      "A slice's start and end are integer positions with 0 ≤ start < end ≤ the axis size (a negative end counts from the back); this one is empty, runs past the axis, or is not made of integers.",
+  },
+  E0333: {
+    title: "fixed-length slice of a dynamic axis",
+    explanation:
+      "A slice with a positive end on a dynamic axis (`slice(x, seq, 0, 16)`) would be shorter than 16 for a shorter input, which a shape cannot say. Cut the input at its declaration instead (`seq <= 16 truncate`), or give the end from the back.",
+  },
   W0401: {
     title: "unused value",
     explanation: "A value is computed but never used. Remove it, or use it.",

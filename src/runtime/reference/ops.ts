@@ -11,7 +11,7 @@ import {
 import { broadcastBinary, linear, map } from "./linear.ts";
 import { activations, softmaxInPlace } from "./math.ts";
 import { layerNorm, rmsNorm } from "./norms.ts";
-import { l2Normalize, reduceAxis, type Reduction } from "./reductions.ts";
+import { l2Normalize, reduceAxis, sliceAxis, type Reduction } from "./reductions.ts";
 
 /** A relative_position_bias value: its table and bucketing, applied inside attention. */
 export interface PositionBias {
@@ -332,4 +332,11 @@ export const OPS: Record<string, (ctx: OpContext) => Value> = {
   sum: reduction("sum"),
   mean: reduction("mean"),
   max: reduction("max"),
+  slice: (ctx) =>
+    sliceAxis(
+      ctx.input("x"),
+      numberAttr(ctx, "axis"),
+      numberAttr(ctx, "start"),
+      attr(ctx, "end") as number | null,
+    ),
 };

@@ -1,4 +1,7 @@
-/** Reference reductions over one axis (sum, mean, max) and l2_normalize over the last axis. */
+/**
+ * Reference reductions over one axis (sum, mean, max), l2_normalize over the last axis, and
+ * slices of one axis.
+ */
 import { sizeOf, type Tensor } from "../../contracts/tensor.ts";
 
 export type Reduction = "sum" | "mean" | "max";
@@ -39,4 +42,24 @@ export function l2Normalize(x: Tensor, eps: number): Tensor {
     for (let c = 0; c < d; c++) out[base + c] = x.data[base + c]! / norm;
   }
   return { shape: [...x.shape], data: out };
+}
+
+/**
+ * x [outer, n, inner] → [outer, end − start, inner]: positions start ≤ k < end of axis `axis`
+ * (a negative end counts from the back, null is n). Throws RangeError when the input is too short.
+ */
+export function sliceAxis(x: Tensor, axis: number, start: number, end: number | null): Tensor {
+  const n = x.shape[axis]!;
+  const stop = end === null ? n : end < 0 ? n + end : end;
+  if (stop <= start || stop > n)
+    throw new RangeError(
+      `slice ${start}..${end ?? "end"} of an axis of ${n} positions keeps none of them`,
+    );
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const kept = stop - start;
+  const out = new Float64Array(outer * kept * inner); // [outer, kept, inner]
+  for (let o = 0; o < outer; o++)
+    out.set(x.data.subarray((o * n + start) * inner, (o * n + stop) * inner), o * kept * inner);
+  return { shape: x.shape.map((d, i) => (i === axis ? kept : d)), data: out };
 }

@@ -6,6 +6,7 @@ import { classifier, clsPool, linear, lmHead, meanPool, pooler } from "./heads.t
 import { mlp, moe } from "./mlp.ts";
 import { layernorm, rmsnorm } from "./norms.ts";
 import { l2Normalize, reduce } from "./reductions.ts";
+import { slice } from "./slice.ts";
 
 /** The shape rule of every IR op. */
 export const RULES: Record<string, Rule> = {
@@ -44,4 +45,5 @@ export const RULES: Record<string, Rule> = {
   sum: reduce,
   mean: reduce,
   max: reduce,
+  slice,
 };

@@ -8,7 +8,7 @@ import { features, operand } from "../operands.ts";
  * front (negative from the back); a string is a dim's text, matched against each axis.
  * Reports E0330 (no such axis) or E0331 (several axes of that size) and returns undefined.
  */
-function resolveAxis(ctx: RuleContext, shape: readonly ReturnType<typeof dimConst>[]) {
+export function resolveAxis(ctx: RuleContext, shape: readonly ReturnType<typeof dimConst>[]) {
   const axis = ctx.node.attrs["axis"];
   const rank = shape.length;
   const span = argSpan(ctx, "axis");
