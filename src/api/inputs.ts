@@ -66,6 +66,30 @@ function checkIds(ir: TypedIr, input: Input, tensor: Tensor): void {
   }
 }
 
+/**
+ * Every value keeps at least one position on each axis at these sizes: a slice that drops a fixed
+ * count (`slice(x, seq, 1)`, `seq - 1` positions) needs a longer input than that count.
+ */
+function checkLengths(ir: TypedIr, symbols: ReadonlyMap<string, number>): void {
+  const values = new Map(ir.values.map((v) => [v.id, v]));
+  for (const node of ir.nodes) {
+    const value = values.get(node.output);
+    for (const axis of value?.kind === "tensor" ? value.shape : []) {
+      // Plain symbols are the inputs' own lengths; only sizes derived from them can shrink to 0.
+      if (typeof axis === "number" || /^[A-Za-z_]\w*$/.test(axis)) continue;
+      const dim = dimFromJson(axis)!;
+      const size = dimEvaluate(dim, symbols);
+      if (size === undefined || size >= 1) continue;
+      const at = dimSymbols(dim)
+        .map((s) => `${s} = ${symbols.get(s)}`)
+        .join(", ");
+      throw new InputError(
+        `the input is too short for \`${node.name}\`: with ${at} its axis \`${axis}\` would have ${size} positions`,
+      );
+    }
+  }
+}
+
 /** The first `n` positions of axis `axis` of a tensor. */
 function firstAlong(tensor: Tensor, axis: number, n: number): Tensor {
   const outer = sizeOf(tensor.shape.slice(0, axis));
@@ -143,6 +167,7 @@ export function assembleInputs(
   };
   for (const input of ir.inputs) if (inputs[input.name]) bind(input, inputs[input.name]!);
   for (const input of ir.inputs) if (inputs[input.name]) checkIds(ir, input, inputs[input.name]!);
+  checkLengths(ir, symbols);
 
   for (const input of ir.inputs) {
     if (inputs[input.name]) continue;

@@ -1,4 +1,7 @@
-/** `seq <= N truncate`: inputs longer than the bound are cut to it, and the caller is told. */
+/**
+ * `seq <= N truncate`: inputs longer than the bound are cut to it, and the caller is told; an input
+ * too short for a slice is refused by name.
+ */
 import { expect, it } from "vitest";
 import { assembleInputs, InputError } from "../../src/api/inputs.ts";
 import { checkSpec } from "../../src/compiler/compile.ts";
@@ -57,4 +60,22 @@ it("without truncate, a longer input is still refused", () => {
 it("formats and parses back", async () => {
   const out = await formatSpec(spec("seq<=4   truncate"), "clipped.loom");
   expect(out).toEqual({ ok: true, formatted: spec("seq <= 4 truncate") });
+});
+
+it("refuses an input too short for a slice that drops positions", () => {
+  const checked = checkSpec(
+    "tail.loom",
+    () => `model tail {
+  dims { vocab = 16, d = 8 }
+  input tokens: int[batch, seq <= 8]
+  output rest = slice(embed(tokens, vocab, d), seq, 2)
+}`,
+  );
+  const model = checked.models[0]!.ir!;
+  expect(assembleInputs(model, { tokens: ids(3) })["tokens"]!.shape).toEqual([2, 3]);
+  expect(() => assembleInputs(model, { tokens: ids(2) })).toThrow(
+    new InputError(
+      "the input is too short for `slice`: with seq = 2 its axis `seq - 2` would have 0 positions",
+    ),
+  );
 });

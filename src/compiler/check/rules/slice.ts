@@ -1,13 +1,31 @@
 /** slice(x, axis, start, end): positions start ≤ i < end of one axis. */
-import { dimConst, dimStatic, dimSub, formatDim, type Dim } from "../../../contracts/dims.ts";
-import { argNotes, argSpan, formatShape, type Rule, type RuleContext } from "../context.ts";
+import {
+  dimConst,
+  dimStatic,
+  dimSub,
+  dimUpperBound,
+  formatDim,
+  type Dim,
+} from "../../../contracts/dims.ts";
+import {
+  argNotes,
+  argSpan,
+  formatShape,
+  symbolNotes,
+  type Rule,
+  type RuleContext,
+} from "../context.ts";
 import { operand } from "../operands.ts";
 import { resolveAxis } from "./reductions.ts";
 
 /** The length start..end of an axis of size `size`, or undefined after reporting E0332/E0333. */
 function sliceLength(ctx: RuleContext, size: Dim, start: number, end: number | null) {
   const fixed = dimStatic(size);
-  const notes = [...argNotes(ctx, "start", "end"), `the axis has size ${formatDim(size)}`];
+  const notes = [
+    ...argNotes(ctx, "start", "end"),
+    `the axis has size ${formatDim(size)}`,
+    ...symbolNotes(ctx, size),
+  ];
   if (end !== null && end > 0 && fixed === undefined) {
     ctx.report(
       "E0333",
@@ -27,7 +45,8 @@ function sliceLength(ctx: RuleContext, size: Dim, start: number, end: number | n
       : end < 0
         ? dimSub(size, dimConst(start - end))
         : dimConst(end - start);
-  const n = dimStatic(length);
+  // On a dynamic axis the longest input (its bound) must keep a position.
+  const n = dimStatic(length) ?? dimUpperBound(length, ctx.bounds);
   const past = fixed !== undefined && end !== null && end > fixed;
   if ((n !== undefined && n < 1) || past) {
     ctx.report(
