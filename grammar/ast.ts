@@ -51,7 +51,8 @@ export interface Call {
   span: Span;
 }
 
-export type BinaryOperator = "+" | "-" | "*" | "/";
+export type ComparisonOperator = "==" | "!=" | "<" | "<=" | ">" | ">=";
+export type BinaryOperator = "+" | "-" | "*" | "/" | ComparisonOperator;
 
 export interface Binary {
   kind: "binary";
@@ -95,6 +96,8 @@ export interface DimSpec {
   kind: "dim_spec";
   value: Expression;
   bound?: Expression;
+  /** `seq <= 128 truncate`: longer inputs are cut to the bound instead of refused. */
+  truncate?: boolean;
   span: Span;
 }
 

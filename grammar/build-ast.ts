@@ -1,6 +1,7 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type { Span } from "../src/contracts/source.ts";
 import type * as A from "./ast.ts";
+import { COMPARATORS } from "./tokens.ts";
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -144,11 +145,12 @@ class AstBuilder {
   }
 
   dimSpec(node: CstNode): A.DimSpec {
-    const [value, bound] = this.nodes(node.children, "expression").map((e) => this.expression(e));
+    const [value, bound] = this.nodes(node.children, "additive").map((e) => this.additive(e));
     return {
       kind: "dim_spec",
       value: value!,
       ...(bound ? { bound } : {}),
+      ...(this.tokens(node.children, "Truncate").length ? { truncate: true } : {}),
       span: this.nodeSpan(node),
     };
   }
@@ -192,10 +194,21 @@ class AstBuilder {
   }
 
   expression(node: CstNode): A.Expression {
-    return this.binaryChain(this.nodes(node.children, "additive")[0]!, "multiplicative", [
-      "Plus",
-      "Minus",
-    ]);
+    const c = node.children;
+    const [left, right] = this.nodes(c, "additive").map((n) => this.additive(n));
+    const op = COMPARATORS.flatMap((t) => this.tokens(c, t.name))[0];
+    if (!right || !op) return left!;
+    return {
+      kind: "binary",
+      op: op.image as A.ComparisonOperator,
+      left: left!,
+      right,
+      span: { file: this.path, start: left!.span.start, end: right.span.end },
+    };
+  }
+
+  additive(node: CstNode): A.Expression {
+    return this.binaryChain(node, "multiplicative", ["Plus", "Minus"]);
   }
 
   /** Folds `a op b op c` left to right; operator tokens and operands are ordered by offset. */

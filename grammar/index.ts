@@ -3,6 +3,7 @@ import type { Diagnostic } from "../src/contracts/diagnostics/diagnostic.ts";
 import { SourceFile, type Span } from "../src/contracts/source.ts";
 import type { Comment, SpecFile } from "./ast.ts";
 import { buildAst } from "./build-ast.ts";
+import { isChainedComparison } from "./comparisons.ts";
 import { badStrings, invalidTokens, unexpectedCharacters } from "./lexical-errors.ts";
 import { nestingTooDeep } from "./nesting.ts";
 import { loomParser, TooManySyntaxErrors } from "./parser.ts";
@@ -36,7 +37,7 @@ export function parseSpec(text: string, file: string): ParseResult {
     (t) => t.tokenType.name === "UnterminatedComment",
   );
   const syntax = loomParser.errors
-    .map((error) => syntaxError(error, text, file))
+    .map((error) => syntaxError(error, text, file, lexed.tokens))
     .filter((d) => unclosed === undefined || d.span.start < unclosed.startOffset);
   const diagnostics = firstPerLine([...lexical, ...syntax], new SourceFile(file, text));
 
@@ -67,7 +68,12 @@ function parseCollectingErrors(): CstNode | undefined {
  * Where a syntax error is shown: at the offending token, or, when the expected token is missing
  * at the end of a line (or of the file), just after the last good token.
  */
-function syntaxError(error: IRecognitionException, text: string, file: string): Diagnostic {
+function syntaxError(
+  error: IRecognitionException,
+  text: string,
+  file: string,
+  tokens: readonly IToken[],
+): Diagnostic {
   const token = error.token;
   const previous = (error as { previousToken?: IToken }).previousToken;
   const atEnd = token.tokenType.name === "EOF" || Number.isNaN(token.startOffset);
@@ -92,11 +98,23 @@ function syntaxError(error: IRecognitionException, text: string, file: string): 
       notes: [],
     };
   }
+  const span = { file, start: token.startOffset, end: token.startOffset + token.image.length };
+  if (isChainedComparison(tokens, token)) {
+    return {
+      code: "E0105",
+      severity: "error",
+      message: "comparisons do not chain",
+      span,
+      label: "a second comparison",
+      notes: [],
+      hint: "make one mask per comparison and multiply them as floats: `float(0 < t) * float(t < 5)`",
+    };
+  }
   return {
     code: "E0102",
     severity: "error",
     message: error.message,
-    span: { file, start: token.startOffset, end: token.startOffset + token.image.length },
+    span,
     label: "unexpected here",
     notes: [],
   };

@@ -11,7 +11,10 @@ export const MAX_NESTING = 32;
 
 const OPENS = new Set(["LParen", "LBrace", "LBracket"]);
 const CLOSES = new Set(["RParen", "RBrace", "RBracket"]);
-const OPERATORS = new Set(["Plus", "Minus", "Star", "Slash"]);
+const OPERATORS = new Set([
+  ...["Plus", "Minus", "Star", "Slash"],
+  ...["EqualEqual", "NotEqual", "Less", "GreaterEqual", "Greater"],
+]);
 /** Tokens that end one expression and start another at the same level. */
 const BOUNDARIES = new Set([
   ...["Equals", "Comma", "LessEqual", "Colon", "As"],

@@ -182,11 +182,16 @@ export class LoomParser extends CstParser {
     this.CONSUME(T.RBracket);
   });
 
+  /**
+   * additive | additive <= additive | additive <= additive truncate (no comparison inside, so
+   * `<=` is the bound; `truncate` cuts longer inputs to it)
+   */
   public dimSpec = this.RULE("dimSpec", () => {
-    this.SUBRULE(this.expression);
+    this.SUBRULE(this.additive);
     this.OPTION(() => {
       this.CONSUME(T.LessEqual);
-      this.SUBRULE2(this.expression);
+      this.SUBRULE2(this.additive);
+      this.OPTION2(() => this.CONSUME(T.Truncate));
     });
   });
 
@@ -222,8 +227,13 @@ export class LoomParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
+  /** additive | additive comparator additive (comparisons do not chain) */
   public expression = this.RULE("expression", () => {
     this.SUBRULE(this.additive);
+    this.OPTION(() => {
+      this.OR(T.COMPARATORS.map((token) => ({ ALT: () => this.CONSUME(token) })));
+      this.SUBRULE2(this.additive);
+    });
   });
 
   public additive = this.RULE("additive", () => {

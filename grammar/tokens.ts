@@ -26,6 +26,7 @@ export const Repeat = keyword("repeat");
 export const Return = keyword("return");
 export const Tokenizer = keyword("tokenizer");
 export const As = keyword("as");
+export const Truncate = keyword("truncate");
 export const True = keyword("true");
 export const False = keyword("false");
 
@@ -80,6 +81,11 @@ function punct(name: string, pattern: RegExp, text: string): TokenType {
 }
 
 export const LessEqual = punct("LessEqual", /<=/, "<=");
+export const Less = punct("Less", /</, "<");
+export const GreaterEqual = punct("GreaterEqual", />=/, ">=");
+export const Greater = punct("Greater", />/, ">");
+export const EqualEqual = punct("EqualEqual", /==/, "==");
+export const NotEqual = punct("NotEqual", /!=/, "!=");
 export const Equals = punct("Equals", /=/, "=");
 export const Colon = punct("Colon", /:/, ":");
 export const Comma = punct("Comma", /,/, ",");
@@ -93,6 +99,16 @@ export const Plus = punct("Plus", /\+/, "+");
 export const Minus = punct("Minus", /-/, "-");
 export const Star = punct("Star", /\*/, "*");
 export const Slash = punct("Slash", /\//, "/");
+
+/** The comparison operators, in the order the parser tries them. */
+export const COMPARATORS: TokenType[] = [
+  EqualEqual,
+  NotEqual,
+  LessEqual,
+  Less,
+  GreaterEqual,
+  Greater,
+];
 
 export const allTokens: TokenType[] = [
   WhiteSpace,
@@ -110,12 +126,18 @@ export const allTokens: TokenType[] = [
   Return,
   Tokenizer,
   As,
+  Truncate,
   True,
   False,
   Identifier,
   NumberLiteral,
   StringLiteral,
   LessEqual,
+  Less,
+  GreaterEqual,
+  Greater,
+  EqualEqual,
+  NotEqual,
   Equals,
   Colon,
   Comma,

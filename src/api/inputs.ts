@@ -67,9 +67,45 @@ function checkIds(ir: TypedIr, input: Input, tensor: Tensor): void {
 }
 
 /**
+ * Every value keeps at least one position on each axis at these sizes: a slice that drops a fixed
+ * count (`slice(x, seq, 1)`, `seq - 1` positions) needs a longer input than that count.
+ */
+function checkLengths(ir: TypedIr, symbols: ReadonlyMap<string, number>): void {
+  const values = new Map(ir.values.map((v) => [v.id, v]));
+  for (const node of ir.nodes) {
+    const value = values.get(node.output);
+    for (const axis of value?.kind === "tensor" ? value.shape : []) {
+      // Plain symbols are the inputs' own lengths; only sizes derived from them can shrink to 0.
+      if (typeof axis === "number" || /^[A-Za-z_]\w*$/.test(axis)) continue;
+      const dim = dimFromJson(axis)!;
+      const size = dimEvaluate(dim, symbols);
+      if (size === undefined || size >= 1) continue;
+      const at = dimSymbols(dim)
+        .map((s) => `${s} = ${symbols.get(s)}`)
+        .join(", ");
+      throw new InputError(
+        `the input is too short for \`${node.name}\`: with ${at} its axis \`${axis}\` would have ${size} positions`,
+      );
+    }
+  }
+}
+
+/** The first `n` positions of axis `axis` of a tensor. */
+function firstAlong(tensor: Tensor, axis: number, n: number): Tensor {
+  const outer = sizeOf(tensor.shape.slice(0, axis));
+  const inner = sizeOf(tensor.shape.slice(axis + 1));
+  const size = tensor.shape[axis]!;
+  const data = new Float64Array(outer * n * inner); // [outer, n, inner]
+  for (let o = 0; o < outer; o++)
+    data.set(tensor.data.subarray(o * size * inner, (o * size + n) * inner), o * n * inner);
+  return { shape: tensor.shape.map((d, i) => (i === axis ? n : d)), data };
+}
+
+/**
  * Fills every model input: the given ones as they are, the token input from `tokens`, other int
  * inputs with zeros (segment ids), sized from the dynamic dims the given inputs bind; checks
- * ranks, static sizes and sequence bounds. A bool input (a padding mask) is filled with true only
+ * ranks, static sizes and sequence bounds, and cuts an input longer than a `truncate` bound to
+ * it (telling `note`). A bool input (a padding mask) is filled with true only
  * for a single sequence, which has no padding, and `note` is told; for several sequences it must
  * be given, since which positions are padding cannot be guessed.
  */
@@ -105,24 +141,33 @@ export function assembleInputs(
             `input \`${input.name}\` needs size ${axis} on axis ${i}, got ${size}`,
           );
       } else if (/^[A-Za-z_]\w*$/.test(axis)) {
+        const symbol = ir.symbols.find((s) => s.name === axis);
+        const bound = symbol?.bound ?? null;
+        const cut = bound !== null && size > bound && symbol?.truncate === true;
+        const kept = cut ? bound : size;
         const known = symbols.get(axis);
-        if (known !== undefined && known !== size) {
+        if (known !== undefined && known !== kept) {
           throw new InputError(
             `dim \`${axis}\` is ${known} in one input but ${size} in \`${input.name}\``,
           );
         }
-        const bound = ir.symbols.find((s) => s.name === axis)?.bound;
-        if (bound != null && size > bound) {
+        if (cut) {
+          note(
+            `input \`${input.name}\` has ${size} positions on \`${axis}\`; kept the first ${bound} (\`${axis} <= ${bound} truncate\`)`,
+          );
+          inputs[input.name] = firstAlong(inputs[input.name]!, i, bound);
+        } else if (bound !== null && size > bound) {
           throw new InputError(
             `input \`${input.name}\` has ${size} positions on \`${axis}\`, above its bound ${axis} <= ${bound}`,
           );
         }
-        symbols.set(axis, size);
+        symbols.set(axis, kept);
       }
     });
   };
   for (const input of ir.inputs) if (inputs[input.name]) bind(input, inputs[input.name]!);
   for (const input of ir.inputs) if (inputs[input.name]) checkIds(ir, input, inputs[input.name]!);
+  checkLengths(ir, symbols);
 
   for (const input of ir.inputs) {
     if (inputs[input.name]) continue;

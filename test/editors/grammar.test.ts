@@ -50,6 +50,15 @@ describe("the TextMate grammar (editors/vscode)", () => {
     expect(scopeOf(lines, 12, "false")).toBe("constant.language.boolean.loom");
   });
 
+  it("scopes comparisons, mask layers and truncate", () => {
+    const lines = tokenize("model m {\n  m = float(tokens != 0) * float(tokens >= 2)\n}");
+    expect(scopeOf(lines, 1, "float")).toBe("support.function.layer.loom");
+    for (const op of ["!=", ">="])
+      expect(scopeOf(lines, 1, op)).toBe("keyword.operator.comparison.loom");
+    const input = tokenize("model m {\n  input tokens: int[batch, seq <= 128 truncate]\n}");
+    expect(scopeOf(input, 1, "truncate")).toBe("keyword.other.truncate.loom");
+  });
+
   it("scopes block declarations, block comments and a comment spanning lines", () => {
     const lines = tokenize(
       "/** A block.\n  Two lines. */\nblock f(x, eps = 1e-5) {\n  return rmsnorm(x, eps = eps) /* inline */\n}",

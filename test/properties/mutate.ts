@@ -174,6 +174,8 @@ const SOUP = [
   ...["cross_attention(", "relative_position_bias(2)", "moe(", "patch_embed(", "tied_to = w"],
   ...["heads = 2", "causal", "padding = k", "8", "0", "-1", "1.5", "2 * 4", "8 / 3", "(", ")"],
   ...[",", "=", "+", "-", "*", "/", "[", "]", "<=", ":", "as", "true", "false", '"s"', "d = 8"],
+  ...["<", ">", ">=", "==", "!=", "truncate", "sum(", "max(", "slice(", "float(", "l2_normalize("],
+  ...["seq", "keepdim = true", "t != 0", "x * float(k)"],
 ];
 
 /** Source text made of Loom fragments in random order. */
@@ -190,6 +192,7 @@ const LAYER_NAMES = [
   ...["layernorm", "rmsnorm", "attention", "cross_attention", "relative_position_bias", "mlp"],
   ...["swiglu", "geglu", "moe", "linear", "lm_head", "classifier", "pooler", "cls_pool"],
   ...["mean_pool", "gelu", "relu", "softmax", "rope", "sqrt", "blk", "nonexistent"],
+  ...["l2_normalize", "sum", "mean", "max", "float", "slice"],
 ];
 const ARG_NAMES = [
   ...["x", "heads", "kv_heads", "head_dim", "causal", "padding", "rope", "position_bias"],

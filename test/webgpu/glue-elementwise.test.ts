@@ -28,9 +28,14 @@ const log = new ErrorLog();
 
 /** The reference shape of an operand of [batch, seq, d]. */
 function shapeOf(shape: OperandShape, batch: number, seq: number, d: number): number[] {
-  return { full: [batch, seq, d], seq: [seq, d], batch: [batch, 1, d], vector: [d], scalar: [1] }[
-    shape
-  ];
+  return {
+    full: [batch, seq, d],
+    seq: [seq, d],
+    batch: [batch, 1, d],
+    vector: [d],
+    row: [batch, seq],
+    scalar: [1],
+  }[shape];
 }
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -48,6 +53,8 @@ describe.skipIf(!device)("elementwise kernels vs the reference", () => {
     ["mul", "scalar", "full", false],
     ["add", "full", "seq", true],
     ["mul", "full", "full", true],
+    ["mul", "full", "row", false],
+    ["div", "full", "row", false],
   ];
   for (const [op, a, b, inPlace] of CASES) {
     it(`${op} of ${a} and ${b}${inPlace ? " in place" : ""}`, async () => {
@@ -62,7 +69,8 @@ describe.skipIf(!device)("elementwise kernels vs the reference", () => {
           const vb = randomF32(size(sb), () => next(-4, 4));
           const data = { a: Float32Array.from(va), b: vb, out: new Float32Array(rows * d) };
           const result = await run(kernel, data, { rows, seq });
-          const want = reference(op, {}, { a: tensorOf(sa, va), b: tensorOf(sb, vb) });
+          const attrs = a === "row" || b === "row" ? { align: "left" } : {};
+          const want = reference(op, attrs, { a: tensorOf(sa, va), b: tensorOf(sb, vb) });
           expect(want.data.length).toBe(rows * d);
           const got = inPlace ? result["a"]! : result["out"]!;
           expect(log.note(op, maxRelError(got, want.data))).toBeLessThanOrEqual(TOLERANCE);

@@ -2,6 +2,9 @@ import { type Dim, dimStatic, formatDim } from "../../contracts/dims.ts";
 import type { Dtype } from "../../contracts/ir/schema.ts";
 import { argSpan, formatShape, symbolNotes, type RuleContext, type TensorType } from "./context.ts";
 
+/** The ops of `+ - * /` and the reductions, whose non-float operands want `float(...)`. */
+const ARITHMETIC = new Set(["add", "sub", "mul", "div", "sum", "mean", "max"]);
+
 /** What a layer needs of an operand, as words for the error: "a float tensor [batch, seq, width]". */
 export interface OperandNeed {
   dtype: Dtype;
@@ -34,7 +37,9 @@ export function operand(ctx: RuleContext, role: string, need: OperandNeed): Tens
             ? "token ids come from an `int` input"
             : need.dtype === "bool"
               ? "a mask comes from a `bool` input, true where a position is real"
-              : "pass the hidden states (for example the output of `embed`), not the ids or a mask"
+              : ARITHMETIC.has(ctx.node.op)
+                ? "arithmetic is on floats: `float(mask)` gives 1.0 where a mask is true and 0.0 elsewhere"
+                : "pass the hidden states (for example the output of `embed`), not the ids or a mask"
           : `give it a tensor of rank ${need.rank}${need.atLeast ? " or more" : ""}`,
     },
   );

@@ -15,8 +15,8 @@ import {
 export interface StorageDecl {
   name: string;
   access: "read" | "read_write";
-  /** Element type of the runtime-sized array: "f32", "u32" or "atomic<u32>". */
-  type: "f32" | "u32" | "atomic<u32>";
+  /** Element type of the runtime-sized array: "f32", "u32", "i32" or "atomic<u32>". */
+  type: "f32" | "u32" | "i32" | "atomic<u32>";
   /** What it holds, with its shape: a comment on the declaration. */
   doc: string;
 }
@@ -185,6 +185,20 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     return;
   }
   let base = row * ${width};`;
+}
+
+/**
+ * The entry point of a one-workgroup-per-row kernel over params.rows rows of D values: `row`,
+ * `tid` (the thread in the row) and `base` (the row's first element) are set.
+ */
+export function workgroupPerRowEntry(): string {
+  return `@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let row = group.x;
+  if (row >= params.rows) {
+    return;
+  }
+  let base = row * D;`;
 }
 
 /** The activations the kernels can apply elementwise (the reference's `activations`). */

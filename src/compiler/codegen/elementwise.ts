@@ -19,7 +19,7 @@ import {
   flatMain,
 } from "./elementwise-wgsl.ts";
 
-export type BinaryOp = "add" | "sub" | "mul";
+export type BinaryOp = "add" | "sub" | "mul" | "div";
 
 /**
  * The shape of one operand of a binary op, broadcast to the [rows, d] output (rows = batch·seq):
@@ -27,9 +27,10 @@ export type BinaryOp = "add" | "sub" | "mul";
  * - "seq": [seq, d], one row per position, the same for every batch (e.g. position embeddings);
  * - "batch": [batch, d] ([batch, 1, d]), one row per sequence;
  * - "vector": [d], the same row everywhere;
+ * - "row": [rows], one value per row, the same across its d (a [batch, seq] mask over the width);
  * - "scalar": [1].
  */
-export type OperandShape = "full" | "seq" | "batch" | "vector" | "scalar";
+export type OperandShape = "full" | "seq" | "batch" | "vector" | "row" | "scalar";
 
 export interface BinaryOptions {
   op: BinaryOp;
@@ -43,7 +44,7 @@ export interface BinaryOptions {
   inPlace?: boolean;
 }
 
-const OPERATORS: Record<BinaryOp, string> = { add: "+", sub: "-", mul: "*" };
+const OPERATORS: Record<BinaryOp, string> = { add: "+", sub: "-", mul: "*", div: "/" };
 
 /** The WGSL index of an operand's element for output element i = r·D + c. */
 function operandIndex(shape: OperandShape): string {
@@ -56,6 +57,8 @@ function operandIndex(shape: OperandShape): string {
       return "(r / params.seq) * D + c";
     case "vector":
       return "c";
+    case "row":
+      return "r";
     case "scalar":
       return "0u";
   }
@@ -66,6 +69,7 @@ const SHAPE_DOCS: Record<OperandShape, string> = {
   seq: "[seq, D], broadcast over batch",
   batch: "[batch, D], broadcast over seq",
   vector: "[D], broadcast over rows",
+  row: "[rows], broadcast over D",
   scalar: "[1], broadcast everywhere",
 };
 
@@ -74,7 +78,7 @@ function checkWidth(d: number): void {
 }
 
 /**
- * out = a ⊙ b (⊙ = +, −, ×) over [rows, d] with a and b broadcast as their shapes say.
+ * out = a ⊙ b (⊙ = +, −, ×, ÷) over [rows, d] with a and b broadcast as their shapes say.
  * Bindings: params {rows, seq (only when an operand is "seq" or "batch")}, a, b (read; a is
  * read_write and receives the result when inPlace), out [rows, d] (read_write, absent when inPlace).
  * Dispatch: ceil(d·rows / 1024) workgroups.

@@ -1,5 +1,6 @@
 /** A layer's arguments, evaluated by parameter kind: tensors, dims, numbers, flags, enums, labels. */
 import type { Dtype } from "../../contracts/ir/schema.ts";
+import { dimStatic, formatDim } from "../../contracts/dims.ts";
 import { didYouMean } from "../../contracts/suggest.ts";
 import type { Scalar } from "../layers/signature.ts";
 import type { BoundArg } from "./bind-args.ts";
@@ -68,6 +69,8 @@ export function argument(
     }
     case "enum":
       return enumArg(cx, arg);
+    case "axis":
+      return axisArg(cx, arg, env, scope, origin);
     case "label":
       return labelArg(cx, arg, origin);
     case "rope": {
@@ -88,6 +91,42 @@ export function argument(
       return undefined;
     }
   }
+}
+
+/**
+ * An axis: an integer written as a number (an index, negative from the end) gives that number;
+ * anything else that is a dim (`seq`, `d`) gives its text, which the checker matches to an axis.
+ */
+function axisArg(
+  cx: Elaboration,
+  arg: BoundArg,
+  env: Env,
+  scope: Scope,
+  origin: NodeOrigin,
+): Scalar | undefined {
+  const expr = arg.expr;
+  const literal =
+    expr.kind === "number" || (expr.kind === "negate" && expr.operand.kind === "number");
+  const value = expression(cx, expr, env, scope);
+  if (value.kind === "poison") return undefined;
+  if (literal && value.kind === "dim") {
+    const index = dimStatic(value.dim);
+    if (index !== undefined) return index;
+  }
+  if (!literal && value.kind === "dim") {
+    origin.notes[arg.param.name] = value.notes;
+    return formatDim(value.dim);
+  }
+  cx.diagnostics.report(
+    "E0220",
+    expr.span,
+    `\`${arg.param.name}\` must be a dim name or an integer index, found ${showValue(value)}`,
+    {
+      label: "not an axis",
+      hint: "name the axis by its dim (`sum(x, seq)`) or give its index (`sum(x, 1)`, `sum(x, -1)`)",
+    },
+  );
+  return undefined;
 }
 
 export function numberArg(

@@ -131,7 +131,7 @@ function layerCall(
     }
     if (typeof result === "object" && result !== null) {
       inputs[param.name] = result.id;
-      if (param.name === "x") dtype = result.dtype;
+      if (param.name === "x") dtype = layer.dtype ?? result.dtype;
     } else attrs[param.name] = result;
   }
   if (!ok) return { kind: "poison", span: call.span };

@@ -137,7 +137,7 @@ function defineInput(cx: Elaboration, decl: A.InputDecl, env: Env): void {
         : "inputs are `int` (token ids), `float` (features, pixels) or `bool` (masks)",
     });
   }
-  const shape = decl.shape.map((axis) => inputAxis(cx, axis, env));
+  const shape = decl.shape.map((axis, i) => inputAxis(cx, axis, env, i));
   const id = cx.nextValue++;
   cx.inputSpans.set(id, decl.span);
   cx.ir.inputs.push({
@@ -150,12 +150,33 @@ function defineInput(cx: Elaboration, decl: A.InputDecl, env: Env): void {
   env.define(name, "input", decl.name.span, { kind: "tensor", id, dtype, span: decl.name.span });
 }
 
-function inputAxis(cx: Elaboration, axis: A.DimSpec, env: Env) {
+/** `truncate` cuts positions off a sequence; the first axis is the batch, whose rows it would drop (E0222). */
+function truncatable(cx: Elaboration, axis: A.DimSpec, index: number): boolean {
+  if (index > 0) return true;
+  cx.diagnostics.report(
+    "E0222",
+    axis.span,
+    "`truncate` applies to a sequence axis, not the batch",
+    {
+      label: "the first axis is the batch",
+      hint: "put `truncate` on the sequence's bound, e.g. `int[batch, seq <= 128 truncate]`",
+    },
+  );
+  return false;
+}
+
+function inputAxis(cx: Elaboration, axis: A.DimSpec, env: Env, index: number) {
   const expr = axis.value;
   if (expr.kind === "name" && !env.has(expr.name.name)) {
     const name = expr.name.name;
     const bound = axis.bound ? staticDim(cx, axis.bound, env, "a sequence bound") : null;
-    cx.ir.symbols.push({ name, bound: bound ?? null, source: cx.ref(expr.span) });
+    const truncate = axis.truncate === true && truncatable(cx, axis, index);
+    cx.ir.symbols.push({
+      name,
+      bound: bound ?? null,
+      ...(truncate ? { truncate: true as const } : {}),
+      source: cx.ref(expr.span),
+    });
     const dim = dimSym(name);
     env.define(name, "symbol", expr.name.span, { kind: "dim", dim, notes: [], span: expr.span });
     return dim;

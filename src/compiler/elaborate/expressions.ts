@@ -16,6 +16,7 @@ import type { Env } from "./env.ts";
 import type { Scope } from "./naming.ts";
 import { describeValue, isNumeric, numericValue, type Value } from "./values.ts";
 import { call } from "./calls.ts";
+import { comparison, isComparison } from "./comparisons.ts";
 
 export function expression(cx: Elaboration, expr: A.Expression, env: Env, scope: Scope): Value {
   switch (expr.kind) {
@@ -75,6 +76,7 @@ function binary(cx: Elaboration, expr: A.Binary, env: Env, scope: Scope): Value 
   const right = expression(cx, expr.right, env, scope);
   if (left.kind === "poison" || right.kind === "poison") return { kind: "poison", span: expr.span };
   const span = expr.span;
+  if (isComparison(expr.op)) return comparison(cx, { ...expr, op: expr.op }, left, right, scope);
   if (left.kind === "dim" && right.kind === "dim") return dimArithmetic(cx, expr, left, right);
   if (isNumeric(left) && isNumeric(right)) {
     const a = numericValue(left)!;
@@ -84,14 +86,7 @@ function binary(cx: Elaboration, expr: A.Binary, env: Env, scope: Scope): Value 
     return { kind: "number", value, notes: [...left.notes, ...right.notes], span };
   }
   if (left.kind === "tensor" && right.kind === "tensor") {
-    if (expr.op === "/") {
-      cx.diagnostics.report("E0210", span, "dividing a tensor by a tensor is not supported", {
-        label: "tensor / tensor",
-        hint: "divide by a number, e.g. `x / 2`",
-      });
-      return { kind: "poison", span };
-    }
-    const op = expr.op === "+" ? "add" : expr.op === "-" ? "sub" : "mul";
+    const op = ({ "+": "add", "-": "sub", "*": "mul", "/": "div" } as const)[expr.op];
     return cx.emit(
       op,
       { a: left.id, b: right.id },
@@ -141,7 +136,7 @@ function dimArithmetic(
       return { kind: "dim", dim: dimSub(left.dim, right.dim), notes, span };
     case "*":
       return { kind: "dim", dim: dimMul(left.dim, right.dim), notes, span };
-    case "/": {
+    default: {
       const exact = dimDivExact(left.dim, right.dim);
       if (exact) return { kind: "dim", dim: exact, notes, span };
       const a = dimStatic(left.dim);

@@ -83,7 +83,10 @@ function printNode(node: Node, text: string, print: PrintChild): Doc {
         ),
       ];
     case "dim_spec":
-      return [print("value"), node.bound ? [" <= ", print("bound")] : ""];
+      return [
+        print("value"),
+        node.bound ? [" <= ", print("bound"), node.truncate ? " truncate" : ""] : "",
+      ];
     case "output":
       return ["output ", node.name.name, node.value ? [" = ", print("value")] : ""];
     case "assign":
@@ -215,7 +218,10 @@ function endsInUnlabelledCall(expression: Expression): boolean {
   }
 }
 
-const PRECEDENCE: Record<BinaryOperator, number> = { "+": 1, "-": 1, "*": 2, "/": 2 };
+const PRECEDENCE: Record<BinaryOperator, number> = {
+  ...{ "==": 0, "!=": 0, "<": 0, "<=": 0, ">": 0, ">=": 0 },
+  ...{ "+": 1, "-": 1, "*": 2, "/": 2 },
+};
 
 /**
  * Whether an operand needs parentheses to keep the tree: a looser operator on either side, or an
@@ -228,5 +234,7 @@ function needsParens(operand: Expression, op: BinaryOperator, side: "left" | "ri
   const inner = PRECEDENCE[operand.op];
   const outer = PRECEDENCE[op];
   if (inner === 2 && outer === 2 && operand.op !== op) return true;
+  // Comparisons do not chain: `(a < b) == c` keeps its parentheses.
+  if (inner === 0 && outer === 0) return true;
   return side === "left" ? inner < outer : inner <= outer;
 }

@@ -84,6 +84,34 @@ const activation = (name: string, doc: string): LayerSignature => ({
   example: `y = ${name}(x)`,
 });
 
+const anyX: ParamSpec = {
+  name: "x",
+  kind: "tensor",
+  positional: true,
+  required: true,
+  doc: "input, a float tensor of any rank",
+};
+
+const axisParam = (what: string): ParamSpec => ({
+  name: "axis",
+  kind: "axis",
+  positional: true,
+  required: true,
+  doc: `the axis ${what}: a dim name (\`seq\`) or an index (\`1\`, \`-1\` for the last)`,
+});
+
+const reduction = (name: string, what: string): LayerSignature => ({
+  name,
+  op: name,
+  params: [
+    anyX,
+    axisParam("reduced"),
+    { name: "keepdim", kind: "bool", default: false, doc: "keep the reduced axis, with size 1" },
+  ],
+  doc: `${what} over one axis; the axis is removed unless \`keepdim = true\`.`,
+  example: `h = ${name}(x, seq)`,
+});
+
 /** Every built-in layer, by the name a spec calls it. docs/language.md lists them from here. */
 export const LAYERS: readonly LayerSignature[] = [
   {
@@ -393,6 +421,51 @@ export const LAYERS: readonly LayerSignature[] = [
     doc: "Mean over the sequence (of the real positions, with a padding mask): [batch, seq, width] to [batch, width].",
     example: "h = mean_pool(x)",
   },
+  {
+    name: "l2_normalize",
+    op: "l2_normalize",
+    params: [
+      { ...anyX, doc: "input [..., width]" },
+      { name: "eps", kind: "number", default: 1e-12, doc: "the smallest norm divided by" },
+    ],
+    doc: "x / max(‖x‖₂, eps) over the last axis, as torch.nn.functional.normalize. Same shape out.",
+    example: "output embedding = l2_normalize(mean_pool(x))",
+  },
+  {
+    name: "float",
+    op: "to_float",
+    params: [{ ...anyX, doc: "a bool, int or float tensor" }],
+    dtype: "float",
+    doc: "The values as floats: a bool mask becomes 1.0 where true and 0.0 where false. Same shape out.",
+    example: "m = float(tokens != 0)",
+  },
+  {
+    name: "slice",
+    op: "slice",
+    params: [
+      anyX,
+      axisParam("cut"),
+      {
+        name: "start",
+        kind: "number",
+        positional: true,
+        required: true,
+        doc: "the first position kept (an integer ≥ 0)",
+      },
+      {
+        name: "end",
+        kind: "number",
+        positional: true,
+        default: null,
+        doc: "the position after the last kept; negative counts from the end; default: the end",
+      },
+    ],
+    doc: "Positions start ≤ i < end of one axis, as `x[:, start:end]` in PyTorch. On a dynamic axis `end` is negative or left out, so the length is the input's less a fixed count.",
+    example: "x = slice(x, seq, 1)",
+  },
+  reduction("sum", "Sum"),
+  reduction("mean", "Mean"),
+  reduction("max", "Maximum"),
   activation("gelu", "GELU, exact (erf) form."),
   activation("gelu_tanh", "GELU, tanh approximation."),
   activation("relu", "ReLU."),

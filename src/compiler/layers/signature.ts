@@ -17,7 +17,9 @@ export type ParamKind =
   /** `rope(theta = 10000)`: rotary positions applied to queries and keys. */
   | "rope"
   /** A relative_position_bias(...) value shared across layers. */
-  | "position_bias";
+  | "position_bias"
+  /** An axis of the operand: a dim's name (`seq`) or an integer index (`1`, `-1`). */
+  | "axis";
 
 export type Scalar = number | string | boolean | null;
 
@@ -41,6 +43,8 @@ export interface LayerSignature {
   /** Attributes an alias fixes, e.g. swiglu fixes act = swiglu. */
   fixed?: Record<string, Scalar>;
   params: readonly ParamSpec[];
+  /** The output's element type when it is not x's (`float(mask)` gives floats). */
+  dtype?: "float";
   doc: string;
   example: string;
 }

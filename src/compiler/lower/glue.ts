@@ -1,5 +1,6 @@
 import type { TypedNode } from "../../contracts/ir/schema.ts";
 import { binaryKernel, unaryKernel, type OperandShape } from "../codegen/elementwise.ts";
+import { ACTIVATIONS } from "../codegen/elementwise-wgsl.ts";
 import {
   embedKernel,
   EMBED_STATUS_WORDS,
@@ -174,7 +175,10 @@ export function lowerNorm(b: PlanBuilder, node: TypedNode): void {
  */
 export function lowerAddNorm(b: PlanBuilder, node: TypedNode, fusions: Fusions): boolean {
   const [a, c] = [node.inputs["a"]!, node.inputs["b"]!];
-  if (node.op !== "add" || [a, c].some((v) => operandShape(b, v, node.output) !== "full"))
+  if (
+    node.op !== "add" ||
+    [a, c].some((v) => operandShape(b, v, node.output, node.attrs["align"] === "left") !== "full")
+  )
     return false;
   const consumers = b.consumers.get(node.output) ?? [];
   const norm = consumers.find(
@@ -209,10 +213,21 @@ export function lowerAddNorm(b: PlanBuilder, node: TypedNode, fusions: Fusions):
 }
 
 /** How an operand broadcasts to the [rows, d] result. */
-function operandShape(b: PlanBuilder, operand: number, result: number): OperandShape {
+function operandShape(
+  b: PlanBuilder,
+  operand: number,
+  result: number,
+  alignLeft = false,
+): OperandShape {
   const a = b.values.get(operand)!.shape;
   const r = b.values.get(result)!.shape;
   if (JSON.stringify(a) === JSON.stringify(r)) return "full";
+  // Aligned from the first axis (a [batch, seq] mask over [batch, seq, d]): one value a row.
+  if (alignLeft && a.length === r.length - 1) return "row";
+  if (alignLeft)
+    throw new LoweringError(
+      `no kernel broadcasts [${a.join(", ")}] over the trailing axes of [${r.join(", ")}] yet`,
+    );
   if (a.length === 1) return a[0] === 1 ? "scalar" : "vector";
   if (a.length === 2 && r.length === 3 && a[0] === r[1]) return "seq";
   if (a.length === 3 && r.length === 3 && a[1] === 1) return "batch";
@@ -223,16 +238,17 @@ export function lowerElementwise(b: PlanBuilder, node: TypedNode): void {
   const out = b.value(node.output, node.name);
   const rows = b.rows(node.output);
   const d = b.width(node.output);
-  if (node.op === "add" || node.op === "sub" || node.op === "mul") {
+  if (node.op === "add" || node.op === "sub" || node.op === "mul" || node.op === "div") {
     const [a, c] = [node.inputs["a"]!, node.inputs["b"]!];
+    const left = node.attrs["align"] === "left";
     const shape = b.shape(node.output);
     const seq = shape.length === 3 ? formatDim(shape[1]!) : "1";
     b.dispatch(
       binaryKernel({
         op: node.op,
         d,
-        a: operandShape(b, a, node.output),
-        b: operandShape(b, c, node.output),
+        a: operandShape(b, a, node.output, left),
+        b: operandShape(b, c, node.output, left),
       }),
       [b.value(a, `value.${a}`), b.value(c, `value.${c}`), out],
       { rows, seq },
@@ -240,6 +256,8 @@ export function lowerElementwise(b: PlanBuilder, node: TypedNode): void {
     );
     return;
   }
+  if (node.op !== "softmax" && node.op !== "scale" && !ACTIVATIONS.includes(node.op as "gelu"))
+    throw new LoweringError(`\`${node.op}\` has no WebGPU kernel yet`, node);
   const x = node.inputs["x"]!;
   const kernel =
     node.op === "softmax"

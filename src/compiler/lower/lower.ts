@@ -19,6 +19,8 @@ import {
   lowerPatch,
   lowerPooling,
 } from "./glue.ts";
+import { lowerMask } from "./masks.ts";
+import { lowerL2Normalize, lowerReduction, lowerSlice } from "./reductions.ts";
 import { assignSlots } from "./slots.ts";
 
 export interface LowerOptions {
@@ -142,6 +144,21 @@ export function lowerToPlan(
           lowerPatch(builder, node, fusions);
           break;
         case "relative_position_bias":
+          break;
+        case "sum":
+        case "mean":
+        case "max":
+          lowerReduction(builder, node);
+          break;
+        case "slice":
+          lowerSlice(builder, node);
+          break;
+        case "l2_normalize":
+          lowerL2Normalize(builder, node);
+          break;
+        case "compare":
+        case "to_float":
+          lowerMask(builder, node);
           break;
         case "learned_positions":
         case "sinusoidal_positions":

@@ -21,7 +21,9 @@ export function printIr(ir: TypedIr): string {
   const bounds: Bounds = new Map(ir.symbols.map((s) => [s.name, s.bound ?? undefined]));
   const values = new Map(ir.values.map((v) => [v.id, v]));
   const type = (id: number) => formatValueType(values.get(id), bounds);
-  const symbols = ir.symbols.map((s) => (s.bound === null ? s.name : `${s.name} <= ${s.bound}`));
+  const symbols = ir.symbols.map((s) =>
+    s.bound === null ? s.name : `${s.name} <= ${s.bound}${s.truncate ? " truncate" : ""}`,
+  );
   return [
     `model ${ir.model}: ${ir.nodes.length} nodes, ${ir.values.length} values${ir.tokenizer ? `, tokenizer "${ir.tokenizer}"` : ""}`,
     `dims ${ir.dims.map((d) => `${d.name} = ${d.value}`).join(", ") || "(none)"}`,

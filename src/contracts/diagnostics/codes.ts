@@ -31,6 +31,11 @@ export const CODES = {
     explanation:
       "Brackets, braces, negations or chained operators nest deeper than 32 levels. Name intermediate values instead of nesting expressions.",
   },
+  E0105: {
+    title: "chained comparison",
+    explanation:
+      "A comparison such as `0 < t < 5` chains two comparisons; Loom compares once per expression. Make one mask per comparison and multiply them as floats: `float(0 < t) * float(t < 5)`.",
+  },
   E0201: {
     title: "include not found",
     explanation:
@@ -98,6 +103,21 @@ export const CODES = {
     title: "two ways to set the frequencies",
     explanation:
       "`sinusoidal_positions` takes its frequencies from `base` (Vaswani) or from `min_timescale` and `max_timescale` (tensor2tensor), not both. Drop one of them.",
+  },
+  E0220: {
+    title: "not an axis",
+    explanation:
+      "A reduction's axis must be a dim name (`sum(x, seq)`) or an integer index (`sum(x, 1)`, `sum(x, -1)` for the last axis).",
+  },
+  E0221: {
+    title: "cannot compare",
+    explanation:
+      "A comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`) makes a bool mask from a tensor and a number, such as `tokens != 0`. Two tensors, or two numbers or dims, cannot be compared.",
+  },
+  E0222: {
+    title: "truncate on the batch",
+    explanation:
+      "`truncate` on an input's bound cuts longer sequences to the bound; on the first axis it would drop whole sequences of the batch, so it is refused there.",
   },
   E0301: {
     title: "invalid dimension",
@@ -172,6 +192,26 @@ export const CODES = {
     title: "bad sinusoid frequencies",
     explanation:
       "A sinusoid's `base` and timescales must be positive and `min_timescale` at most `max_timescale`, or its frequencies are not numbers.",
+  },
+  E0330: {
+    title: "no such axis",
+    explanation:
+      "A reduction names an axis the tensor does not have: a dim that is none of its axes, or an index outside its rank (from -rank to rank - 1).",
+  },
+  E0331: {
+    title: "ambiguous axis",
+    explanation:
+      "A reduction names its axis by a dim that sizes more than one axis of the tensor (both 64, say). Give the axis by its index instead.",
+  },
+  E0332: {
+    title: "bad slice",
+    explanation:
+      "A slice's start and end are integer positions with 0 ≤ start < end ≤ the axis size (a negative end counts from the back); this one is empty, runs past the axis, or is not made of integers.",
+  },
+  E0333: {
+    title: "fixed-length slice of a dynamic axis",
+    explanation:
+      "A slice with a positive end on a dynamic axis (`slice(x, seq, 0, 16)`) would be shorter than 16 for a shorter input, which a shape cannot say. Cut the input at its declaration instead (`seq <= 16 truncate`), or give the end from the back.",
   },
   W0401: {
     title: "unused value",

@@ -37,6 +37,8 @@ export const StaticDim = z.object({
 export const SymbolDim = z.object({
   name: z.string(),
   bound: z.number().int().positive().nullable(),
+  /** `seq <= 128 truncate`: inputs longer than the bound are cut to it (and the caller told). */
+  truncate: z.literal(true).optional(),
   source: SourceRef,
 });
 

@@ -31,10 +31,19 @@ export function map(x: Tensor, f: (v: number) => number): Tensor {
   return { shape: [...x.shape], data: x.data.map(f) };
 }
 
-/** Elementwise a ⊙ b with NumPy broadcasting from the last axis. */
-export function broadcastBinary(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+/**
+ * Elementwise a ⊙ b with NumPy broadcasting from the last axis, or with `alignLeft` from the
+ * first (the shorter shape's axes are the leading ones: a [B, S] mask over [B, S, D]).
+ */
+export function broadcastBinary(
+  a: Tensor,
+  b: Tensor,
+  f: (x: number, y: number) => number,
+  alignLeft = false,
+): Tensor {
   const rank = Math.max(a.shape.length, b.shape.length);
-  const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+  const ones = (s: number[]) => new Array<number>(rank - s.length).fill(1);
+  const pad = (s: number[]) => (alignLeft ? [...s, ...ones(s)] : [...ones(s), ...s]);
   const sa = pad(a.shape);
   const sb = pad(b.shape);
   const shape = sa.map((d, i) => Math.max(d, sb[i]!));

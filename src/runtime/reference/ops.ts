@@ -13,6 +13,7 @@ import {
 import { broadcastBinary, linear, map } from "./linear.ts";
 import { activations, softmaxInPlace } from "./math.ts";
 import { layerNorm, rmsNorm } from "./norms.ts";
+import { l2Normalize, reduceAxis, sliceAxis, type Reduction } from "./reductions.ts";
 
 /** A relative_position_bias value: its table and bucketing, applied inside attention. */
 export interface PositionBias {
@@ -226,6 +227,29 @@ function meanPool(x: Tensor, padding: Tensor | undefined): Tensor {
   });
 }
 
+function binary(f: (a: number, b: number) => number) {
+  return (ctx: OpContext) =>
+    broadcastBinary(ctx.input("a"), ctx.input("b"), f, attr(ctx, "align") === "left");
+}
+
+/** x ⊙ value as 1 (true) or 0 (false), for `x != 0` and the other comparisons. */
+function comparator(cmp: string, value: number): (x: number) => number {
+  const test: Record<string, (x: number) => boolean> = {
+    "==": (x) => x === value,
+    "!=": (x) => x !== value,
+    "<": (x) => x < value,
+    "<=": (x) => x <= value,
+    ">": (x) => x > value,
+    ">=": (x) => x >= value,
+  };
+  return (x) => (test[cmp]!(x) ? 1 : 0);
+}
+
+function reduction(op: Reduction) {
+  return (ctx: OpContext) =>
+    reduceAxis(ctx.input("x"), numberAttr(ctx, "axis"), attr(ctx, "keepdim") === true, op);
+}
+
 /** The reference implementation of every IR op. */
 export const OPS: Record<string, (ctx: OpContext) => Value> = {
   embed: (ctx) => gatherRows(ctx.weight("weight"), ctx.input("ids")),
@@ -295,9 +319,13 @@ export const OPS: Record<string, (ctx: OpContext) => Value> = {
     ),
   cls_pool: (ctx) => clsPool(ctx.input("x")),
   mean_pool: (ctx) => meanPool(ctx.input("x"), ctx.optionalInput("padding")),
-  add: (ctx) => broadcastBinary(ctx.input("a"), ctx.input("b"), (a, b) => a + b),
-  sub: (ctx) => broadcastBinary(ctx.input("a"), ctx.input("b"), (a, b) => a - b),
-  mul: (ctx) => broadcastBinary(ctx.input("a"), ctx.input("b"), (a, b) => a * b),
+  add: binary((a, b) => a + b),
+  sub: binary((a, b) => a - b),
+  mul: binary((a, b) => a * b),
+  div: binary((a, b) => a / b),
+  compare: (ctx) =>
+    map(ctx.input("x"), comparator(attr(ctx, "cmp") as string, numberAttr(ctx, "value"))),
+  to_float: (ctx) => map(ctx.input("x"), (v) => v),
   scale: (ctx) => map(ctx.input("x"), (v) => v * numberAttr(ctx, "factor")),
   gelu: (ctx) => map(ctx.input("x"), activations["gelu"]!),
   gelu_tanh: (ctx) => map(ctx.input("x"), activations["gelu_tanh"]!),
@@ -312,4 +340,15 @@ export const OPS: Record<string, (ctx: OpContext) => Value> = {
       softmaxInPlace(out.data, offset, width);
     return out;
   },
+  l2_normalize: (ctx) => l2Normalize(ctx.input("x"), numberAttr(ctx, "eps")),
+  sum: reduction("sum"),
+  mean: reduction("mean"),
+  max: reduction("max"),
+  slice: (ctx) =>
+    sliceAxis(
+      ctx.input("x"),
+      numberAttr(ctx, "axis"),
+      numberAttr(ctx, "start"),
+      attr(ctx, "end") as number | null,
+    ),
 };

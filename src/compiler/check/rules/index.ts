@@ -1,10 +1,12 @@
 import type { Rule } from "../context.ts";
 import { attention, relativePositionBias } from "./attention.ts";
-import { elementwise, unary } from "./elementwise.ts";
+import { compare, elementwise, toFloat, unary } from "./elementwise.ts";
 import { clsToken, embed, learnedPositions, patchEmbed, sinusoidalPositions } from "./embedding.ts";
 import { classifier, clsPool, linear, lmHead, meanPool, pooler } from "./heads.ts";
 import { mlp, moe } from "./mlp.ts";
 import { layernorm, rmsnorm } from "./norms.ts";
+import { l2Normalize, reduce } from "./reductions.ts";
+import { slice } from "./slice.ts";
 
 /** The shape rule of every IR op. */
 export const RULES: Record<string, Rule> = {
@@ -29,6 +31,9 @@ export const RULES: Record<string, Rule> = {
   add: elementwise,
   sub: elementwise,
   mul: elementwise,
+  div: elementwise,
+  compare,
+  to_float: toFloat,
   scale: unary,
   gelu: unary,
   gelu_tanh: unary,
@@ -36,4 +41,9 @@ export const RULES: Record<string, Rule> = {
   silu: unary,
   tanh: unary,
   softmax: unary,
+  l2_normalize: l2Normalize,
+  sum: reduce,
+  mean: reduce,
+  max: reduce,
+  slice,
 };
