@@ -15,6 +15,16 @@ export {
   type ImportedSpec,
 } from "./import.ts";
 export {
+  EXPORT_FORMATS,
+  exportModel,
+  exportToMemory,
+  HF_CONFIG_FILE,
+  HF_WEIGHTS_FILE,
+  type ExportedModel,
+  type ExportFormat,
+  type ExportOptions,
+} from "./export.ts";
+export {
   compileSpec,
   defaultLower,
   encodeCompiled,

@@ -1,6 +1,13 @@
 import { Command, CommanderError, Option } from "commander";
-import { COMPILER_VERSION, LAYOUTS, type LayoutOption, type WriteDtype } from "../api/options.ts";
+import {
+  COMPILER_VERSION,
+  EXPORT_FORMATS,
+  LAYOUTS,
+  type LayoutOption,
+  type WriteDtype,
+} from "../api/options.ts";
 import type { DiagnosticFormat, EmitKind } from "./check.ts";
+import type { ExportCommandOptions } from "./export.ts";
 import { EXIT, processIo, type Io } from "./io.ts";
 import type { LoadModelOptions } from "../api/model.ts";
 
@@ -36,12 +43,18 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** The options every command that runs a model shares: where its weights come from. */
 function withWeights(command: Command): Command {
-  return command
-    .addOption(
+  return weightOptions(
+    command.addOption(
       new Option("--backend <backend>", "where it runs")
         .choices(["webgpu", "cpu"])
         .default("webgpu"),
-    )
+    ),
+  );
+}
+
+/** Where a model's weights come from: a file and its layout, or the seeded initialiser. */
+function weightOptions(command: Command): Command {
+  return command
     .option(
       "--weights <file>",
       "safetensors weights (Loom, PyTorch or Hugging Face layout); ignored for a bundle",
@@ -208,6 +221,30 @@ function program(io: Io, status: { code: number }): Command {
         );
       },
     );
+
+  const exportCommand = loom
+    .command("export")
+    .description(
+      "write a model for other runtimes: a Hugging Face config.json + safetensors (GPT-2, BERT, Llama, Mixtral)",
+    )
+    .argument("<model>", "spec file or compiled bundle")
+    .addOption(
+      new Option("--format <format>", "what to write").choices([...EXPORT_FORMATS]).default("hf"),
+    )
+    .requiredOption("-o, --out <path>", "the output (a directory for hf), written atomically")
+    .addOption(
+      new Option("--dtype <dtype>", "dtype of the written weights")
+        .choices(["f32", "f16", "bf16"])
+        .default("f32"),
+    )
+    .option("--force", "replace an earlier export at the output");
+  weightOptions(exportCommand).action(
+    async (model: string, o: Omit<ExportCommandOptions, "force"> & { force?: boolean }) => {
+      status.code = await (
+        await import("./export.ts")
+      ).runExport(model, { ...o, force: Boolean(o.force) }, io);
+    },
+  );
 
   withWeights(
     loom

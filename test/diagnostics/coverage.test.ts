@@ -16,7 +16,7 @@ const OTHER_STAGES: Readonly<Record<string, string>> = {
   "06": "device limits, lowering and bundles: src/contracts/device-profile/, src/compiler/lower/, src/compiler/bundle/ (test/bundle/codes.test.ts)",
   "07": "kernel plan verification, compiler bugs: src/contracts/plan/verify.ts (test/plan/verify-rules.test.ts)",
   "08": "GPU runtime errors: src/runtime/webgpu/gpu-errors.ts (test/webgpu/gpu-errors.test.ts, test/browser/gpu-errors.test.ts)",
-  "09": "model import from Hugging Face configs: src/compiler/import/hf/ and src/cli/import.ts (test/import/import.test.ts, test/cli/import.test.ts)",
+  "09": "model import from and export to Hugging Face configs: src/compiler/import/hf/, src/compiler/export/, src/api/export.ts and the CLI (test/import/, test/export/, test/cli/import.test.ts, test/cli/export.test.ts)",
 };
 
 const family = (code: string) => code.slice(1, 3);

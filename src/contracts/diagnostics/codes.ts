@@ -495,6 +495,27 @@ export const CODES = {
     explanation:
       "The output file exists (pass --force to replace it) or could not be written. Nothing was changed.",
   },
+  // E092x: model export (src/compiler/export/, `loom export`).
+  E0920: {
+    title: "no Hugging Face family fits the spec",
+    explanation:
+      "`loom export --format hf` writes a config.json of a Hugging Face family (gpt2, bert, llama, mixtral); the spec's layers match none of them. The message says what the spec has; write the spec in one family's shape to export it.",
+  },
+  E0921: {
+    title: "spec not expressible as the family's config",
+    explanation:
+      "The spec looks like a Hugging Face family, but some layer differs from what any config of that family means (a norm where the family has none, another scale, an extra output). The exporter writes a config only when importing it gives back exactly the spec's layers; the message names the first layer and attribute that differ.",
+  },
+  E0922: {
+    title: "cannot export this weight",
+    explanation:
+      "A weight of the spec has no name in the family's Hugging Face layout, or the weights given do not cover the spec. Pass weights that bind to the spec (`--weights`, `--layout`).",
+  },
+  E0923: {
+    title: "cannot write the export",
+    explanation:
+      "The output exists (pass --force to replace it) or could not be written. Nothing was changed.",
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;
