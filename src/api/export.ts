@@ -5,6 +5,7 @@
  * output without `force`).
  */
 import { exportHfConfig } from "../compiler/export/hf/export.ts";
+import { exportOnnx } from "../compiler/export/onnx/export.ts";
 import type { ExportFormat } from "../compiler/export/formats.ts";
 import type { WriteDtype } from "../formats/weights/dtypes.ts";
 import { layoutTensors } from "../formats/weights/export.ts";
@@ -24,6 +25,8 @@ export { EXPORT_FORMATS, type ExportFormat } from "../compiler/export/formats.ts
 /** The files of a Hugging Face export. */
 export const HF_CONFIG_FILE = "config.json";
 export const HF_WEIGHTS_FILE = "model.safetensors";
+/** The file of an ONNX export, in memory (on disk it is written to OUT itself). */
+export const ONNX_FILE = "model.onnx";
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -78,7 +81,7 @@ async function exportHuggingFace(
   };
 }
 
-/** A loaded model in `format`, in memory. */
+/** A loaded model in `format`, in memory (`dtype` applies to hf; ONNX weights are float32). */
 export async function exportToMemory(
   model: LoadedModel,
   format: ExportFormat,
@@ -87,6 +90,11 @@ export async function exportToMemory(
   switch (format) {
     case "hf":
       return exportHuggingFace(model, dtype);
+    case "onnx": {
+      const result = exportOnnx(model.ir, model.weights);
+      throwOnErrors(`cannot export ${model.ir.model} as ONNX`, result.diagnostics, model.sources);
+      return { format, files: new Map([[ONNX_FILE, result.bytes!]]) };
+    }
   }
 }
 
@@ -109,7 +117,7 @@ export async function exportModel(
   const exported = await exportToMemory(model, options.format, options.dtype);
   const force = options.force ?? false;
   try {
-    if (exported.files.size > 1) writeOutputDirectory(out, exported.files, force);
+    if (options.format === "hf") writeOutputDirectory(out, exported.files, force);
     else writeOutputFile(out, [...exported.files.values()][0]!, force);
   } catch (error) {
     const message =

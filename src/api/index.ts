@@ -20,6 +20,7 @@ export {
   exportToMemory,
   HF_CONFIG_FILE,
   HF_WEIGHTS_FILE,
+  ONNX_FILE,
   type ExportedModel,
   type ExportFormat,
   type ExportOptions,

@@ -14,7 +14,7 @@ export interface ExportCommandOptions {
 }
 
 /**
- * `loom export MODEL --format hf -o OUT`: a spec (with --weights, else seeded weights) or a
+ * `loom export MODEL --format hf|onnx -o OUT`: a spec (with --weights, else seeded weights) or a
  * bundle, written for other runtimes (docs/export.md). Exit 0 when written; a model that cannot
  * be exported (E092x) or an output in the way reaches main() as a LoomError, which reports it.
  */
@@ -32,10 +32,9 @@ export async function runExport(
     ...(opts.weights !== undefined ? { weights: opts.weights } : {}),
     ...(opts.model !== undefined ? { model: opts.model } : {}),
   });
-  const files = [...exported.files.keys()].join(", ");
   const what = exported.modelType
-    ? `a Hugging Face ${exported.modelType} model, tensors in ${exported.layout} names`
-    : opts.format;
-  io.stderr(`wrote ${opts.out} (${files}): ${what}\n`);
+    ? `(${[...exported.files.keys()].join(", ")}): a Hugging Face ${exported.modelType} model, tensors in ${exported.layout} names`
+    : ": an ONNX model (opset 17, float32; batch and sequence dims symbolic)";
+  io.stderr(`wrote ${opts.out} ${what}\n`);
   return EXIT.ok;
 }

@@ -225,15 +225,18 @@ function program(io: Io, status: { code: number }): Command {
   const exportCommand = loom
     .command("export")
     .description(
-      "write a model for other runtimes: a Hugging Face config.json + safetensors (GPT-2, BERT, Llama, Mixtral)",
+      "write a model for other runtimes: a Hugging Face config.json + safetensors (GPT-2, BERT, Llama, Mixtral), or ONNX",
     )
     .argument("<model>", "spec file or compiled bundle")
     .addOption(
       new Option("--format <format>", "what to write").choices([...EXPORT_FORMATS]).default("hf"),
     )
-    .requiredOption("-o, --out <path>", "the output (a directory for hf), written atomically")
+    .requiredOption(
+      "-o, --out <path>",
+      "the output (a directory for hf, a file for onnx), written atomically",
+    )
     .addOption(
-      new Option("--dtype <dtype>", "dtype of the written weights")
+      new Option("--dtype <dtype>", "dtype of the written weights (hf; ONNX is float32)")
         .choices(["f32", "f16", "bf16"])
         .default("f32"),
     )

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadModel } from "../../src/api/model.ts";
 import { runLoom } from "./run-loom.ts";
@@ -49,5 +50,27 @@ describe("loom export --format hf", () => {
     expect(stderr).toContain("error[E0921]");
     expect(stderr).toContain("specs/tiny-sandwich.loom:11:31");
     expect(() => readdirSync(out)).toThrow();
+  });
+});
+
+describe("loom export --format onnx", () => {
+  it("writes one .onnx file that onnxruntime-node loads, and never replaces it without --force", async () => {
+    const out = join(dir, "gpt.onnx");
+    const { code, stderr } = await runLoom(
+      "export",
+      "specs/tiny-gpt.loom",
+      "--format",
+      "onnx",
+      "-o",
+      out,
+    );
+    expect(code).toBe(0);
+    expect(stderr).toContain("an ONNX model (opset 17");
+    const session = await ort.InferenceSession.create(readFileSync(out));
+    expect(session.inputNames).toEqual(["tokens"]);
+    expect(session.outputNames).toEqual(["logits"]);
+    const refused = await runLoom("export", "specs/tiny-gpt.loom", "--format", "onnx", "-o", out);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("E0923");
   });
 });

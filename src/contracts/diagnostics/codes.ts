@@ -499,12 +499,12 @@ export const CODES = {
   E0920: {
     title: "no Hugging Face family fits the spec",
     explanation:
-      "`loom export --format hf` writes a config.json of a Hugging Face family (gpt2, bert, llama, mixtral); the spec's layers match none of them. The message says what the spec has; write the spec in one family's shape to export it.",
+      "`loom export --format hf` writes a config.json of a Hugging Face family (gpt2, bert, llama, mixtral); the spec's layers match none of them. The message says what the spec has; export it as ONNX (`--format onnx`), or write the spec in one family's shape.",
   },
   E0921: {
     title: "spec not expressible as the family's config",
     explanation:
-      "The spec looks like a Hugging Face family, but some layer differs from what any config of that family means (a norm where the family has none, another scale, an extra output). The exporter writes a config only when importing it gives back exactly the spec's layers; the message names the first layer and attribute that differ.",
+      "The spec looks like a Hugging Face family, but some layer differs from what any config of that family means (a norm where the family has none, another scale, an extra output). The exporter writes a config only when importing it gives back exactly the spec's layers; the message names the first layer and attribute that differ. ONNX (`--format onnx`) takes any spec.",
   },
   E0922: {
     title: "cannot export this weight",
@@ -515,6 +515,11 @@ export const CODES = {
     title: "cannot write the export",
     explanation:
       "The output exists (pass --force to replace it) or could not be written. Nothing was changed.",
+  },
+  E0924: {
+    title: "layer not exportable to ONNX",
+    explanation:
+      "The ONNX exporter cannot write this layer: it has no translation, or needs a bound the spec does not give (tables such as RoPE's and the causal mask are made at the sequence's bound: declare inputs as `seq <= N`). The message names the layer and the reason.",
   },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -49,7 +49,7 @@ export function layoutTensors(
           notes: [
             `declared at ${weight.node.source.file}:${weight.node.source.line}:${weight.node.source.column}`,
           ],
-          hint: "docs/weights.md lists what each layout maps",
+          hint: "docs/weights.md lists what each layout maps; ONNX (`--format onnx`) takes any spec",
         },
       );
   }

@@ -64,7 +64,7 @@ export async function exportHfConfig(ir: TypedIr): Promise<HfExportResult> {
         `the spec uses ${opsOf(ir).join(", ")} in ${stacks} repeat stack${stacks === 1 ? "" : "s"}`,
         `families written: ${EXPORT_FAMILIES.join(", ")} (one repeat stack each)`,
       ],
-      hint: "write the spec in one of these families' shapes (`loom import` of a family's config shows one)",
+      hint: "export it as ONNX (`--format onnx`), which takes any spec, or write it in one of these families' shapes",
     });
     return { diagnostics: bag.items };
   }
@@ -88,7 +88,7 @@ export async function exportHfConfig(ir: TypedIr): Promise<HfExportResult> {
           `the ${config.modelType} config written from it does not import: ${problem?.code ?? "E0907"} ${problem?.message ?? "no spec"}`,
           ...(problem?.notes ?? []),
         ],
-        hint: `write the spec as a ${config.modelType} model (\`loom import\` of a ${config.modelType} config shows one)`,
+        hint: `export it as ONNX (\`--format onnx\`), or write the spec as a ${config.modelType} model (\`loom import\` of a ${config.modelType} config shows one)`,
       },
     );
     return { diagnostics: bag.items };
@@ -106,7 +106,7 @@ export async function exportHfConfig(ir: TypedIr): Promise<HfExportResult> {
           `a ${config.modelType} config gives ${back.nodes.length} IR nodes, the spec has ${ir.nodes.length}`,
           "the exporter writes a config only when importing it gives back exactly the spec's layers",
         ],
-        hint: `write the spec as a ${config.modelType} model (\`loom import\` of a ${config.modelType} config shows one)`,
+        hint: `export it as ONNX (\`--format onnx\`), or write the spec as a ${config.modelType} model (\`loom import\` of a ${config.modelType} config shows one)`,
       },
     );
     return { diagnostics: bag.items };
