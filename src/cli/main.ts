@@ -225,7 +225,7 @@ function program(io: Io, status: { code: number }): Command {
   const exportCommand = loom
     .command("export")
     .description(
-      "write a model for other runtimes: a Hugging Face config.json + safetensors (GPT-2, BERT, Llama, Mixtral), or ONNX",
+      "write a model for other runtimes: a Hugging Face config.json + safetensors (GPT-2, BERT, T5, ViT, Llama, Mixtral), or ONNX",
     )
     .argument("<model>", "spec file or compiled bundle")
     .addOption(

@@ -30,15 +30,18 @@ describe("config.json round trip: import → spec → export", () => {
     ["meta-llama-3-8b.json", "llama"],
     ["tinyllama-1.1b.json", "llama"],
     ["mixtral-8x7b-v0.1.json", "mixtral"],
+    ["t5-small.json", "t5"],
+    ["vit-base-patch16-224.json", "vit"],
   ];
   for (const [file, modelType] of cases) {
     it(`${file}: every field written has the published value`, async () => {
       const { original, exported } = await roundTrip(file);
       expect(exported.modelType).toBe(modelType);
-      // BERT-base is published as BertForMaskedLM; the spec (and so the export) is the BertModel
-      // under that head, which the import keeps.
+      // BERT-base is published as BertForMaskedLM (the spec, and so the export, is the BertModel
+      // under that head) and T5-small under the old name T5WithLMHeadModel.
+      const renamed = modelType === "bert" || modelType === "t5";
       const written = Object.keys(exported.config).filter(
-        (k) => k in original && !(modelType === "bert" && k === "architectures"),
+        (k) => k in original && !(renamed && k === "architectures"),
       );
       // The sizes that define the model are always among them.
       expect(written.length).toBeGreaterThanOrEqual(8);
@@ -93,9 +96,15 @@ describe("specs no config means", () => {
     );
   });
 
-  it("an encoder-decoder is no family the exporter writes (E0920)", async () => {
-    const result = await exportHfConfig(specIr("specs/tiny-t5.loom"));
+  it("an encoder-decoder with sinusoidal positions is no family the exporter writes (E0920)", async () => {
+    const result = await exportHfConfig(specIr("specs/tiny-transformer.loom"));
     expect(result.diagnostics.map((d) => d.code)).toEqual(["E0920"]);
     expect(result.diagnostics[0]!.notes[0]).toContain("2 repeat stacks");
+  });
+
+  it("a ViT that mean-pools instead of reading [CLS] is not ViT (E0921 at the positions)", async () => {
+    const result = await exportHfConfig(specIr("specs/tiny-vit-mean.loom"));
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0921"]);
+    expect(result.diagnostics[0]!.message).toContain("where the config has `cls_token`");
   });
 });

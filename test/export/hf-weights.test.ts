@@ -188,4 +188,90 @@ describe("weights HF → Loom → HF are byte-equal", () => {
       entries,
     );
   });
+
+  it("T5: shared, the encoder's and decoder's sublayers, relative biases on block 0, final norms", async () => {
+    const attention = (at: string): [string, number[]][] =>
+      ["q", "k", "v", "o"].map((x) => [`${at}.${x}.weight`, [8, 8]]);
+    const entries: [string, number[]][] = [
+      ["shared.weight", [16, 8]],
+      ...attention("encoder.block.0.layer.0.SelfAttention"),
+      ["encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", [4, 2]],
+      ["encoder.block.0.layer.0.layer_norm.weight", [8]],
+      ["encoder.block.0.layer.1.DenseReluDense.wi.weight", [12, 8]],
+      ["encoder.block.0.layer.1.DenseReluDense.wo.weight", [8, 12]],
+      ["encoder.block.0.layer.1.layer_norm.weight", [8]],
+      ["encoder.final_layer_norm.weight", [8]],
+      ...attention("decoder.block.0.layer.0.SelfAttention"),
+      ["decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", [4, 2]],
+      ["decoder.block.0.layer.0.layer_norm.weight", [8]],
+      ...attention("decoder.block.0.layer.1.EncDecAttention"),
+      ["decoder.block.0.layer.1.layer_norm.weight", [8]],
+      ["decoder.block.0.layer.2.DenseReluDense.wi.weight", [12, 8]],
+      ["decoder.block.0.layer.2.DenseReluDense.wo.weight", [8, 12]],
+      ["decoder.block.0.layer.2.layer_norm.weight", [8]],
+      ["decoder.final_layer_norm.weight", [8]],
+    ];
+    await expectRoundTrip(
+      {
+        model_type: "t5",
+        vocab_size: 16,
+        d_model: 8,
+        d_kv: 4,
+        d_ff: 12,
+        num_layers: 1,
+        num_heads: 2,
+        relative_attention_num_buckets: 4,
+        relative_attention_max_distance: 8,
+      },
+      entries,
+    );
+  });
+
+  it("ViT for image classification: patch projection, [CLS], positions [1, n, d], under `vit.`", async () => {
+    const d = 8;
+    const l = "vit.encoder.layer.0";
+    const entries: [string, number[]][] = [
+      ["vit.embeddings.patch_embeddings.projection.weight", [d, 1, 2, 2]],
+      ["vit.embeddings.patch_embeddings.projection.bias", [d]],
+      ["vit.embeddings.cls_token", [1, 1, d]],
+      ["vit.embeddings.position_embeddings", [1, 5, d]],
+    ];
+    for (const m of [
+      "layernorm_before",
+      "attention.attention.query",
+      "attention.attention.key",
+      "attention.attention.value",
+      "attention.output.dense",
+      "layernorm_after",
+    ])
+      entries.push(
+        [`${l}.${m}.weight`, m.startsWith("layernorm") ? [d] : [d, d]],
+        [`${l}.${m}.bias`, [d]],
+      );
+    entries.push(
+      [`${l}.intermediate.dense.weight`, [16, d]],
+      [`${l}.intermediate.dense.bias`, [16]],
+      [`${l}.output.dense.weight`, [d, 16]],
+      [`${l}.output.dense.bias`, [d]],
+      ["vit.layernorm.weight", [d]],
+      ["vit.layernorm.bias", [d]],
+      ["classifier.weight", [3, d]],
+      ["classifier.bias", [3]],
+    );
+    await expectRoundTrip(
+      {
+        model_type: "vit",
+        architectures: ["ViTForImageClassification"],
+        num_labels: 3,
+        image_size: 4,
+        patch_size: 2,
+        num_channels: 1,
+        hidden_size: d,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        intermediate_size: 16,
+      },
+      entries,
+    );
+  });
 });

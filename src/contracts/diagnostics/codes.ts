@@ -499,7 +499,7 @@ export const CODES = {
   E0920: {
     title: "no Hugging Face family fits the spec",
     explanation:
-      "`loom export --format hf` writes a config.json of a Hugging Face family (gpt2, bert, llama, mixtral); the spec's layers match none of them. The message says what the spec has; export it as ONNX (`--format onnx`), or write the spec in one family's shape.",
+      "`loom export --format hf` writes a config.json of a Hugging Face family (gpt2, bert, t5, vit, llama, mixtral); the spec's layers match none of them. The message says what the spec has; export it as ONNX (`--format onnx`), or write the spec in one family's shape.",
   },
   E0921: {
     title: "spec not expressible as the family's config",

@@ -8,7 +8,7 @@
 import { DiagnosticBag, type Diagnostic } from "../../../contracts/diagnostics/diagnostic.ts";
 import type { Span } from "../../../contracts/source.ts";
 import type { SourceRef, TypedIr } from "../../../contracts/ir/schema.ts";
-import { analyse } from "../../../formats/weights/structure.ts";
+import { analyse, type ModelStructure } from "../../../formats/weights/structure.ts";
 import { checkSpec } from "../../compile.ts";
 import { importHfConfig } from "../../import/hf/import.ts";
 import { bertConfig } from "./bert.ts";
@@ -16,32 +16,55 @@ import { compareIr } from "./compare.ts";
 import { opsOf, shapeOf, type HfConfig, type Shape } from "./family.ts";
 import { gpt2Config } from "./gpt2.ts";
 import { llamaConfig } from "./llama.ts";
+import { t5Config } from "./t5.ts";
+import { vitConfig } from "./vit.ts";
 
-/** The families a spec can be written as, with the test that picks each. */
-const WRITERS: { family: string; fits: (s: Shape) => boolean; write: (s: Shape) => HfConfig }[] = [
+interface Writer {
+  fits: (ir: TypedIr, s: ModelStructure) => boolean;
+  write: (ir: TypedIr, s: ModelStructure) => HfConfig;
+}
+
+/** A family whose models are one repeat stack, told apart by that stack and what is around it. */
+function oneStack(fits: (s: Shape) => boolean, write: (s: Shape) => HfConfig): Writer {
+  return {
+    fits: (ir, s) => {
+      const shape = shapeOf(ir, s);
+      return shape !== undefined && fits(shape);
+    },
+    write: (ir, s) => write(shapeOf(ir, s)!),
+  };
+}
+
+/** The families a spec can be written as, tried in order. */
+const WRITERS: Writer[] = [
   {
-    family: "llama / mixtral",
-    fits: (s) => s.layer.some((n) => n.op === "moe" || typeof n.attrs["rope"] === "number"),
-    write: llamaConfig,
+    fits: (ir, s) =>
+      s.stacks.length === 2 &&
+      ir.nodes.some((n) => n.op === "cross_attention") &&
+      ir.nodes.some((n) => n.op === "relative_position_bias"),
+    write: t5Config,
   },
-  {
-    family: "gpt2",
-    fits: (s) =>
+  oneStack((s) => s.before.some((n) => n.op === "patch_embed"), vitConfig),
+  oneStack(
+    (s) => s.layer.some((n) => n.op === "moe" || typeof n.attrs["rope"] === "number"),
+    llamaConfig,
+  ),
+  oneStack(
+    (s) =>
       s.before.some((n) => n.op === "learned_positions") &&
       s.layer.some((n) => n.op === "attention" && n.attrs["causal"] === true),
-    write: gpt2Config,
-  },
-  {
-    family: "bert",
-    fits: (s) =>
+    gpt2Config,
+  ),
+  oneStack(
+    (s) =>
       s.before.some((n) => n.op === "learned_positions") &&
       s.layer.some((n) => n.op === "attention" && n.attrs["causal"] !== true),
-    write: bertConfig,
-  },
+    bertConfig,
+  ),
 ];
 
 /** The families `loom export --format hf` writes. */
-export const EXPORT_FAMILIES = ["gpt2", "bert", "llama", "mixtral"] as const;
+export const EXPORT_FAMILIES = ["gpt2", "bert", "t5", "vit", "llama", "mixtral"] as const;
 
 export interface HfExportResult {
   /** The config, when the spec is exactly one family's model. */
@@ -55,20 +78,20 @@ const spanOf = (ref: SourceRef): Span => ({ file: ref.file, start: ref.start, en
 export async function exportHfConfig(ir: TypedIr): Promise<HfExportResult> {
   const bag = new DiagnosticBag();
   const whole = spanOf(ir.outputs[0]?.source ?? ir.nodes[0]!.source);
-  const shape = shapeOf(ir, analyse(ir));
-  const writer = shape ? WRITERS.find((w) => w.fits(shape)) : undefined;
-  if (!shape || !writer) {
-    const stacks = analyse(ir).stacks.length;
+  const structure = analyse(ir);
+  const writer = WRITERS.find((w) => w.fits(ir, structure));
+  if (!writer) {
+    const stacks = structure.stacks.length;
     bag.report("E0920", whole, `no Hugging Face family fits the model \`${ir.model}\``, {
       notes: [
         `the spec uses ${opsOf(ir).join(", ")} in ${stacks} repeat stack${stacks === 1 ? "" : "s"}`,
-        `families written: ${EXPORT_FAMILIES.join(", ")} (one repeat stack each)`,
+        `families written: ${EXPORT_FAMILIES.join(", ")}`,
       ],
       hint: "export it as ONNX (`--format onnx`), which takes any spec, or write it in one of these families' shapes",
     });
     return { diagnostics: bag.items };
   }
-  const config = writer.write(shape);
+  const config = writer.write(ir, structure);
   const text = `${JSON.stringify(config.config, null, 2)}\n`;
   const imported = await importHfConfig(text, "config.json", {
     name: ir.model,
