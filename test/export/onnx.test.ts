@@ -114,4 +114,10 @@ describe("what ONNX export refuses", () => {
     expect(result.diagnostics.map((d) => d.code)).toEqual(["E0924"]);
     expect(result.diagnostics[0]!.message).toContain("needs a bound on the sequence (`seq`)");
   });
+
+  it("a model over the 2 GiB of one protobuf file (Llama 2 7B) is refused before any weight is read", () => {
+    const result = exportOnnx(specIr("specs/llama2-7b.loom"), new Map());
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["E0924"]);
+    expect(result.diagnostics[0]!.message).toContain("25.1 GiB of float32 weights");
+  });
 });

@@ -8,7 +8,8 @@
 import { COMPILER_VERSION } from "../../../contracts/bundle/version.ts";
 import { DiagnosticBag, type Diagnostic } from "../../../contracts/diagnostics/diagnostic.ts";
 import type { TypedIr } from "../../../contracts/ir/schema.ts";
-import type { Tensor } from "../../../contracts/tensor.ts";
+import { sizeOf, type Tensor } from "../../../contracts/tensor.ts";
+import { declaredWeights } from "../../../formats/weights/declared.ts";
 import { OnnxContext, Untranslatable } from "./context.ts";
 import { OnnxGraph, type ElemType } from "./graph.ts";
 import { TRANSLATIONS } from "./layers.ts";
@@ -19,11 +20,30 @@ export interface OnnxExportResult {
   diagnostics: Diagnostic[];
 }
 
+/** Protobuf messages, and so ONNX files without external data, are at most 2 GiB. */
+const MAX_PROTOBUF_BYTES = 2 ** 31 - 2 ** 20;
+
 const ELEM: Record<string, ElemType> = { int: "int64", bool: "bool", float: "float" };
 
 /** The ONNX model of a checked spec with its weights (by Loom full name). */
 export function exportOnnx(ir: TypedIr, weights: ReadonlyMap<string, Tensor>): OnnxExportResult {
   const bag = new DiagnosticBag();
+  const bytes = declaredWeights(ir).reduce((n, w) => n + 4 * sizeOf(w.shape), 0);
+  if (bytes > MAX_PROTOBUF_BYTES) {
+    const first = ir.nodes[0]!.source;
+    bag.report(
+      "E0924",
+      { file: first.file, start: first.start, end: first.end },
+      `the model \`${ir.model}\` has ${(bytes / 2 ** 30).toFixed(1)} GiB of float32 weights, more than one ONNX file holds (2 GiB)`,
+      {
+        notes: [
+          "ONNX keeps larger weights as external data files, which the exporter does not write yet",
+        ],
+        hint: "export it with `--format hf` (vLLM and TGI shard it across GPUs), or export a smaller variant",
+      },
+    );
+    return { diagnostics: bag.items };
+  }
   const graph = new OnnxGraph(ir.model);
   const c = new OnnxContext(graph, ir, weights);
   for (const input of ir.inputs) {
