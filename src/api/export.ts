@@ -5,7 +5,6 @@
  * output without `force`).
  */
 import { exportHfConfig } from "../compiler/export/hf/export.ts";
-import { exportOnnx } from "../compiler/export/onnx/export.ts";
 import type { ExportFormat } from "../compiler/export/formats.ts";
 import type { WriteDtype } from "../formats/weights/dtypes.ts";
 import { layoutTensors } from "../formats/weights/export.ts";
@@ -91,6 +90,8 @@ export async function exportToMemory(
     case "hf":
       return exportHuggingFace(model, dtype);
     case "onnx": {
+      // Loaded on use: the protobuf classes cost every importer of the API ~35 ms otherwise.
+      const { exportOnnx } = await import("../compiler/export/onnx/export.ts");
       const result = exportOnnx(model.ir, model.weights);
       throwOnErrors(`cannot export ${model.ir.model} as ONNX`, result.diagnostics, model.sources);
       return { format, files: new Map([[ONNX_FILE, result.bytes!]]) };
