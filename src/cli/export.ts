@@ -33,8 +33,8 @@ export async function runExport(
     ...(opts.model !== undefined ? { model: opts.model } : {}),
   });
   const what = exported.modelType
-    ? `(${[...exported.files.keys()].join(", ")}): a Hugging Face ${exported.modelType} model, tensors in ${exported.layout} names`
+    ? ` (${[...exported.files.keys()].join(", ")}): a Hugging Face ${exported.modelType} model, tensors in ${exported.layout} names`
     : ": an ONNX model (opset 17, float32; batch and sequence dims symbolic)";
-  io.stderr(`wrote ${opts.out} ${what}\n`);
+  io.stderr(`wrote ${opts.out}${what}\n`);
   return EXIT.ok;
 }
