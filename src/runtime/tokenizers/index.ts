@@ -1,7 +1,11 @@
-/** The tokenizers a spec may name (`tokenizer "gpt2"`), made from their name and the weights' metadata. */
+/**
+ * The tokenizers a spec may name (`tokenizer "gpt2"`), made from their name and the weights'
+ * metadata, and Hugging Face tokenizer.json files (`tokenizer "file:tokenizer.json"`).
+ */
 import { bertTokenizer } from "./bert.ts";
 import { charTokenizer } from "./char.ts";
 import { gpt2Tokenizer } from "./gpt2.ts";
+import { hubTokenizer } from "./hub.ts";
 import type { Tokenizer, TokenizerError } from "./tokenizer.ts";
 
 export type { Tokenizer, TokenizerError } from "./tokenizer.ts";
@@ -18,14 +22,28 @@ const FACTORIES: Record<
 /** The names createTokenizer knows, in the order the language reference lists them. */
 export const TOKENIZERS = Object.keys(FACTORIES);
 
+/** How a spec names a tokenizer.json file: `file:` and its path, relative to the spec. */
+export const FILE_TOKENIZER_PREFIX = "file:";
+
+/** Whether a tokenizer name is a tokenizer.json file (`file:tokenizer.json`). */
+export function isFileTokenizer(name: string): boolean {
+  return name.startsWith(FILE_TOKENIZER_PREFIX);
+}
+
 /**
  * The tokenizer called `name`, configured by the weights file's metadata where it needs it (the
- * "char" alphabet), or why it cannot be made.
+ * "char" alphabet), or why it cannot be made. A `file:` name is made from `json`, the text of its
+ * tokenizer.json.
  */
 export function createTokenizer(
   name: string,
   metadata: Readonly<Record<string, string>> = {},
+  json?: string,
 ): Tokenizer | TokenizerError {
+  if (isFileTokenizer(name))
+    return json === undefined
+      ? { error: `the tokenizer "${name}" needs the text of its tokenizer.json` }
+      : hubTokenizer(json, name);
   const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
   if (!factory) return { error: `unknown tokenizer "${name}"; known: ${TOKENIZERS.join(", ")}` };
   return factory(metadata);
