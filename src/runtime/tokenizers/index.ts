@@ -5,6 +5,7 @@
 import { bertTokenizer } from "./bert.ts";
 import { charTokenizer } from "./char.ts";
 import { gpt2Tokenizer } from "./gpt2.ts";
+import { isFileTokenizer } from "../../contracts/tokenizer-name.ts";
 import { hubTokenizer } from "./hub.ts";
 import type { Tokenizer, TokenizerError } from "./tokenizer.ts";
 
@@ -21,14 +22,6 @@ const FACTORIES: Record<
 
 /** The names createTokenizer knows, in the order the language reference lists them. */
 export const TOKENIZERS = Object.keys(FACTORIES);
-
-/** How a spec names a tokenizer.json file: `file:` and its path, relative to the spec. */
-export const FILE_TOKENIZER_PREFIX = "file:";
-
-/** Whether a tokenizer name is a tokenizer.json file (`file:tokenizer.json`). */
-export function isFileTokenizer(name: string): boolean {
-  return name.startsWith(FILE_TOKENIZER_PREFIX);
-}
 
 /**
  * The tokenizer called `name`, configured by the weights file's metadata where it needs it (the
