@@ -3,12 +3,13 @@
  * copied into the bundle by compile, read back from the bundle on disk and in memory (as a
  * browser reads it), every file problem a coded error.
  */
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bundleFromFiles } from "../../src/api/browser-bundle.ts";
 import { compileSpec, encodeCompiled, writeCompiledBundle } from "../../src/api/compile.ts";
 import { loadModel } from "../../src/api/model.ts";
+import { MAX_TOKENIZER_BYTES } from "../../src/contracts/bundle/limits.ts";
 import { readBundle } from "../../src/formats/bundle/directory.ts";
 import { codes, fakeLower, MINI_SPEC, tempDir } from "../bundle/helpers.ts";
 
@@ -123,6 +124,15 @@ describe('tokenizer "file:…" in a spec', () => {
     );
     expect(unsupported.code).toBe("E0542");
     expect(unsupported.message).toContain('`model.type` is "WordLevel"');
+  });
+
+  it("E0543: a tokenizer.json over 64 MiB is refused before it is read", () => {
+    const dir = specDir(null);
+    writeFileSync(join(dir, "tok.json"), "");
+    truncateSync(join(dir, "tok.json"), MAX_TOKENIZER_BYTES + 1); // sparse: nothing is written
+    const error = thrown(() => loadModel(join(dir, "mini.loom"), { backend: "cpu" }));
+    expect(error.code).toBe("E0543");
+    expect(error.message).toContain(`has ${MAX_TOKENIZER_BYTES + 1} bytes`);
   });
 
   it("the tokenizer option replaces the spec's tokenizer", () => {
