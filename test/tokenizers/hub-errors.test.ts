@@ -68,6 +68,15 @@ describe("an unsupported tokenizer.json (E0542)", () => {
       'splits with behavior "MergedWithPrevious"',
     ],
     ["a Split pattern with \\G", split({ Regex: "\\G\\w+" }, "Isolated"), "uses \\G"],
+    [
+      "a SentencePiece Precompiled charsmap",
+      (j: any) =>
+        (j.normalizer = {
+          type: "Sequence",
+          normalizers: [{ type: "Precompiled", precompiled_charsmap: "AAAA" }],
+        }),
+      '`normalizer.normalizers[0].type` is "Precompiled" (@huggingface/tokenizers approximates',
+    ],
     ["BPE dropout", (j: any) => (j.model.dropout = 0.1), "BPE dropout samples"],
     [
       "a CharDelimiterSplit",

@@ -10,7 +10,6 @@ export const SUPPORTED = {
   model: ["BPE", "WordPiece", "Unigram"],
   normalizer: [
     "BertNormalizer",
-    "Precompiled",
     "Sequence",
     "Replace",
     "Prepend",
@@ -54,6 +53,14 @@ export const SUPPORTED = {
 } as const;
 
 type Component = keyof typeof SUPPORTED;
+
+/** Why types a checkpoint may use are refused, where the library has them but differs. */
+const WHY_NOT: Readonly<Record<string, string>> = {
+  Precompiled:
+    "@huggingface/tokenizers approximates a SentencePiece charsmap by NFKC instead of applying it",
+  Punctuation:
+    "@huggingface/tokenizers keeps a run of punctuation together where Rust splits off each mark",
+};
 
 /** The list a Sequence of each component holds its parts in. */
 const SEQUENCE_KEYS: Record<Exclude<Component, "model">, string> = {
@@ -110,7 +117,7 @@ function checkComponent(
   const type = value["type"];
   if (!(SUPPORTED[component] as readonly string[]).includes(type))
     return unsupported(
-      `\`${path}.type\` is "${type}"; Loom reads ${SUPPORTED[component].join(", ")}`,
+      `\`${path}.type\` is "${type}"${Object.hasOwn(WHY_NOT, type) ? ` (${WHY_NOT[type]})` : ""}; Loom reads ${SUPPORTED[component].join(", ")}`,
     );
   if (type === "Sequence") {
     const key = SEQUENCE_KEYS[component as Exclude<Component, "model">];
