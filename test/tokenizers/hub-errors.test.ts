@@ -69,15 +69,6 @@ describe("an unsupported tokenizer.json (E0542)", () => {
     ],
     ["a Split pattern with \\G", split({ Regex: "\\G\\w+" }, "Isolated"), "uses \\G"],
     [
-      "a SentencePiece Precompiled charsmap",
-      (j: any) =>
-        (j.normalizer = {
-          type: "Sequence",
-          normalizers: [{ type: "Precompiled", precompiled_charsmap: "AAAA" }],
-        }),
-      '`normalizer.normalizers[0].type` is "Precompiled" (@huggingface/tokenizers approximates',
-    ],
-    [
       "a BPE continuing-subword prefix",
       (j: any) => (j.model.continuing_subword_prefix = "##"),
       'continuing_subword_prefix` is "##"',

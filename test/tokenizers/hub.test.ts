@@ -3,6 +3,7 @@
  * The files and the ids are written by parity/make_tokenizer_fixtures.py.
  */
 import { readFileSync } from "node:fs";
+import { Tokenizer as HubTokenizer } from "@huggingface/tokenizers";
 import { describe, expect, it } from "vitest";
 import { hubTokenizer } from "../../src/runtime/tokenizers/hub.ts";
 import { isTokenizerError, type Tokenizer } from "../../src/runtime/tokenizers/index.ts";
@@ -17,6 +18,7 @@ const CASES = [
   "whitespace-bpe",
   "wordpiece-ctc",
   "split-invert",
+  "sentencepiece-unigram",
 ];
 
 interface Reference {
@@ -68,6 +70,28 @@ describe("special tokens of a tokenizer.json", () => {
       ["whitespace-bpe", 1, 2], // [CLS], [SEP]
       ["wordpiece-ctc", undefined, undefined],
       ["split-invert", undefined, undefined],
+      ["sentencepiece-unigram", undefined, undefined], // from_spm adds no special tokens
     ]);
+  });
+});
+
+describe("a SentencePiece Precompiled charsmap", () => {
+  it("is applied exactly, where the library alone only approximates it by NFKC", () => {
+    const name = "sentencepiece-unigram";
+    const text = readFileSync(new URL(`${name}.tokenizer.json`, DIR), "utf8");
+    const reference = JSON.parse(
+      readFileSync(new URL(`${name}.ids.json`, DIR), "utf8"),
+    ) as Reference;
+    const rules = reference.cases.at(-1)!; // "ﬁne Ａ ’quoted’ Åsa e\u0301e\u0301 ß\u3000x"
+    expect(fixtureTokenizer(name).encode(rules.text)).toEqual(rules.ids);
+    expect(new HubTokenizer(JSON.parse(text), {}).encode(rules.text).ids).not.toEqual(rules.ids);
+  });
+
+  it("is refused when malformed (E0541)", () => {
+    const json = JSON.parse(
+      readFileSync(new URL("sentencepiece-unigram.tokenizer.json", DIR), "utf8"),
+    );
+    json.normalizer.normalizers[0].precompiled_charsmap = "AAAA";
+    expect(hubTokenizer(JSON.stringify(json), "x")).toMatchObject({ code: "E0541" });
   });
 });

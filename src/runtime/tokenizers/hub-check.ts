@@ -10,6 +10,7 @@ export const SUPPORTED = {
   model: ["BPE", "WordPiece", "Unigram"],
   normalizer: [
     "BertNormalizer",
+    "Precompiled",
     "Sequence",
     "Replace",
     "Prepend",
@@ -55,8 +56,6 @@ type Component = keyof typeof SUPPORTED;
 
 /** Why some types that checkpoints use are refused (the library has them, but they differ from Rust). */
 const WHY_NOT: Readonly<Record<string, string>> = {
-  Precompiled:
-    "@huggingface/tokenizers approximates a SentencePiece charsmap by NFKC instead of applying it",
   Punctuation:
     "@huggingface/tokenizers keeps a run of punctuation together where Rust splits off each mark",
   BPEDecoder: "it decodes a BPE end-of-word suffix, which the library does not reproduce",

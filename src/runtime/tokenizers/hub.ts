@@ -4,6 +4,7 @@
  */
 import { Tokenizer as HubTokenizer } from "@huggingface/tokenizers";
 import { checkHubTokenizer } from "./hub-check.ts";
+import { precompiledNormalizer } from "./precompiled.ts";
 import { checkIds, type Tokenizer, type TokenizerError } from "./tokenizer.ts";
 
 /** Special tokens that end a sequence, in order of preference (the first one present wins). */
@@ -31,6 +32,8 @@ export function hubTokenizer(text: string, name: string): Tokenizer | TokenizerE
   } catch (error) {
     return { code: "E0541", error: `not a readable tokenizer.json: ${(error as Error).message}` };
   }
+  const charsmap = exactPrecompiled(hub.normalizer);
+  if (charsmap) return { code: "E0541", error: `not a readable tokenizer.json: ${charsmap}` };
   const vocab = hub.get_vocab(true);
   const vocabSize = Math.max(-1, ...vocab.values()) + 1;
   const special = new Map(
@@ -54,4 +57,29 @@ export function hubTokenizer(text: string, name: string): Tokenizer | TokenizerE
       return hub.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false });
     },
   };
+}
+
+/** A normalizer of the library, as far as this file looks into it. */
+interface LibraryNormalizer {
+  config?: { type?: string; precompiled_charsmap?: unknown };
+  normalizers?: (LibraryNormalizer | null)[];
+  normalize?: (text: string) => string;
+}
+
+/**
+ * Puts precompiled.ts's exact charsmap in place of the library's NFKC approximation, in every
+ * `Precompiled` normalizer (inside Sequences too); returns why a charsmap is malformed.
+ */
+function exactPrecompiled(normalizer: unknown): string | undefined {
+  const n = normalizer as LibraryNormalizer | null;
+  if (!n) return undefined;
+  if (n.config?.type === "Sequence")
+    return (n.normalizers ?? []).map(exactPrecompiled).find((why) => why !== undefined);
+  if (n.config?.type !== "Precompiled") return undefined;
+  const charsmap = n.config.precompiled_charsmap;
+  if (typeof charsmap !== "string") return "`precompiled_charsmap` is not a string";
+  const normalize = precompiledNormalizer(charsmap);
+  if (typeof normalize === "string") return normalize;
+  n.normalize = normalize;
+  return undefined;
 }
