@@ -40,9 +40,10 @@ const MOST_SEEDED_PARAMETERS = 20_000_000;
 function tokenizerOf(
   name: string | undefined,
   metadata: Record<string, string>,
+  json?: string,
 ): Tokenizer | string | undefined {
   if (!name) return undefined;
-  const made = createTokenizer(name, metadata);
+  const made = createTokenizer(name, metadata, json);
   return isTokenizerError(made) ? `cannot make the "${name}" tokenizer: ${made.error}` : made;
 }
 
@@ -52,11 +53,12 @@ async function onDevice(
   metadata: Record<string, string>,
   weightsNote: string,
   progress: Progress,
-  bundle?: { plan: BrowserModel["model"]["plan"]; profile: string },
+  bundle?: { plan: BrowserModel["model"]["plan"]; profile: string; tokenizerJson?: string },
 ): Promise<PageModel | string> {
   const tokenizer = tokenizerOf(
     ir.tokenizer ?? metadata["tokenizer"] ?? metadata["loom.tokenizer"],
     metadata,
+    bundle?.tokenizerJson,
   );
   if (typeof tokenizer === "string") return tokenizer;
   const opened = await openInBrowser(ir, weights, {
@@ -123,13 +125,13 @@ export async function loadBundle(
   progress: Progress,
 ): Promise<PageModel | string> {
   if (!read.bundle) return "the bundle cannot be used: see its diagnostics";
-  const { manifest, plan, weights } = read.bundle;
+  const { manifest, plan, weights, tokenizerJson } = read.bundle;
   return onDevice(
     manifest.ir,
     weights,
     manifest.tokenizer?.metadata ?? {},
     `bundle ${read.bundle.location}`,
     progress,
-    { plan, profile: manifest.deviceProfile },
+    { plan, profile: manifest.deviceProfile, ...(tokenizerJson ? { tokenizerJson } : {}) },
   );
 }

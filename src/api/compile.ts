@@ -23,6 +23,8 @@ import type { Tensor } from "../contracts/tensor.ts";
 import { INIT_DESCRIPTION, initWeights, isSeed } from "../formats/weights/init.ts";
 import { LAYOUTS, isLayoutOption, type LayoutOption } from "../formats/weights/layouts/index.ts";
 import { loadWeights } from "../formats/weights/load.ts";
+import { readTokenizerFile, specTokenizerPath } from "./tokenizer-file.ts";
+import { isFileTokenizer } from "../contracts/tokenizer-name.ts";
 import { batchBound } from "./batch.ts";
 import { hasErrors, InputError, LoomError } from "./errors.ts";
 import { pickModel, readWeightsFile } from "./model.ts";
@@ -204,7 +206,16 @@ export function compileSpec(
     plan,
     weights,
     weightsMetadata: metadata,
-    tokenizer: ir.tokenizer ? { name: ir.tokenizer, metadata: tokenizerMetadata } : null,
+    tokenizer: ir.tokenizer
+      ? {
+          name: ir.tokenizer,
+          metadata: tokenizerMetadata,
+          // A tokenizer.json is checked now and copied in, so the bundle needs nothing beside it.
+          ...(isFileTokenizer(ir.tokenizer)
+            ? { json: readTokenizerFile(specTokenizerPath(spec, ir.tokenizer), ir.tokenizer).json }
+            : {}),
+        }
+      : null,
     profile,
     createdBy,
   };

@@ -11,12 +11,14 @@ import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
 import type { TypedIr } from "../contracts/ir/schema.ts";
 import type { KernelPlan } from "../contracts/plan/schema.ts";
 import { SourceSet } from "../contracts/source.ts";
+import { isFileTokenizer, tokenizerPath } from "../contracts/tokenizer-name.ts";
 import type { Tensor } from "../contracts/tensor.ts";
 import { initWeights } from "../formats/weights/init.ts";
 import type { LayoutOption } from "../formats/weights/layouts/map.ts";
 import { loadWeights } from "../formats/weights/load.ts";
 import { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
 import { readBundle } from "./bundle.ts";
+import { readTokenizerFile, specTokenizerPath, tokenizerFromText } from "./tokenizer-file.ts";
 import { LoomError, throwOnErrors } from "./errors.ts";
 import { weightMapFor } from "./weight-map.ts";
 
@@ -34,6 +36,11 @@ export interface LoadModelOptions {
   weightMap?: string;
   /** Which model, when the spec file defines several. */
   model?: string;
+  /**
+   * A Hugging Face tokenizer.json to use instead of the tokenizer the spec or bundle names
+   * (docs/tokenizers.md).
+   */
+  tokenizer?: string;
 }
 
 /** A checked spec with its weights bound and its tokenizer made: ready to run. */
@@ -62,19 +69,31 @@ export function isBundle(path: string): boolean {
   }
 }
 
+/**
+ * The tokenizer called `name`: a built-in one made from the metadata, or a tokenizer.json from
+ * `json` (a bundle's) or read from `file` (beside the spec).
+ */
 function makeTokenizer(
   name: string | undefined,
   metadata: Record<string, string>,
+  from: { json?: string; file?: string } = {},
 ): Tokenizer | undefined {
   if (!name) return undefined;
+  if (isFileTokenizer(name))
+    return from.json !== undefined
+      ? tokenizerFromText(name, from.json, name)
+      : readTokenizerFile(from.file ?? tokenizerPath(name), name).tokenizer;
   const tokenizer = createTokenizer(name, metadata);
   if (isTokenizerError(tokenizer))
     throw new LoomError(`cannot make the "${name}" tokenizer: ${tokenizer.error}`);
   return tokenizer;
 }
 
-/** Reads a compiled bundle: its manifest, plan and weights, every hash and shape checked. */
-export function loadBundle(dir: string): LoadedModel {
+/**
+ * Reads a compiled bundle: its manifest, plan and weights, every hash and shape checked; its own
+ * tokenizer, or the tokenizer.json at `options.tokenizer`.
+ */
+export function loadBundle(dir: string, options: { tokenizer?: string } = {}): LoadedModel {
   const read = readBundle(dir);
   const sources = new SourceSet();
   throwOnErrors(`cannot load the bundle ${dir}`, read.diagnostics, sources);
@@ -83,9 +102,16 @@ export function loadBundle(dir: string): LoadedModel {
       diagnostics: read.diagnostics,
       sources,
     });
-  const { manifest, plan, weights } = read.bundle;
+  const { manifest, plan, weights, tokenizerJson } = read.bundle;
   const metadata = manifest.tokenizer?.metadata ?? {};
-  const tokenizer = makeTokenizer(manifest.tokenizer?.name, metadata);
+  const tokenizer =
+    options.tokenizer !== undefined
+      ? readTokenizerFile(options.tokenizer).tokenizer
+      : makeTokenizer(
+          manifest.tokenizer?.name,
+          metadata,
+          tokenizerJson !== undefined ? { json: tokenizerJson } : {},
+        );
   return {
     ir: manifest.ir,
     weights,
@@ -163,7 +189,11 @@ export function readWeightsFile(path: string): Uint8Array {
  * bundle directory. Throws LoomError with the diagnostics when it cannot.
  */
 export function loadModel(path: string, options: LoadModelOptions = {}): LoadedModel {
-  if (isBundle(path)) return loadBundle(path);
+  if (isBundle(path))
+    return loadBundle(
+      path,
+      options.tokenizer !== undefined ? { tokenizer: options.tokenizer } : {},
+    );
   const { ir, sources } = checkedModel(path, options);
 
   let weights: Map<string, Tensor>;
@@ -190,10 +220,11 @@ export function loadModel(path: string, options: LoadModelOptions = {}): LoadedM
     metadata = { "loom.seed": String(options.initSeed ?? 0) };
   }
 
-  const tokenizer = makeTokenizer(
-    ir.tokenizer ?? metadata["tokenizer"] ?? metadata["loom.tokenizer"],
-    metadata,
-  );
+  const named = ir.tokenizer ?? metadata["tokenizer"] ?? metadata["loom.tokenizer"];
+  const tokenizer =
+    options.tokenizer !== undefined
+      ? readTokenizerFile(options.tokenizer).tokenizer
+      : makeTokenizer(named, metadata, named ? { file: specTokenizerPath(path, named) } : {});
   if ((options.backend ?? "webgpu") === "webgpu") {
     // Fail early, before any device work, when the spec has a layer WebGPU cannot run yet.
     const lowered = lowerToPlan(ir);

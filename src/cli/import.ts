@@ -1,6 +1,8 @@
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
+import { LoomError } from "../api/errors.ts";
 import { importHuggingFaceConfig } from "../api/import.ts";
+import { readTokenizerFile } from "../api/tokenizer-file.ts";
 import { EXIT, type Io } from "./io.ts";
 
 export interface ImportCommandOptions {
@@ -39,14 +41,18 @@ export async function runImport(
     io.stderr(`error[E0908]: \`${opts.out}\` already exists; pass --force to overwrite it\n`);
     return EXIT.usage;
   }
+  const tokenizer = checkpointTokenizer(config, opts.out, io);
   const imported = await importHuggingFaceConfig(text, config, {
+    ...(tokenizer !== undefined ? { tokenizer } : {}),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
     ...(opts.context !== undefined ? { context: opts.context } : {}),
     ...(opts.out !== undefined ? { specPath: opts.out } : {}),
   });
-  const weights = imported.layout
-    ? `Hugging Face checkpoints of it load with --layout ${imported.layout}`
-    : "Loom has no weight layout for this family's checkpoints yet";
+  const weights = `${
+    imported.layout
+      ? `Hugging Face checkpoints of it load with --layout ${imported.layout}`
+      : "Loom has no weight layout for this family's checkpoints yet"
+  }${tokenizer !== undefined ? `; it reads text with tokenizer "${tokenizer}"` : ""}`;
   if (opts.out === undefined) {
     io.stdout(imported.spec);
     io.stderr(`imported ${imported.modelType} from ${config}; ${weights}\n`);
@@ -62,6 +68,29 @@ export async function runImport(
   }
   io.stderr(`wrote ${opts.out} (${imported.modelType} from ${config}); ${weights}\n`);
   return EXIT.ok;
+}
+
+/**
+ * The checkpoint's tokenizer.json beside its config, as the spec names it (`file:` and its path
+ * relative to where the spec is written, or to the working directory for stdout); undefined when
+ * there is none, or, with a note saying why, when Loom cannot read it exactly.
+ */
+function checkpointTokenizer(config: string, out: string | undefined, io: Io): string | undefined {
+  const path = join(dirname(config), "tokenizer.json");
+  if (!exists(path)) return undefined;
+  try {
+    readTokenizerFile(path);
+  } catch (error) {
+    if (!(error instanceof LoomError)) throw error;
+    io.stderr(
+      `note: the spec names no tokenizer: ${error.code ? `${error.code} ` : ""}${error.message}\n`,
+    );
+    return undefined;
+  }
+  const named = relative(out === undefined ? "." : dirname(out), path)
+    .split(sep)
+    .join("/");
+  return /["\\\r\n]/.test(named) ? undefined : `file:${named}`;
 }
 
 function isDirectory(path: string): boolean {

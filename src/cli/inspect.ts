@@ -103,7 +103,7 @@ function inspectText(dir: string, m: BundleManifest): string {
     `model: ${m.model}`,
     `source: ${m.source.file}, sha256 ${m.source.sha256}${includes > 0 ? ` (+ ${includes} included file${includes === 1 ? "" : "s"}: ${m.source.includes.map((f) => f.file).join(", ")})` : ""}`,
     `device profile: ${m.deviceProfile}`,
-    `tokenizer: ${m.tokenizer ? `${m.tokenizer.name}${Object.keys(m.tokenizer.metadata).length > 0 ? ` (${Object.keys(m.tokenizer.metadata).join(", ")})` : ""}` : "none"}`,
+    `tokenizer: ${m.tokenizer ? `${m.tokenizer.name}${Object.keys(m.tokenizer.metadata).length > 0 ? ` (${Object.keys(m.tokenizer.metadata).join(", ")})` : ""}${m.tokenizer.file ? ` in ${m.tokenizer.file.file}, ${groupDigits(m.tokenizer.file.bytes)} bytes, sha256 ${m.tokenizer.file.sha256}` : ""}` : "none"}`,
     `runtime sizes: batch ${plan.sizes.batch}, step ${plan.sizes.step ?? "none"}, encoder ${plan.sizes.encoder ?? "none"}; largest ${formatSizes(plan.sizes.max)}`,
     "requirements (at the largest sizes):",
     `  features: ${r.features.length > 0 ? r.features.join(", ") : "none"}`,

@@ -74,7 +74,11 @@ function weightOptions(command: Command): Command {
       "--weight-map <file>",
       "rules renaming and reshaping --weights' tensors (default: <spec>.weightmap.json beside the spec)",
     )
-    .option("--model <name>", "which model, when the spec file defines several");
+    .option("--model <name>", "which model, when the spec file defines several")
+    .option(
+      "--tokenizer <file>",
+      "a Hugging Face tokenizer.json to use instead of the spec's or bundle's tokenizer",
+    );
 }
 
 function weightSource(o: {
@@ -84,6 +88,7 @@ function weightSource(o: {
   layout: LayoutOption;
   weightMap?: string;
   model?: string;
+  tokenizer?: string;
 }): LoadModelOptions {
   return {
     backend: o.backend,
@@ -92,6 +97,7 @@ function weightSource(o: {
     ...(o.weights ? { weights: o.weights } : {}),
     ...(o.weightMap ? { weightMap: o.weightMap } : {}),
     ...(o.model ? { model: o.model } : {}),
+    ...(o.tokenizer ? { tokenizer: o.tokenizer } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import { listCases, runCase } from "./golden-cases.ts";
  * golden cases.
  */
 const OTHER_STAGES: Readonly<Record<string, string>> = {
-  "05": "weights files: src/formats/weights/ and src/cli/weights.ts",
+  "05": "weights files: src/formats/weights/ and src/cli/weights.ts; tokenizer files (E054x): src/runtime/tokenizers/hub-check.ts and src/api/tokenizer-file.ts (test/tokenizers/hub-errors.test.ts, hub-bundle.test.ts)",
   "06": "device limits, lowering and bundles: src/contracts/device-profile/, src/compiler/lower/, src/compiler/bundle/ (test/bundle/codes.test.ts)",
   "07": "kernel plan verification, compiler bugs: src/contracts/plan/verify.ts (test/plan/verify-rules.test.ts)",
   "08": "GPU runtime errors: src/runtime/webgpu/gpu-errors.ts (test/webgpu/gpu-errors.test.ts, test/browser/gpu-errors.test.ts)",

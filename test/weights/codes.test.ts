@@ -82,7 +82,10 @@ function produced(): Map<string, Diagnostic> {
 }
 
 it("every E05xx code and W0507 is produced by some bad input", () => {
-  const weightsCodes = Object.keys(CODES).filter((c) => c.slice(1, 3) === "05");
+  // E054x are the tokenizer.json codes, produced in test/tokenizers/ (hub-errors, hub-bundle).
+  const weightsCodes = Object.keys(CODES).filter(
+    (c) => c.slice(1, 3) === "05" && !c.startsWith("E054"),
+  );
   expect(weightsCodes).toEqual([
     "E0501",
     "E0502",

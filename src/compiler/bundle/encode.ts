@@ -12,6 +12,7 @@ import { LAYOUT_METADATA_KEY } from "../../formats/weights/layouts/index.ts";
 import { writeSafetensors } from "../../formats/weights/safetensors.ts";
 import {
   MANIFEST_FILE,
+  TOKENIZER_FILE,
   WEIGHTS_FILE,
   type BundleKernel,
   type BundleManifest,
@@ -29,7 +30,8 @@ export interface BundleContent {
   weights: ReadonlyMap<string, Tensor>;
   /** Extra `__metadata__` for the weights file (seed, init, `tokenizer.*` settings). */
   weightsMetadata?: Readonly<Record<string, string>>;
-  tokenizer: { name: string; metadata: Record<string, string> } | null;
+  /** The tokenizer the spec names; `json`: the text of its tokenizer.json, for a `file:` name. */
+  tokenizer: { name: string; metadata: Record<string, string>; json?: string } | null;
   /** The profile the plan was checked against (its name is recorded). */
   profile: DeviceProfile;
   /** The command that made it, e.g. `loom compile specs/x.loom`. */
@@ -83,6 +85,14 @@ export function encodeBundle(content: BundleContent): EncodedBundle {
     if (!tensor) throw new RangeError(`no values for the weight \`${weight.name}\``);
     ordered.set(weight.name, tensor);
   }
+  const json = content.tokenizer?.json;
+  let tokenizerFile: NonNullable<BundleManifest["tokenizer"]>["file"];
+  if (json !== undefined) {
+    const bytes = encoder.encode(json);
+    files.push({ path: TOKENIZER_FILE, bytes });
+    tokenizerFile = { file: TOKENIZER_FILE, sha256: sha256(bytes), bytes: bytes.length };
+  }
+
   const sourceSha = sha256(content.source.text);
   const weightsBytes = writeSafetensors(ordered, {
     dtype: "f32",
@@ -122,7 +132,13 @@ export function encodeBundle(content: BundleContent): EncodedBundle {
       dtype: "F32",
       layout: "loom",
     },
-    tokenizer: content.tokenizer,
+    tokenizer: content.tokenizer
+      ? {
+          name: content.tokenizer.name,
+          metadata: content.tokenizer.metadata,
+          ...(tokenizerFile ? { file: tokenizerFile } : {}),
+        }
+      : null,
     deviceProfile: content.profile.name,
   };
   files.push({

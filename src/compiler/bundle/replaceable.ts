@@ -48,7 +48,7 @@ export function replaceability(path: string, stat: Stats): Replaceable {
   }
   if (foreign !== undefined)
     return refused(`holds \`${foreign}\`, which is not a file of the bundle`, [
-      `a bundle holds only ${MANIFEST_FILE}, ${manifest.weights.file} and the kernels' WGSL files its manifest names`,
+      `a bundle holds only ${MANIFEST_FILE}, ${manifest.weights.file}, the kernels' WGSL files and the tokenizer.json its manifest names`,
     ]);
   return { kind: "bundle" };
 }
@@ -59,6 +59,7 @@ function bundleFiles(manifest: BundleManifest): Set<string> {
     MANIFEST_FILE,
     manifest.weights.file,
     ...manifest.plan.kernels.map((k) => k.wgslFile),
+    ...(manifest.tokenizer?.file ? [manifest.tokenizer.file.file] : []),
   ]);
 }
 

@@ -4,6 +4,7 @@ import { dimStatic, dimSym, dimToJson, formatDim } from "../../contracts/dims.ts
 import type { Dtype } from "../../contracts/ir/schema.ts";
 import type { Span } from "../../contracts/source.ts";
 import { closest, didYouMean } from "../../contracts/suggest.ts";
+import { isFileTokenizer, tokenizerPath } from "../../contracts/tokenizer-name.ts";
 import type { Elaboration } from "./context.ts";
 import type { Env } from "./env.ts";
 import { Scope } from "./naming.ts";
@@ -111,10 +112,19 @@ function defineTokenizer(cx: Elaboration, decl: A.TokenizerDecl): void {
     return;
   }
   cx.tokenizerSpan = decl.span;
+  if (isFileTokenizer(name)) {
+    if (!tokenizerPath(name).endsWith(".json"))
+      cx.diagnostics.report("E0210", decl.name.span, `"${name}" names no tokenizer.json`, {
+        label: "expected file:PATH.json",
+        hint: 'name a Hugging Face tokenizer.json, relative to the spec: `tokenizer "file:tokenizer.json"`',
+      });
+    else cx.ir.tokenizer = name;
+    return;
+  }
   if (!TOKENIZER_NAMES.includes(name)) {
     cx.diagnostics.report("E0210", decl.name.span, `unknown tokenizer "${name}"`, {
       label: "not a known tokenizer",
-      notes: [`tokenizers: ${TOKENIZER_NAMES.join(", ")}`],
+      notes: [`tokenizers: ${TOKENIZER_NAMES.join(", ")}, or file:PATH for a tokenizer.json`],
       hint: didYouMean(name, TOKENIZER_NAMES, "tokenizers"),
     });
     return;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Requirements } from "../device-profile/requirements.ts";
 import { TypedIr } from "../ir/schema.ts";
 import { KernelPlan, KernelSchema } from "../plan/schema.ts";
-import { MAX_KERNELS, MAX_WGSL_BYTES } from "./limits.ts";
+import { MAX_KERNELS, MAX_TOKENIZER_BYTES, MAX_WGSL_BYTES } from "./limits.ts";
 
 /**
  * The bundle manifest (`manifest.json`): what a bundle holds and how to check it. The schema is
@@ -105,6 +105,25 @@ export const BundleManifest = z.strictObject({
       metadata: z
         .record(z.string(), z.string())
         .describe("its settings (the `tokenizer.*` metadata of the weights, e.g. a char alphabet)"),
+      file: z
+        .strictObject({
+          file: z
+            .literal("tokenizer.json")
+            .describe("the Hugging Face tokenizer.json, relative to the bundle: `tokenizer.json`"),
+          sha256: Sha256.describe("SHA-256 of the file's bytes"),
+          bytes: z
+            .number()
+            .int()
+            .nonnegative()
+            .max(MAX_TOKENIZER_BYTES)
+            .describe(
+              `the file's size in bytes, at most ${MAX_TOKENIZER_BYTES}; a loader reads no more than this`,
+            ),
+        })
+        .optional()
+        .describe(
+          'the tokenizer.json copied into the bundle, present exactly when the name is `file:…` (`tokenizer "file:tokenizer.json"`)',
+        ),
     })
     .nullable()
     .describe("the tokenizer, or null when the spec names none"),
@@ -117,6 +136,9 @@ export type BundleManifest = z.infer<typeof BundleManifest>;
 
 /** The manifest's file name inside a bundle. */
 export const MANIFEST_FILE = "manifest.json";
+
+/** The tokenizer.json's file name inside a bundle, for a spec that names one (`file:…`). */
+export const TOKENIZER_FILE = "tokenizer.json";
 
 /** The weights' file name inside a bundle. */
 export const WEIGHTS_FILE = "weights.safetensors";

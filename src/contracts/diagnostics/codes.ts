@@ -305,6 +305,27 @@ export const CODES = {
     explanation:
       "A rule of the weight map matches no tensor of the checkpoint: its pattern has a typo, or the checkpoint lacks that part. `loom weights inspect FILE` lists the tensor names.",
   },
+  // E054x: Hugging Face tokenizer.json files (src/runtime/tokenizers/hub*.ts, docs/tokenizers.md).
+  E0540: {
+    title: "cannot read tokenizer file",
+    explanation:
+      'The tokenizer.json a spec names (`tokenizer "file:tokenizer.json"`, relative to the spec) or `--tokenizer` / the `tokenizer` option gives could not be read: check the path and permissions.',
+  },
+  E0541: {
+    title: "invalid tokenizer file",
+    explanation:
+      "A tokenizer file is a Hugging Face tokenizer.json: UTF-8 JSON, an object whose `model` has a `type` and a vocabulary, with optional `normalizer`, `pre_tokenizer`, `post_processor`, `decoder` and `added_tokens`. The file is not JSON, is truncated, or lacks these; save it again with the `tokenizers` library (`tokenizer.save(path)`).",
+  },
+  E0542: {
+    title: "unsupported tokenizer component",
+    explanation:
+      "The tokenizer.json uses a model, normalizer, pre-tokenizer, post-processor or decoder type, or an option of one, that Loom cannot reproduce exactly (docs/tokenizers.md lists what it reads). Loom refuses it rather than tokenize differently from the checkpoint; encode the text yourself and pass token ids instead.",
+  },
+  E0543: {
+    title: "tokenizer file too large",
+    explanation:
+      "A tokenizer.json is larger than the 64 MiB a loader reads (the largest hub tokenizers are under 40 MB). The file is not a tokenizer, or was damaged.",
+  },
   // E06xx: device limits (src/contracts/device-profile/) and bundles (src/compiler/bundle/).
   E0601: {
     title: "device limit exceeded",

@@ -12,6 +12,7 @@ import { sizeOf } from "../../contracts/tensor.ts";
 import { declaredWeights } from "../weights/declared.ts";
 import { sha256 } from "../../contracts/bundle/hash.ts";
 import { MAX_KERNELS } from "../../contracts/bundle/limits.ts";
+import { isFileTokenizer } from "../../contracts/tokenizer-name.ts";
 import { BundleManifest, MANIFEST_FILE } from "../../contracts/bundle/manifest.ts";
 import {
   COMPILER_VERSION,
@@ -188,6 +189,13 @@ function consistency(manifest: BundleManifest, span: Span, bag: DiagnosticBag): 
   if (irTokenizer !== tokenizer)
     report(
       `the manifest's tokenizer is ${tokenizer === null ? "none" : `\`${tokenizer}\``} but the spec names ${irTokenizer === null ? "none" : `\`${irTokenizer}\``}`,
+    );
+  const needsFile = tokenizer !== null && isFileTokenizer(tokenizer);
+  if (needsFile !== (manifest.tokenizer?.file !== undefined))
+    report(
+      needsFile
+        ? `the tokenizer \`${tokenizer}\` is a tokenizer.json, but the manifest records no tokenizer.file`
+        : `the manifest records a tokenizer.file, but the tokenizer ${tokenizer === null ? "is none" : `\`${tokenizer}\` is built in`}`,
     );
 
   for (const [what, names] of [

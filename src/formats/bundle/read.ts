@@ -46,6 +46,8 @@ export interface Bundle {
   plan: KernelPlan;
   /** Every weight the IR declares, by Loom full name. */
   weights: Map<string, Tensor>;
+  /** The text of the bundle's tokenizer.json, when the spec names one (`file:…`). */
+  tokenizerJson?: string;
 }
 
 export interface ReadBundleResult {
@@ -58,7 +60,7 @@ export interface ReadBundleResult {
 
 /** A file a manifest names, with the most bytes a loader may read of it. */
 export interface NamedFile {
-  kind: "manifest" | "wgsl" | "weights";
+  kind: "manifest" | "wgsl" | "tokenizer" | "weights";
   file: string;
   maxBytes: number;
   /** What it is, for messages: "the WGSL of kernel `x`", "the weights". */
@@ -69,8 +71,12 @@ export interface NamedFile {
   hashAt?: string;
 }
 
-/** The files a valid manifest names, in reading order: every kernel's WGSL, then the weights. */
+/**
+ * The files a valid manifest names, in reading order: every kernel's WGSL, the tokenizer.json if
+ * any, then the weights.
+ */
 export function namedFiles(manifest: BundleManifest): NamedFile[] {
+  const tokenizer = manifest.tokenizer?.file;
   return [
     ...manifest.plan.kernels.map((k, i) => ({
       kind: "wgsl" as const,
@@ -80,6 +86,18 @@ export function namedFiles(manifest: BundleManifest): NamedFile[] {
       recordedAt: `plan.kernels[${i}].wgslBytes`,
       hashAt: `plan.kernels[${i}].wgslSha256`,
     })),
+    ...(tokenizer
+      ? [
+          {
+            kind: "tokenizer" as const,
+            file: tokenizer.file,
+            maxBytes: tokenizer.bytes,
+            what: "the tokenizer",
+            recordedAt: "tokenizer.file.bytes",
+            hashAt: "tokenizer.file.sha256",
+          },
+        ]
+      : []),
     {
       kind: "weights",
       file: manifest.weights.file,
@@ -171,26 +189,20 @@ function decodeFiles(
 ): Omit<ReadBundleResult, "diagnostics"> {
   const manifestSpan = spanOf(source, MANIFEST_FILE);
   const named = namedFiles(manifest);
-  const weightsFile = named.pop()!; // the WGSL files first, the weights last
+  const weightsFile = named.pop()!; // the WGSL files first, then the tokenizer, the weights last
 
-  const decoder = new TextDecoder("utf-8", { fatal: true });
   const kernels: KernelPlan["kernels"] = [];
   for (const [i, kernel] of manifest.plan.kernels.entries()) {
     // The size was the read's cap; the plan's kernel carries its WGSL instead of the file's facts.
-    const { wgslFile, wgslSha256, wgslBytes: _cap, ...rest } = kernel;
-    const bytes = readFile(source, named[i]!, bag);
-    if (!bytes || !matches(source, named[i]!, bytes, wgslSha256, bag)) continue;
-    let wgsl: string;
-    try {
-      wgsl = decoder.decode(bytes);
-    } catch {
-      bag.report("E0613", spanOf(source, wgslFile), `${wgslFile} is not UTF-8 text`, {
-        hint: RECOMPILE,
-      });
-      continue;
-    }
-    kernels.push({ ...rest, wgsl });
+    const { wgslFile: _file, wgslSha256, wgslBytes: _cap, ...rest } = kernel;
+    const wgsl = readText(source, named[i]!, wgslSha256, bag);
+    if (wgsl !== undefined) kernels.push({ ...rest, wgsl });
   }
+
+  const tokenizer = manifest.tokenizer?.file;
+  const tokenizerJson = tokenizer
+    ? readText(source, named[manifest.plan.kernels.length]!, tokenizer.sha256, bag)
+    : undefined;
 
   const weightsBytes = readFile(source, weightsFile, bag);
   const weightsOk =
@@ -207,8 +219,36 @@ function decodeFiles(
   }
 
   const weights = weightsOk ? bindBundleWeights(manifest, source, weightsBytes, bag) : undefined;
-  if (!weights) return { manifest };
-  return { bundle: { location: source.location, manifest, plan, weights }, manifest };
+  if (!weights || (tokenizer && tokenizerJson === undefined)) return { manifest };
+  return {
+    bundle: {
+      location: source.location,
+      manifest,
+      plan,
+      weights,
+      ...(tokenizerJson !== undefined ? { tokenizerJson } : {}),
+    },
+    manifest,
+  };
+}
+
+/** A text file of the bundle, its size and hash checked and decoded as UTF-8, or undefined (E0613). */
+function readText(
+  source: BundleSource,
+  named: NamedFile,
+  recorded: string,
+  bag: DiagnosticBag,
+): string | undefined {
+  const bytes = readFile(source, named, bag);
+  if (!bytes || !matches(source, named, bytes, recorded, bag)) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    bag.report("E0613", spanOf(source, named.file), `${named.file} is not UTF-8 text`, {
+      hint: RECOMPILE,
+    });
+    return undefined;
+  }
 }
 
 /** Whether a file has the size and hash the manifest records, reporting E0613 when not. */

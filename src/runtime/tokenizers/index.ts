@@ -1,7 +1,12 @@
-/** The tokenizers a spec may name (`tokenizer "gpt2"`), made from their name and the weights' metadata. */
+/**
+ * The tokenizers a spec may name (`tokenizer "gpt2"`), made from their name and the weights'
+ * metadata, and Hugging Face tokenizer.json files (`tokenizer "file:tokenizer.json"`).
+ */
 import { bertTokenizer } from "./bert.ts";
 import { charTokenizer } from "./char.ts";
 import { gpt2Tokenizer } from "./gpt2.ts";
+import { isFileTokenizer } from "../../contracts/tokenizer-name.ts";
+import { hubTokenizer } from "./hub.ts";
 import type { Tokenizer, TokenizerError } from "./tokenizer.ts";
 
 export type { Tokenizer, TokenizerError } from "./tokenizer.ts";
@@ -20,12 +25,18 @@ export const TOKENIZERS = Object.keys(FACTORIES);
 
 /**
  * The tokenizer called `name`, configured by the weights file's metadata where it needs it (the
- * "char" alphabet), or why it cannot be made.
+ * "char" alphabet), or why it cannot be made. A `file:` name is made from `json`, the text of its
+ * tokenizer.json.
  */
 export function createTokenizer(
   name: string,
   metadata: Readonly<Record<string, string>> = {},
+  json?: string,
 ): Tokenizer | TokenizerError {
+  if (isFileTokenizer(name))
+    return json === undefined
+      ? { error: `the tokenizer "${name}" needs the text of its tokenizer.json` }
+      : hubTokenizer(json, name);
   const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
   if (!factory) return { error: `unknown tokenizer "${name}"; known: ${TOKENIZERS.join(", ")}` };
   return factory(metadata);

@@ -17,6 +17,8 @@ export interface Tokenizer {
 /** Why a tokenizer could not be made: one sentence, for the user. */
 export interface TokenizerError {
   error: string;
+  /** The diagnostic code, for a tokenizer.json Loom cannot read (E0541, E0542). */
+  code?: "E0541" | "E0542";
 }
 
 /** Throws a RangeError unless every id is an integer in [0, vocabSize). */

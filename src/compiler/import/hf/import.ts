@@ -54,6 +54,8 @@ export interface HfImportOptions {
   context?: number;
   /** The path the spec is checked under (and will be written to); default `imported.loom`. */
   specPath?: string;
+  /** The tokenizer the spec names, e.g. `file:tokenizer.json` for the checkpoint's own. */
+  tokenizer?: string;
 }
 
 /** Imports one config.json (its text, and the path its diagnostics name). */
@@ -101,8 +103,14 @@ export async function importHfConfig(
   if (bag.hasErrors) return done(known);
 
   const specPath = options.specPath ?? "imported.loom";
-  const formatted = await formatSpec(imported.spec, specPath);
-  const spec = formatted.ok ? formatted.formatted : imported.spec;
+  const written = options.tokenizer
+    ? imported.spec.replace(
+        `\nmodel ${name} {\n`,
+        (open) => `${open}  tokenizer "${options.tokenizer}"\n`,
+      )
+    : imported.spec;
+  const formatted = await formatSpec(written, specPath);
+  const spec = formatted.ok ? formatted.formatted : written;
   const checked = checkSpec(specPath, () => spec, sources);
   const problem = formatted.ok
     ? checked.diagnostics.find((d) => d.severity === "error" || d.severity === "warning")
