@@ -2,6 +2,7 @@
  * A model ready to run: a spec checked and its weights bound (a safetensors file in any layout
  * Loom reads, or seeded), or a compiled bundle read with every hash and shape checked.
  */
+import type { PackedFormat } from "../contracts/weight-format.ts";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { checkSpec } from "../compiler/compile.ts";
@@ -45,6 +46,11 @@ export interface LoadedModel {
   tokenizer?: Tokenizer;
   /** The kernel plan of a compiled bundle (a spec is lowered once the adapter is known). */
   plan?: KernelPlan;
+  /**
+   * A bundle's packed weights (f16, q8, q4): their formats by Loom name, kept when the plan is
+   * lowered again, and their words, uploaded as they are; `weights` holds their unpacked values.
+   */
+  packed?: { formats: Record<string, PackedFormat>; words: Map<string, Uint32Array> };
   /** The device profile the bundle's plan was compiled for. */
   planProfile?: string;
   /** The spec's sources, for rendering diagnostics of later stages. */
@@ -83,7 +89,7 @@ export function loadBundle(dir: string): LoadedModel {
       diagnostics: read.diagnostics,
       sources,
     });
-  const { manifest, plan, weights } = read.bundle;
+  const { manifest, plan, weights, packed } = read.bundle;
   const metadata = manifest.tokenizer?.metadata ?? {};
   const tokenizer = makeTokenizer(manifest.tokenizer?.name, metadata);
   return {
@@ -91,6 +97,7 @@ export function loadBundle(dir: string): LoadedModel {
     weights,
     metadata,
     plan,
+    ...(packed.size > 0 ? { packed: { formats: manifest.weights.formats, words: packed } } : {}),
     planProfile: manifest.deviceProfile,
     sources,
     warnings: read.diagnostics,

@@ -2,3 +2,4 @@
 export { LAYOUTS, type LayoutOption } from "../formats/weights/layouts/map.ts";
 export type { WriteDtype } from "../formats/weights/dtypes.ts";
 export { COMPILER_VERSION } from "../contracts/bundle/version.ts";
+export { WEIGHT_FORMATS, type WeightFormat } from "../contracts/weight-format.ts";

@@ -1,0 +1,104 @@
+/**
+ * Packed weights on the device, against the CPU reference on the unpacked values (the same
+ * weights, so the tolerance is f32 rounding: max |a − b| / max(1, |b|) ≤ 1e-4):
+ * - one matmul kernel per format, W staged in workgroup memory (GPU tiles) and read straight into
+ *   registers (CPU-adapter tiles), on shapes no tile divides (rows 3, n 33; k 96 is 3 q4 blocks);
+ * - a tiny decoder compiled with q4 (the other formats share its path) for this adapter, read
+ *   back from its bundle bytes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeBundle } from "../../src/compiler/bundle/encode.ts";
+import {
+  CPU_SMALL_MATMUL_TILE,
+  matmulKernel,
+  type MatmulTile,
+} from "../../src/compiler/codegen/matmul.ts";
+import { tensor } from "../../src/contracts/tensor.ts";
+import { decodeBundle } from "../../src/formats/bundle/read.ts";
+import { packMatrix, unpackMatrix } from "../../src/formats/quantize/index.ts";
+import { linear } from "../../src/runtime/reference/linear.ts";
+import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
+import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
+import { runKernel } from "../../src/runtime/webgpu/run-kernel.ts";
+import { WebGpuModel } from "../../src/runtime/webgpu/session.ts";
+import { Mulberry32 } from "../../src/contracts/random.ts";
+import { compilePacked, memoryBundle } from "../bundle/format-helpers.ts";
+
+let device: GPUDevice;
+let target: "gpu" | "cpu";
+beforeAll(async () => {
+  const acquired = await acquireNodeDevice();
+  device = acquired.device;
+  target = acquired.kind;
+}, 60_000);
+afterAll(() => device?.destroy());
+
+function worstError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < want.length; i++)
+    worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+  return worst;
+}
+
+function values(count: number, seed: number): Float32Array {
+  const random = new Mulberry32(seed);
+  return Float32Array.from({ length: count }, () => (random.nextU32() / 2 ** 32) * 2 - 1);
+}
+
+const FORMATS = ["f16", "q8", "q4"] as const;
+
+/** A small staged tile (16 invocations); k 96 is 1.5 of its steps, so the last one is guarded. */
+const STAGED: MatmulTile = { rows: 16, cols: 16, k: 64, perThreadRows: 4, perThreadCols: 4 };
+
+/**
+ * Every format with W read straight into registers; q4, whose unpacking is the most involved,
+ * also staged (the tile loader calls the same `w_at`; a staged kernel takes ~6 s on SwiftShader).
+ */
+const CASES = [
+  ...FORMATS.map((format) => [format, "unstaged", CPU_SMALL_MATMUL_TILE] as const),
+  ["q4", "staged", STAGED] as const,
+];
+
+describe("packed matmul kernels", () => {
+  it.each(CASES)("%s, W %s, unpacks what the packer packed", async (format, _, tile) => {
+    const [rows, k, n] = [3, 96, 33];
+    const x = values(rows * k, 1);
+    const w = values(n * k, 2);
+    const words = packMatrix(format, w, [n, k]);
+    const kernel = matmulKernel({
+      name: `packed_${format}`,
+      k,
+      n,
+      bias: false,
+      activation: "none",
+      weightFormat: format,
+      tile,
+    });
+    const got = (
+      await runKernel(device, kernel, { x, w: words, y: new Float32Array(rows * n) }, { rows })
+    )["y"]!;
+    const unpacked = tensor([n, k], unpackMatrix(format, words, [n, k]));
+    const want = linear(tensor([rows, k], Float64Array.from(x)), unpacked);
+    expect(worstError(got, want.data)).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+it("a decoder compiled with q4 weights, read from its bundle, equals the CPU reference", async () => {
+  const compiled = compilePacked("q4", { target });
+  const bundle = decodeBundle(memoryBundle(encodeBundle(compiled.content))).bundle!;
+  expect(bundle.packed.size).toBe(6);
+  const tokens = { shape: [1, 6], data: Float64Array.from([3, 1, 4, 1, 5, 9]) };
+  const expected = new ReferenceExecutor(compiled.ir, bundle.weights).run({ tokens }).logits!;
+  const model = await WebGpuModel.load(
+    device,
+    compiled.ir,
+    bundle.plan,
+    bundle.weights,
+    undefined,
+    bundle.packed,
+  );
+  const { outputs } = await model.forward({ tokens });
+  model.destroy();
+  expect(outputs["logits"]!.shape).toEqual(expected.shape);
+  expect(worstError(outputs["logits"]!.data, expected.data)).toBeLessThanOrEqual(1e-4);
+});
