@@ -52,7 +52,15 @@ async function onDevice(
   metadata: Record<string, string>,
   weightsNote: string,
   progress: Progress,
-  bundle?: { plan: BrowserModel["model"]["plan"]; profile: string },
+  bundle?: {
+    plan: BrowserModel["model"]["plan"];
+    profile: string;
+    /** Its packed weights: formats kept when lowering again, words uploaded as they are. */
+    packed: {
+      formats: Record<string, "f16" | "q8" | "q4">;
+      words: ReadonlyMap<string, Uint32Array>;
+    };
+  },
 ): Promise<PageModel | string> {
   const tokenizer = tokenizerOf(
     ir.tokenizer ?? metadata["tokenizer"] ?? metadata["loom.tokenizer"],
@@ -60,7 +68,7 @@ async function onDevice(
   );
   if (typeof tokenizer === "string") return tokenizer;
   const opened = await openInBrowser(ir, weights, {
-    ...(bundle ? { plan: bundle.plan, planProfile: bundle.profile } : {}),
+    ...(bundle ? { plan: bundle.plan, planProfile: bundle.profile, packed: bundle.packed } : {}),
     progress: (phase, done, total) => progress(phase, done / Math.max(1, total)),
   });
   if ("error" in opened) return opened.error;
@@ -123,13 +131,17 @@ export async function loadBundle(
   progress: Progress,
 ): Promise<PageModel | string> {
   if (!read.bundle) return "the bundle cannot be used: see its diagnostics";
-  const { manifest, plan, weights } = read.bundle;
+  const { manifest, plan, weights, packed } = read.bundle;
   return onDevice(
     manifest.ir,
     weights,
     manifest.tokenizer?.metadata ?? {},
     `bundle ${read.bundle.location}`,
     progress,
-    { plan, profile: manifest.deviceProfile },
+    {
+      plan,
+      profile: manifest.deviceProfile,
+      packed: { formats: manifest.weights.formats, words: packed },
+    },
   );
 }
