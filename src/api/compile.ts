@@ -49,7 +49,7 @@ export interface CompileOptions {
   model?: string;
   /** Largest batch the bundle's buffers hold (default: the spec's `batch <= N` bound, else 1). */
   maxBatch?: number;
-  /** How the matmul weights are stored and read (default f32; docs/bundle-format.md). */
+  /** How the matmul weights and embedding tables are stored and read (default f32; docs/bundle-format.md). */
   weightFormat?: WeightFormat;
   /** Reads spec files (default: from disk); the bundle keeps every file read. */
   read?: (path: string) => string;
@@ -80,7 +80,7 @@ export interface CompiledModel {
   weights: Map<string, Tensor>;
   /** Where the weights came from: "seed 0", or the file and its layout. */
   weightsOrigin: string;
-  /** How many weight tensors are packed in the requested format (those it can pack). */
+  /** How many weight tensors are packed in the requested format (matmul weights, embedding tables). */
   packedTensors: number;
   /** Everything the bundle is made of, for `encodeBundle` or `writeCompiledBundle`. */
   content: BundleContent;

@@ -76,7 +76,7 @@ export function runCompile(
 function formatSummary(format: string, packed: number): string {
   return format === "f32"
     ? "f32"
-    : `${packed} matmul weight${packed === 1 ? "" : "s"} packed as ${format}, the rest f32`;
+    : `${packed} weight${packed === 1 ? "" : "s"} packed as ${format} (matmuls, embeddings), the rest f32`;
 }
 
 /** The compiled IR or plan as `--emit` asks: text, one line a node or step, or JSON. */

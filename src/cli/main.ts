@@ -362,7 +362,7 @@ function program(io: Io, status: { code: number }): Command {
     .addOption(
       new Option(
         "--weight-format <format>",
-        "how the matmul weights are stored and read: f32, f16, q8 (int8 per output row) or q4 (blocks of 32)",
+        "how matmul weights and embedding tables are stored and read: f32, f16, q8 (int8 per row) or q4 (blocks of 32)",
       )
         .choices([...WEIGHT_FORMATS])
         .default("f32"),

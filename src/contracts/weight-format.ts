@@ -1,5 +1,5 @@
 /**
- * Weight formats of a bundle's matmul weights, and how many u32 words a packed [n, k] matrix
+ * Weight formats of a bundle's matmul weights and embedding tables, and how many u32 words a packed [n, k] matrix
  * takes. Every format packs each row of W ([out, in], PyTorch's layout) on its own, so the words
  * of matrices concatenated along rows (a fused QKV) are their packed words concatenated.
  *

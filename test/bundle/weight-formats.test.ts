@@ -41,19 +41,21 @@ describe.each(FORMATS)("%s", (format) => {
   const encoded = encodeBundle(compiled.content);
   const read = decodeBundle(memoryBundle(encoded));
 
-  it("packs every matmul weight of the layers' own, not the tied head's table", () => {
+  it("packs the embedding table (read by the tied head too) and every matmul weight", () => {
     const weights = compiled.plan.buffers.filter((b) => b.kind === "weight");
     const packed = weights.filter((b) => b.format === format).map((b) => b.name);
-    // QKV fused, the output projection, up and down; the embedding (gathered, and read by the
-    // tied head), norms and biases stay f32.
+    // The table, QKV fused, the output projection, up and down; norms and biases stay f32.
     expect(packed).toEqual([
+      "wte.weight",
       "h.0.attention.q.weight+h.0.attention.k.weight+h.0.attention.v.weight",
       "h.0.attention.o.weight",
       "h.0.mlp.up.weight",
       "h.0.mlp.down.weight",
     ]);
-    // Rows of W [out, in]: q, k and v (3 · 32) over d = 32; o [32, 32]; up [64, 32]; down [32, 64].
+    // Rows: the table [16, 32]; q, k and v (3 · 32) over d = 32; o [32, 32]; up [64, 32];
+    // down [32, 64].
     const shapes = [
+      [16, 32],
       [96, 32],
       [32, 32],
       [64, 32],
@@ -65,14 +67,14 @@ describe.each(FORMATS)("%s", (format) => {
         expect(b.dtype).toBe("u32");
         expect(b.elements).toBe(packedWords(format, shapes[i]!));
       });
-    expect(weights.find((b) => b.name === "wte.weight")?.format).toBeUndefined();
-    // Every matmul but the tied head's (n = vocab = 16) unpacks its weights.
+    // Every matmul unpacks its weights (the tied head's: the table), and so does the gather.
     const matmuls = compiled.plan.kernels.filter((k) => k.name.startsWith("matmul"));
-    const unpacking = matmuls.filter((k) => k.wgsl.includes("fn w_at("));
-    expect(unpacking.map((k) => k.name.includes(`_${format}`))).toEqual([true, true, true, true]);
-    expect(matmuls.filter((k) => !unpacking.includes(k)).map((k) => k.name)).toEqual([
-      "matmul_k32_n16",
-    ]);
+    expect(
+      matmuls.map((k) => k.name.includes(`_${format}`) && k.wgsl.includes("fn w_at(")),
+    ).toEqual([true, true, true, true, true]);
+    const embed = compiled.plan.kernels.find((k) => k.name.startsWith("embed"))!;
+    expect(embed.name).toContain(`_${format}`);
+    expect(embed.wgsl).toContain("fn table_at(row: u32, c: u32) -> f32");
     expect(verifyPlan(compiled.plan)).toEqual([]);
   });
 
@@ -87,6 +89,7 @@ describe.each(FORMATS)("%s", (format) => {
       "h.0.attention.v.weight",
       "h.0.mlp.down.weight",
       "h.0.mlp.up.weight",
+      "wte.weight",
     ]);
     const original = compiled.weights.get("h.0.mlp.up.weight")!;
     const words = packMatrix(format, original.data, original.shape);
@@ -95,8 +98,8 @@ describe.each(FORMATS)("%s", (format) => {
     expect(unpacked.shape).toEqual([64, 32]);
     expect(unpacked.data).not.toEqual(original.data);
     // Not packed: read back exactly.
-    const table = compiled.weights.get("wte.weight")!.data.map(Math.fround);
-    expect(read.bundle!.weights.get("wte.weight")!.data).toEqual(table);
+    const bias = compiled.weights.get("h.0.mlp.up.bias")!.data.map(Math.fround);
+    expect(read.bundle!.weights.get("h.0.mlp.up.bias")!.data).toEqual(bias);
   });
 
   it("the CPU reference runs the unpacked values: close to f32's logits, not equal", () => {
@@ -169,7 +172,7 @@ describe("weight-format diagnostics", () => {
     const found = verifyPlan(unpackedBindings(compilePacked("q8").plan));
     expect(found.length).toBeGreaterThan(0);
     expect(new Set(found.map((d) => d.code))).toEqual(new Set(["E0653"]));
-    expect(found[0]!.message).toMatch(/packed as q8, to `w`, which reads plain u32/);
+    expect(found[0]!.message).toMatch(/packed as q8, to `table`, which reads plain u32/);
   });
 
   it("one of each, for the codes test", () => {

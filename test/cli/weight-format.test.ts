@@ -18,10 +18,12 @@ it("compiles with q4 weights, inspects and runs the bundle on the CPU", async ()
   const out = join(dir, "q4");
   const compiled = await runLoom("compile", spec, "--weight-format", "q4", "-o", out);
   expect(compiled.code).toBe(0);
-  expect(compiled.stdout).toMatch(/\(6 matmul weights packed as q4, the rest f32, seed 0\)/);
+  expect(compiled.stdout).toMatch(
+    /\(7 weights packed as q4 \(matmuls, embeddings\), the rest f32, seed 0\)/,
+  );
   const inspected = await runLoom("inspect", out);
   expect(inspected.code).toBe(0);
-  expect(inspected.stdout).toMatch(/19 tensors, 6 packed as q4 \(U32\), the rest F32/);
+  expect(inspected.stdout).toMatch(/19 tensors, 7 packed as q4 \(U32\), the rest F32/);
   const run = await runLoom("run", out, "--tokens", "1,2,3", "--backend", "cpu");
   expect(run.code).toBe(0);
 });

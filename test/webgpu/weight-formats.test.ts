@@ -3,6 +3,7 @@
  * weights, so the tolerance is f32 rounding: max |a − b| / max(1, |b|) ≤ 1e-4):
  * - one matmul kernel per format, W staged in workgroup memory (GPU tiles) and read straight into
  *   registers (CPU-adapter tiles), on shapes no tile divides (rows 3, n 33; k 96 is 3 q4 blocks);
+ * - one embedding gather per format (exact: a gather only unpacks);
  * - a tiny decoder compiled with q4 (the other formats share its path) for this adapter, read
  *   back from its bundle bytes.
  */
@@ -14,6 +15,7 @@ import {
   type MatmulTile,
 } from "../../src/compiler/codegen/matmul.ts";
 import { tensor } from "../../src/contracts/tensor.ts";
+import { embedKernel } from "../../src/compiler/codegen/embed.ts";
 import { decodeBundle } from "../../src/formats/bundle/read.ts";
 import { packMatrix, unpackMatrix } from "../../src/formats/quantize/index.ts";
 import { linear } from "../../src/runtime/reference/linear.ts";
@@ -83,10 +85,29 @@ describe("packed matmul kernels", () => {
   });
 });
 
+describe("packed embedding gathers", () => {
+  it.each(FORMATS)("%s: each row as the packer packed it", async (format) => {
+    const [vocab, d] = [5, 96];
+    const words = packMatrix(format, values(vocab * d, 3), [vocab, d]);
+    const table = unpackMatrix(format, words, [vocab, d]);
+    const ids = Uint32Array.from([4, 0, 2, 2, 1]);
+    const kernel = embedKernel({ vocab, d, tableFormat: format });
+    const host = {
+      ids,
+      table: words,
+      out: new Float32Array(ids.length * d),
+      status: new Uint32Array(4),
+    };
+    const got = (await runKernel(device, kernel, host, { rows: ids.length }))["out"]!;
+    const want = [...ids].flatMap((id) => [...table.subarray(id * d, (id + 1) * d)]);
+    expect(worstError(got, want)).toBe(0);
+  });
+});
+
 it("a decoder compiled with q4 weights, read from its bundle, equals the CPU reference", async () => {
   const compiled = compilePacked("q4", { target });
   const bundle = decodeBundle(memoryBundle(encodeBundle(compiled.content))).bundle!;
-  expect(bundle.packed.size).toBe(6);
+  expect(bundle.packed.size).toBe(7);
   const tokens = { shape: [1, 6], data: Float64Array.from([3, 1, 4, 1, 5, 9]) };
   const expected = new ReferenceExecutor(compiled.ir, bundle.weights).run({ tokens }).logits!;
   const model = await WebGpuModel.load(

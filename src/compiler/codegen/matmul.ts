@@ -36,7 +36,8 @@
  * see matmul-tile.ts.
  */
 import { type Kernel, type KernelBinding, paramsStruct } from "../../contracts/kernel.ts";
-import { packable, Q4_BLOCK, rowWords, type PackedFormat } from "../../contracts/weight-format.ts";
+import { packable, Q4_BLOCK, type PackedFormat } from "../../contracts/weight-format.ts";
+import { packedRowConstants, unpackVec4 } from "./packed-wgsl.ts";
 import {
   ACTIVATION_NAMES,
   type ActivationName,
@@ -254,7 +255,7 @@ export function matmulKernel(options: MatmulOptions): Kernel {
       return [`@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${type}>;`];
     }),
     "",
-    ...(p.weightFormat ? p.weights.flatMap((w) => unpackFunction(p.weightFormat!, w)) : []),
+    ...(p.weightFormat ? p.weights.flatMap((w) => unpackVec4(p.weightFormat!, w)) : []),
   ];
   if (p.staged) {
     lines.push(
@@ -316,7 +317,7 @@ function prelude(p: Plan): string[] {
     `const N: u32 = ${u(p.n)}; // out width: cols of y, rows of W`,
   ];
   if (p.vec4) lines.push(`const K4: u32 = ${u(p.k / 4)}; // K / 4: vec4 per row of x and of W`);
-  if (p.weightFormat) lines.push(...packedConstants(p.weightFormat, p.k));
+  if (p.weightFormat) lines.push(...packedRowConstants(p.weightFormat, p.k));
   lines.push(
     `const TM: u32 = ${u(p.tile.rows)}; // tile rows: rows of x and y per workgroup`,
     `const TN: u32 = ${u(p.tile.cols)}; // tile cols: cols of y (rows of W) per workgroup`,
@@ -502,59 +503,6 @@ function epilogue(p: Plan): string[] {
     lines.push(`  }`);
   }
   return lines;
-}
-
-/** The prelude's constants of a packed format: words per row of W (and q4's scale words). */
-function packedConstants(format: PackedFormat, k: number): string[] {
-  const lines = [
-    `const RW: u32 = ${rowWords(format, k)}u; // u32 words per packed row of W (${format})`,
-  ];
-  if (format === "q4")
-    lines.push(
-      `const SW: u32 = ${Math.ceil(k / (2 * Q4_BLOCK))}u; // ceil(K / 64): words of f16 block scales at the start of a row`,
-    );
-  return lines;
-}
-
-/** `<w>_at(row, q)`: elements 4q … 4q + 3 of row `row` of the packed W, unpacked in registers. */
-function unpackFunction(format: PackedFormat, w: string): string[] {
-  const head = `fn ${w}_at(row: u32, q: u32) -> vec4<f32> {`;
-  switch (format) {
-    case "f16":
-      return [
-        `// f16: two halves a word, element 2j in the low half.`,
-        head,
-        `  let i = row * RW + 2u * q;`,
-        `  return vec4<f32>(unpack2x16float(${w}[i]), unpack2x16float(${w}[i + 1u]));`,
-        `}`,
-        "",
-      ];
-    case "q8":
-      return [
-        `// q8: the row's f32 scale, then four int8 a word, element 4q in the lowest byte.`,
-        head,
-        `  let base = row * RW;`,
-        `  let v = vec4<i32>(bitcast<i32>(${w}[base + 1u + q]));`,
-        `  let bytes = (v << vec4<u32>(24u, 16u, 8u, 0u)) >> vec4<u32>(24u); // sign-extended`,
-        `  return bitcast<f32>(${w}[base]) * vec4<f32>(bytes);`,
-        `}`,
-        "",
-      ];
-    case "q4":
-      return [
-        `// q4: blocks of 32 with f16 scales (two a word) first, then eight nibbles a word; w = d · (q − 8).`,
-        head,
-        `  let base = row * RW;`,
-        `  let b = q / 8u; // block of elements 4q … 4q + 3`,
-        `  let scales = unpack2x16float(${w}[base + b / 2u]);`,
-        `  let d = select(scales.x, scales.y, (b & 1u) == 1u);`,
-        `  let word = ${w}[base + SW + q / 2u] >> (16u * (q & 1u));`,
-        `  let nibbles = (vec4<u32>(word) >> vec4<u32>(0u, 4u, 8u, 12u)) & vec4<u32>(15u);`,
-        `  return d * (vec4<f32>(nibbles) - 8.0);`,
-        `}`,
-        "",
-      ];
-  }
 }
 
 function range(count: number): number[] {

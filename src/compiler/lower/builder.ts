@@ -144,9 +144,11 @@ export class PlanBuilder {
   }
 
   /**
-   * The format a matmul's weight buffers are read in, packing them (dtype u32, `elements` in
-   * words) the first time: the requested format for weights of the node's own whose rows of k
-   * elements it can pack (a tied head's table is also gathered, as f32), or the recorded one.
+   * The format a matmul's (or an embedding gather's) weight buffers are read in, packing them
+   * (dtype u32, `elements` in words) the first time: the requested format for weights of the
+   * node's own whose rows of k elements it can pack, or the recorded one. A buffer an earlier
+   * step bound unpacked stays f32; one already packed keeps its format (a head tied to a packed
+   * embedding table reads it packed).
    */
   weightFormat(node: TypedNode, buffers: readonly number[], k: number): PackedFormat | undefined {
     const formats = buffers.map((id) => this.formatOf(node, this.buffers[id]!, k));
@@ -166,13 +168,14 @@ export class PlanBuilder {
 
   private formatOf(node: TypedNode, buffer: PlanBuffer, k: number): PackedFormat | undefined {
     if (buffer.format !== undefined) return buffer.format;
+    if (this.steps.some((s) => s.buffers.includes(buffer.id))) return undefined;
     const names = buffer.weights ?? [];
     const formats = this.formats;
     const format =
       formats === undefined
         ? "f32"
         : "recorded" in formats
-          ? (formats.recorded[names[0]!] ?? "f32")
+          ? (new Map(Object.entries(formats.recorded)).get(names[0]!) ?? "f32")
           : names.every((n) => n.startsWith(`${node.name}.`))
             ? formats.requested
             : "f32";

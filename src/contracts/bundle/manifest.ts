@@ -102,7 +102,7 @@ export const BundleManifest = z.strictObject({
       format: z
         .enum(WEIGHT_FORMATS)
         .describe(
-          "the format of the packed matmul weights (`loom compile --weight-format`): f32 when none is packed",
+          "the format of the packed weights, matmuls and embedding tables (`loom compile --weight-format`): f32 when none is packed",
         ),
       formats: z
         .record(z.string(), PackedFormatSchema)

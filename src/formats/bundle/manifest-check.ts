@@ -294,7 +294,7 @@ function weightBuffers(
           `weights.formats gives \`${name}\` ${f}; the plan ${packedIn.has(name) ? `packs it as ${packedIn.get(name)}` : "does not pack it"}`,
       ),
     ...[...packedIn]
-      .filter(([name]) => weights.formats[name] === undefined)
+      .filter(([name]) => !Object.hasOwn(weights.formats, name))
       .map(([name, f]) => `the plan packs \`${name}\` as ${f}; weights.formats does not list it`),
   ];
   if (differ.length > 0)

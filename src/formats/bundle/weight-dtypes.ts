@@ -16,8 +16,8 @@ export function checkWeightDtypes(
   header: SafetensorsHeader,
   bag: DiagnosticBag,
 ): boolean {
-  const formats = manifest.weights.formats;
-  const expectedOf = (name: string) => (formats[name] ? "U32" : manifest.weights.dtype);
+  const formats = new Map(Object.entries(manifest.weights.formats));
+  const expectedOf = (name: string) => (formats.has(name) ? "U32" : manifest.weights.dtype);
   const bufferOf = new Map<string, { name: string; dtype: string }>();
   for (const buffer of manifest.plan.buffers)
     for (const name of buffer.weights ?? []) bufferOf.set(name, buffer);
@@ -32,8 +32,8 @@ export function checkWeightDtypes(
       `tensor \`${tensor.name}\` [${tensor.shape.join(", ")}] is stored as ${tensor.dtype}, but the bundle declares ${expected}`,
       {
         notes: [
-          formats[tensor.name]
-            ? `weights.formats packs it as ${formats[tensor.name]}: u32 words`
+          formats.has(tensor.name)
+            ? `weights.formats packs it as ${formats.get(tensor.name)}: u32 words`
             : `weights.dtype in the manifest is ${expected}`,
           buffer
             ? `the plan's weight buffer \`${buffer.name}\` that holds it is ${buffer.dtype}`
