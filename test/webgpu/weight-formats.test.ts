@@ -4,8 +4,7 @@
  * - one matmul kernel per format, W staged in workgroup memory (GPU tiles) and read straight into
  *   registers (CPU-adapter tiles), on shapes no tile divides (rows 3, n 33; k 96 is 3 q4 blocks);
  * - one embedding gather per format (exact: a gather only unpacks);
- * - a tiny decoder compiled with q4 (the other formats share its path) for this adapter, read
- *   back from its bundle bytes.
+ * - a tiny decoder compiled with each format for this adapter, read back from its bundle bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeBundle } from "../../src/compiler/bundle/encode.ts";
@@ -52,14 +51,11 @@ const FORMATS = ["f16", "q8", "q4"] as const;
 /** A small staged tile (16 invocations); k 96 is 1.5 of its steps, so the last one is guarded. */
 const STAGED: MatmulTile = { rows: 16, cols: 16, k: 64, perThreadRows: 4, perThreadCols: 4 };
 
-/**
- * Every format with W read straight into registers; q4, whose unpacking is the most involved,
- * also staged (the tile loader calls the same `w_at`; a staged kernel takes ~6 s on SwiftShader).
- */
-const CASES = [
-  ...FORMATS.map((format) => [format, "unstaged", CPU_SMALL_MATMUL_TILE] as const),
-  ["q4", "staged", STAGED] as const,
-];
+/** Every format with W staged in workgroup memory and read straight into registers. */
+const CASES = FORMATS.flatMap((format) => [
+  [format, "unstaged", CPU_SMALL_MATMUL_TILE] as const,
+  [format, "staged", STAGED] as const,
+]);
 
 describe("packed matmul kernels", () => {
   it.each(CASES)("%s, W %s, unpacks what the packer packed", async (format, _, tile) => {
@@ -104,22 +100,25 @@ describe("packed embedding gathers", () => {
   });
 });
 
-it("a decoder compiled with q4 weights, read from its bundle, equals the CPU reference", async () => {
-  const compiled = compilePacked("q4", { target });
-  const bundle = decodeBundle(memoryBundle(encodeBundle(compiled.content))).bundle!;
-  expect(bundle.packed.size).toBe(7);
-  const tokens = { shape: [1, 6], data: Float64Array.from([3, 1, 4, 1, 5, 9]) };
-  const expected = new ReferenceExecutor(compiled.ir, bundle.weights).run({ tokens }).logits!;
-  const model = await WebGpuModel.load(
-    device,
-    compiled.ir,
-    bundle.plan,
-    bundle.weights,
-    undefined,
-    bundle.packed,
-  );
-  const { outputs } = await model.forward({ tokens });
-  model.destroy();
-  expect(outputs["logits"]!.shape).toEqual(expected.shape);
-  expect(worstError(outputs["logits"]!.data, expected.data)).toBeLessThanOrEqual(1e-4);
-});
+it.each(FORMATS)(
+  "a decoder compiled with %s weights, read from its bundle, equals the CPU reference",
+  async (format) => {
+    const compiled = compilePacked(format, { target });
+    const bundle = decodeBundle(memoryBundle(encodeBundle(compiled.content))).bundle!;
+    expect(bundle.packed.size).toBe(7);
+    const tokens = { shape: [1, 6], data: Float64Array.from([3, 1, 4, 1, 5, 9]) };
+    const expected = new ReferenceExecutor(compiled.ir, bundle.weights).run({ tokens }).logits!;
+    const model = await WebGpuModel.load(
+      device,
+      compiled.ir,
+      bundle.plan,
+      bundle.weights,
+      undefined,
+      bundle.packed,
+    );
+    const { outputs } = await model.forward({ tokens });
+    model.destroy();
+    expect(outputs["logits"]!.shape).toEqual(expected.shape);
+    expect(worstError(outputs["logits"]!.data, expected.data)).toBeLessThanOrEqual(1e-4);
+  },
+);
