@@ -22,8 +22,8 @@ import { ReferenceExecutor } from "../../src/runtime/reference/executor.ts";
 import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
 import { runKernel } from "../../src/runtime/webgpu/run-kernel.ts";
 import { WebGpuModel } from "../../src/runtime/webgpu/session.ts";
-import { Mulberry32 } from "../../src/contracts/random.ts";
 import { compilePacked, memoryBundle } from "../bundle/format-helpers.ts";
+import { maxRelError, randomF32, uniform } from "./glue-helpers.ts";
 
 let device: GPUDevice;
 let target: "gpu" | "cpu";
@@ -33,18 +33,6 @@ beforeAll(async () => {
   target = acquired.kind;
 }, 60_000);
 afterAll(() => device?.destroy());
-
-function worstError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < want.length; i++)
-    worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
-  return worst;
-}
-
-function values(count: number, seed: number): Float32Array {
-  const random = new Mulberry32(seed);
-  return Float32Array.from({ length: count }, () => (random.nextU32() / 2 ** 32) * 2 - 1);
-}
 
 const FORMATS = ["f16", "q8", "q4"] as const;
 
@@ -60,8 +48,8 @@ const CASES = FORMATS.flatMap((format) => [
 describe("packed matmul kernels", () => {
   it.each(CASES)("%s, W %s, unpacks what the packer packed", async (format, _, tile) => {
     const [rows, k, n] = [3, 96, 33];
-    const x = values(rows * k, 1);
-    const w = values(n * k, 2);
+    const x = randomF32(rows * k, uniform(1));
+    const w = randomF32(n * k, uniform(2));
     const words = packMatrix(format, w, [n, k]);
     const kernel = matmulKernel({
       name: `packed_${format}`,
@@ -77,14 +65,14 @@ describe("packed matmul kernels", () => {
     )["y"]!;
     const unpacked = tensor([n, k], unpackMatrix(format, words, [n, k]));
     const want = linear(tensor([rows, k], Float64Array.from(x)), unpacked);
-    expect(worstError(got, want.data)).toBeLessThanOrEqual(1e-4);
+    expect(maxRelError(got, want.data)).toBeLessThanOrEqual(1e-4);
   });
 });
 
 describe("packed embedding gathers", () => {
   it.each(FORMATS)("%s: each row as the packer packed it", async (format) => {
     const [vocab, d] = [5, 96];
-    const words = packMatrix(format, values(vocab * d, 3), [vocab, d]);
+    const words = packMatrix(format, randomF32(vocab * d, uniform(3)), [vocab, d]);
     const table = unpackMatrix(format, words, [vocab, d]);
     const ids = Uint32Array.from([4, 0, 2, 2, 1]);
     const kernel = embedKernel({ vocab, d, tableFormat: format });
@@ -96,7 +84,7 @@ describe("packed embedding gathers", () => {
     };
     const got = (await runKernel(device, kernel, host, { rows: ids.length }))["out"]!;
     const want = [...ids].flatMap((id) => [...table.subarray(id * d, (id + 1) * d)]);
-    expect(worstError(got, want)).toBe(0);
+    expect(maxRelError(got, want)).toBe(0);
   });
 });
 
@@ -119,6 +107,6 @@ it.each(FORMATS)(
     const { outputs } = await model.forward({ tokens });
     model.destroy();
     expect(outputs["logits"]!.shape).toEqual(expected.shape);
-    expect(worstError(outputs["logits"]!.data, expected.data)).toBeLessThanOrEqual(1e-4);
+    expect(maxRelError(outputs["logits"]!.data, expected.data)).toBeLessThanOrEqual(1e-4);
   },
 );
