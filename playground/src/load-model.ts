@@ -53,7 +53,16 @@ async function onDevice(
   metadata: Record<string, string>,
   weightsNote: string,
   progress: Progress,
-  bundle?: { plan: BrowserModel["model"]["plan"]; profile: string; tokenizerJson?: string },
+  bundle?: {
+    plan: BrowserModel["model"]["plan"];
+    profile: string;
+    tokenizerJson?: string;
+    /** Its packed weights: formats kept when lowering again, words uploaded as they are. */
+    packed: {
+      formats: Record<string, "f16" | "q8" | "q4">;
+      words: ReadonlyMap<string, Uint32Array>;
+    };
+  },
 ): Promise<PageModel | string> {
   const tokenizer = tokenizerOf(
     ir.tokenizer ?? metadata["tokenizer"] ?? metadata["loom.tokenizer"],
@@ -62,7 +71,7 @@ async function onDevice(
   );
   if (typeof tokenizer === "string") return tokenizer;
   const opened = await openInBrowser(ir, weights, {
-    ...(bundle ? { plan: bundle.plan, planProfile: bundle.profile } : {}),
+    ...(bundle ? { plan: bundle.plan, planProfile: bundle.profile, packed: bundle.packed } : {}),
     progress: (phase, done, total) => progress(phase, done / Math.max(1, total)),
   });
   if ("error" in opened) return opened.error;
@@ -125,13 +134,18 @@ export async function loadBundle(
   progress: Progress,
 ): Promise<PageModel | string> {
   if (!read.bundle) return "the bundle cannot be used: see its diagnostics";
-  const { manifest, plan, weights, tokenizerJson } = read.bundle;
+  const { manifest, plan, weights, packed, tokenizerJson } = read.bundle;
   return onDevice(
     manifest.ir,
     weights,
     manifest.tokenizer?.metadata ?? {},
     `bundle ${read.bundle.location}`,
     progress,
-    { plan, profile: manifest.deviceProfile, ...(tokenizerJson ? { tokenizerJson } : {}) },
+    {
+      plan,
+      profile: manifest.deviceProfile,
+      packed: { formats: manifest.weights.formats, words: packed },
+      ...(tokenizerJson ? { tokenizerJson } : {}),
+    },
   );
 }

@@ -1,3 +1,4 @@
+import type { PackedFormat } from "../contracts/weight-format.ts";
 import { profileTarget } from "../contracts/device-profile/builtins.ts";
 import type { TypedIr } from "../contracts/ir/schema.ts";
 import { lowerToPlan } from "../compiler/lower/lower.ts";
@@ -42,7 +43,13 @@ export function pageDevice(): Promise<AcquiredDevice> {
 export async function openInBrowser(
   ir: TypedIr,
   weights: WeightMap,
-  options: { plan?: KernelPlan; planProfile?: string; progress?: LoadProgress } = {},
+  options: {
+    plan?: KernelPlan;
+    planProfile?: string;
+    progress?: LoadProgress;
+    /** A bundle's packed weights: formats kept when lowering again, words uploaded as they are. */
+    packed?: { formats: Record<string, PackedFormat>; words: ReadonlyMap<string, Uint32Array> };
+  } = {},
 ): Promise<BrowserModel | { error: string }> {
   try {
     const acquired = await pageDevice();
@@ -50,7 +57,10 @@ export async function openInBrowser(
     if (options.planProfile && profileTarget(options.planProfile) !== acquired.kind)
       plan = undefined;
     if (!plan) {
-      const lowered = lowerToPlan(ir, { target: acquired.kind });
+      const lowered = lowerToPlan(ir, {
+        target: acquired.kind,
+        ...(options.packed ? { weightFormats: { recorded: options.packed.formats } } : {}),
+      });
       if (!lowered.plan)
         return { error: lowered.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n") };
       plan = lowered.plan;
@@ -59,7 +69,14 @@ export async function openInBrowser(
     const unsound = verifyPlan(maps.plan);
     if (unsound.length > 0)
       return { error: unsound.map((d) => `${d.code}: ${d.message}\n${d.hint}`).join("\n") };
-    const model = await WebGpuModel.load(acquired.device, ir, maps.plan, weights, options.progress);
+    const model = await WebGpuModel.load(
+      acquired.device,
+      ir,
+      maps.plan,
+      weights,
+      options.progress,
+      options.packed?.words,
+    );
     return { model, maps, acquired };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };

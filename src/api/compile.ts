@@ -15,6 +15,11 @@ import { describeIssue } from "../contracts/device-profile/json-issues.ts";
 import { loadDeviceProfile } from "../contracts/device-profile/load.ts";
 import { profileLimits, type DeviceProfile } from "../contracts/device-profile/schema.ts";
 import { verifyPlan } from "../contracts/plan/verify.ts";
+import { DiagnosticBag } from "../contracts/diagnostics/diagnostic.ts";
+import { isWeightFormat, WEIGHT_FORMATS, type WeightFormat } from "../contracts/weight-format.ts";
+import { packWeights, type Unrepresentable } from "../compiler/bundle/pack-weights.ts";
+import type { WeightFormats } from "../compiler/lower/builder.ts";
+import { declaredWeights } from "../formats/weights/declared.ts";
 import type { Diagnostic } from "../contracts/diagnostics/diagnostic.ts";
 import type { TypedIr } from "../contracts/ir/schema.ts";
 import { KernelPlan } from "../contracts/plan/schema.ts";
@@ -46,6 +51,8 @@ export interface CompileOptions {
   model?: string;
   /** Largest batch the bundle's buffers hold (default: the spec's `batch <= N` bound, else 1). */
   maxBatch?: number;
+  /** How the matmul weights and embedding tables are stored and read (default f32; docs/bundle-format.md). */
+  weightFormat?: WeightFormat;
   /** Reads spec files (default: from disk); the bundle keeps every file read. */
   read?: (path: string) => string;
 }
@@ -60,7 +67,7 @@ export interface LowerResult {
 export type Lower = (
   ir: TypedIr,
   profile: DeviceProfile,
-  options: { maxBatch?: number },
+  options: { maxBatch?: number; weightFormats?: WeightFormats },
 ) => LowerResult;
 
 /** The compiler's own lowering, for the profile's kind of adapter. */
@@ -75,6 +82,8 @@ export interface CompiledModel {
   weights: Map<string, Tensor>;
   /** Where the weights came from: "seed 0", or the file and its layout. */
   weightsOrigin: string;
+  /** How many weight tensors are packed in the requested format (matmul weights, embedding tables). */
+  packedTensors: number;
   /** Everything the bundle is made of, for `encodeBundle` or `writeCompiledBundle`. */
   content: BundleContent;
   sources: SourceSet;
@@ -94,6 +103,11 @@ export function compileSpec(
   const seed = options.initSeed ?? 0;
   if (!isSeed(seed))
     throw new InputError(`--init-seed must be an integer from 0 to 4294967295, got ${seed}`);
+  const weightFormat = options.weightFormat ?? "f32";
+  if (!isWeightFormat(weightFormat))
+    throw new InputError(
+      `--weight-format must be one of ${WEIGHT_FORMATS.join(", ")}, got ${String(weightFormat)}`,
+    );
   const layout = options.layout ?? "auto";
   if (!isLayoutOption(layout))
     throw new InputError(`--layout must be auto or one of ${LAYOUTS.join(", ")}, got ${layout}`);
@@ -126,7 +140,10 @@ export function compileSpec(
   const ir = pickModel(spec, checked.models, options.model) ?? fail("errors", `${spec} has errors`);
 
   const maxBatch = batchBound(ir, options.maxBatch);
-  const lowered = lower(ir, profile, maxBatch !== undefined ? { maxBatch } : {});
+  const lowered = lower(ir, profile, {
+    ...(maxBatch !== undefined ? { maxBatch } : {}),
+    ...(weightFormat !== "f32" ? { weightFormats: { requested: weightFormat } } : {}),
+  });
   shown.push(...lowered.diagnostics);
   if (hasErrors(lowered.diagnostics)) fail("errors", `${ir.model} cannot be lowered`);
   if (!lowered.plan) fail("errors", `the lowering produced no kernel plan for \`${ir.model}\``);
@@ -182,6 +199,10 @@ export function compileSpec(
     metadata = { "loom.seed": String(seed), "loom.init": INIT_DESCRIPTION };
     weightsOrigin = `seed ${seed}`;
   }
+  const packed = packWeights(plan, weights);
+  const unfit = unrepresentable(packed.unrepresentable, ir);
+  shown.push(...unfit);
+  if (hasErrors(unfit)) fail("errors", `the weights of ${ir.model} do not fit ${weightFormat}`);
   const tokenizerMetadata = Object.fromEntries(
     Object.entries(metadata).filter(([key]) => key.startsWith("tokenizer.")),
   );
@@ -190,6 +211,7 @@ export function compileSpec(
     ...(options.model ? [`--model ${options.model}`] : []),
     ...(maxBatch !== undefined ? [`--max-batch ${maxBatch}`] : []),
     `--device-profile ${profile.name}`,
+    ...(weightFormat !== "f32" ? [`--weight-format ${weightFormat}`] : []),
     typeof options.weights === "string"
       ? `--weights ${options.weights} --layout ${layout}${weightMap ? ` --weight-map ${weightMap.path}` : ""}`
       : options.weights !== undefined
@@ -219,7 +241,41 @@ export function compileSpec(
     profile,
     createdBy,
   };
-  return { ir, plan, profile, weights, weightsOrigin, content, sources, warnings: shown };
+  return {
+    ir,
+    plan,
+    profile,
+    weights,
+    weightsOrigin,
+    packedTensors: Object.keys(packed.formats).length,
+    content,
+    sources,
+    warnings: shown,
+  };
+}
+
+/** E0651 for each weight its format cannot hold, at the layer that declares it. */
+function unrepresentable(found: Unrepresentable[], ir: TypedIr): Diagnostic[] {
+  const bag = new DiagnosticBag();
+  const declared = new Map(declaredWeights(ir).map((w) => [w.name, w]));
+  for (const { name, format, index, value } of found.slice(0, 20)) {
+    const node = declared.get(name)!.node;
+    bag.report(
+      "E0651",
+      node.source,
+      `the weight \`${name}\` holds ${value} (element ${index}), which ${format} cannot hold`,
+      {
+        label: `\`${node.op}\` declares it`,
+        notes: [
+          format === "f16"
+            ? "f16 holds magnitudes up to 65504"
+            : "a q4 block's scale (its largest magnitude / 8) is an f16, at most 65504",
+        ],
+        hint: "compile with --weight-format q8 or f32, or rescale the weights",
+      },
+    );
+  }
+  return bag.items;
 }
 
 /** The bundle's files in memory (manifest, WGSL, weights), e.g. to serve or store elsewhere. */

@@ -71,6 +71,7 @@ export function planForAdapter(
   const lowered = lowerToPlan(model.ir, {
     target: acquired.kind,
     ...tiles,
+    ...(model.packed ? { weightFormats: { recorded: model.packed.formats } } : {}),
     ...(batch !== undefined ? { maxBatch: batch } : {}),
   });
   throwOnErrors(`${model.ir.model} cannot run on this adapter`, lowered.diagnostics, model.sources);
@@ -110,6 +111,7 @@ export async function openOnDevice(
       plan,
       model.weights,
       options.onProgress,
+      model.packed?.words,
     );
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;

@@ -2,6 +2,7 @@
  * A model ready to run: a spec checked and its weights bound (a safetensors file in any layout
  * Loom reads, or seeded), or a compiled bundle read with every hash and shape checked.
  */
+import type { PackedFormat } from "../contracts/weight-format.ts";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { checkSpec } from "../compiler/compile.ts";
@@ -52,6 +53,11 @@ export interface LoadedModel {
   tokenizer?: Tokenizer;
   /** The kernel plan of a compiled bundle (a spec is lowered once the adapter is known). */
   plan?: KernelPlan;
+  /**
+   * A bundle's packed weights (f16, q8, q4): their formats by Loom name, kept when the plan is
+   * lowered again, and their words, uploaded as they are; `weights` holds their unpacked values.
+   */
+  packed?: { formats: Record<string, PackedFormat>; words: Map<string, Uint32Array> };
   /** The device profile the bundle's plan was compiled for. */
   planProfile?: string;
   /** The spec's sources, for rendering diagnostics of later stages. */
@@ -102,7 +108,7 @@ export function loadBundle(dir: string, options: { tokenizer?: string } = {}): L
       diagnostics: read.diagnostics,
       sources,
     });
-  const { manifest, plan, weights, tokenizerJson } = read.bundle;
+  const { manifest, plan, weights, packed, tokenizerJson } = read.bundle;
   const metadata = manifest.tokenizer?.metadata ?? {};
   const tokenizer =
     options.tokenizer !== undefined
@@ -117,6 +123,7 @@ export function loadBundle(dir: string, options: { tokenizer?: string } = {}): L
     weights,
     metadata,
     plan,
+    ...(packed.size > 0 ? { packed: { formats: manifest.weights.formats, words: packed } } : {}),
     planProfile: manifest.deviceProfile,
     sources,
     warnings: read.diagnostics,

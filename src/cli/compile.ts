@@ -64,12 +64,19 @@ export function runCompile(
       `  kernels:    ${plan.kernels.length} (WGSL in ${opts.out}/kernels/)`,
       `  dispatches: ${dispatchSummary(plan)}`,
       `  buffers:    ${plan.buffers.length} (${weightBuffers} weights), ${groupDigits(allocatedBytes(plan))} bytes at the bounds (${formatSizes(plan.sizes.max)})`,
-      `  weights:    ${manifest.weights.tensors} tensors, ${groupDigits(parameters)} parameters, ${groupDigits(manifest.weights.bytes)} bytes in ${WEIGHTS_FILE} (f32, ${compiled.weightsOrigin})`,
+      `  weights:    ${manifest.weights.tensors} tensors, ${groupDigits(parameters)} parameters, ${groupDigits(manifest.weights.bytes)} bytes in ${WEIGHTS_FILE} (${formatSummary(manifest.weights.format, compiled.packedTensors)}, ${compiled.weightsOrigin})`,
       `wrote ${opts.out}/: ${files.length} files, ${groupDigits(total)} bytes`,
       "",
     ].join("\n"),
   );
   return EXIT.ok;
+}
+
+/** The weights' format as the summary says it: f32, or which tensors are packed. */
+function formatSummary(format: string, packed: number): string {
+  return format === "f32"
+    ? "f32"
+    : `${packed} weight${packed === 1 ? "" : "s"} packed as ${format} (matmuls, embeddings), the rest f32`;
 }
 
 /** The compiled IR or plan as `--emit` asks: text, one line a node or step, or JSON. */

@@ -125,7 +125,7 @@ function inspectText(dir: string, m: BundleManifest): string {
       [0, 5, 6],
     ),
     `steps: ${plan.steps.length} (dispatches: ${dispatchSummary(plan)})`,
-    `weights: ${m.weights.file}, ${m.weights.tensors} tensors, ${m.weights.dtype}, layout ${m.weights.layout}, ${groupDigits(m.weights.bytes)} bytes, sha256 ${m.weights.sha256}`,
+    `weights: ${m.weights.file}, ${m.weights.tensors} tensors, ${m.weights.format === "f32" ? m.weights.dtype : `${Object.keys(m.weights.formats).length} packed as ${m.weights.format} (U32), the rest ${m.weights.dtype}`}, layout ${m.weights.layout}, ${groupDigits(m.weights.bytes)} bytes, sha256 ${m.weights.sha256}`,
     "",
   ].join("\n");
 }

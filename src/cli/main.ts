@@ -3,7 +3,9 @@ import {
   COMPILER_VERSION,
   EXPORT_FORMATS,
   LAYOUTS,
+  WEIGHT_FORMATS,
   type LayoutOption,
+  type WeightFormat,
   type WriteDtype,
 } from "../api/options.ts";
 import type { DiagnosticFormat, EmitKind } from "./check.ts";
@@ -398,6 +400,14 @@ function program(io: Io, status: { code: number }): Command {
       "largest batch the bundle runs (default: the spec's `batch <= N` bound, else 1)",
       positiveInteger("--max-batch"),
     )
+    .addOption(
+      new Option(
+        "--weight-format <format>",
+        "how matmul weights and embedding tables are stored and read: f32, f16, q8 (int8 per row) or q4 (blocks of 32)",
+      )
+        .choices([...WEIGHT_FORMATS])
+        .default("f32"),
+    )
     .option("--force", "replace an existing bundle (a bundle or an empty folder only)")
     .option("--model <name>", "which model, when the spec file defines several")
     .addOption(
@@ -413,6 +423,7 @@ function program(io: Io, status: { code: number }): Command {
           initSeed: o.initSeed,
           layout: o.layout,
           force: Boolean(o.force),
+          weightFormat: o.weightFormat as WeightFormat,
           ...(o.emit ? { emit: o.emit as EmitKind } : {}),
           ...(o.maxBatch ? { maxBatch: o.maxBatch } : {}),
           ...(o.weights ? { weights: o.weights } : {}),

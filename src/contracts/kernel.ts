@@ -1,4 +1,5 @@
 import { dimEvaluate, dimFromJson } from "./dims.ts";
+import type { PackedFormat } from "./weight-format.ts";
 
 /**
  * A size known only at run time, written as a dim expression over runtime sizes:
@@ -13,6 +14,8 @@ export interface KernelBinding {
   /** The WGSL variable name; binding i of group 0 is bindings[i]. */
   name: string;
   access: "read" | "read_write" | "uniform";
+  /** A packed weight the kernel unpacks as it reads; absent: the buffer's own dtype. */
+  format?: PackedFormat;
 }
 
 /**

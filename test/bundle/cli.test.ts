@@ -164,7 +164,7 @@ describe("loom inspect", () => {
     const m = readBundle(out).manifest!;
     expect(io.out).toBe(
       [
-        `bundle ${out}: loom-bundle format 2, written by Loom 0.1.0`,
+        `bundle ${out}: loom-bundle format 3, written by Loom 0.1.0`,
         `  created by: loom 0.1.0: compile ${spec} --device-profile webgpu-default --init-seed 0`,
         "model: mini",
         `source: ${spec}, sha256 ${m.source.sha256}`,
@@ -207,7 +207,7 @@ describe("loom inspect", () => {
     expect(json).toMatchObject({
       bundle: out,
       valid: true,
-      formatVersion: 2,
+      formatVersion: 3,
       model: "mini",
       kernels: [{ name: "copy", workgroupSize: [64, 1, 1], workgroupStorageBytes: 0, steps: 1 }],
       allocatedBytes: 1024,

@@ -126,21 +126,21 @@ describe("corrupt bundles", () => {
   it("E0612: a newer format version names the Loom version needed", () => {
     const d = only(
       editedManifest((m) => {
-        m.formatVersion = 3;
+        m.formatVersion = 4;
         m.compilerVersion = "0.4.0";
         m.newField = {};
       }).diagnostics,
       "E0612",
     );
     expect(d.message).toBe(
-      "the bundle has format version 3, newer than this Loom (0.1.0) reads: it reads version 2; the bundle needs Loom 0.4.0 or newer",
+      "the bundle has format version 4, newer than this Loom (0.1.0) reads: it reads version 3; the bundle needs Loom 0.4.0 or newer",
     );
     expect(d.hint).toContain("upgrade Loom to 0.4.0 or newer");
   });
 
   it("E0611: a format version that is not a positive integer", () => {
     expect(only(editedManifest((m) => (m.formatVersion = 0)).diagnostics, "E0611").message).toBe(
-      "invalid bundle manifest: `formatVersion`: expected 2, found number 0",
+      "invalid bundle manifest: `formatVersion`: expected 3, found number 0",
     );
   });
 

@@ -41,6 +41,8 @@ const PLAN_FIELDS: Readonly<Record<string, string>> = {
   "plan.kernels[].bindings": "group 0's bindings in order: binding i is bindings[i]",
   "plan.kernels[].bindings[].name": "the WGSL variable",
   "plan.kernels[].bindings[].access": "storage read, storage read_write, or the params uniform",
+  "plan.kernels[].bindings[].format":
+    "a packed weight the kernel unpacks as it reads it (f16, q8, q4; see Weight formats)",
   "plan.kernels[].workgroupSize": "@workgroup_size x, y, z",
   "plan.kernels[].workgroupStorageBytes": "bytes of var<workgroup> memory it declares",
   "plan.kernels[].dispatch":
@@ -57,6 +59,8 @@ const PLAN_FIELDS: Readonly<Record<string, string>> = {
   "plan.buffers[].maxElements": "elements at the bounds: what is allocated",
   "plan.buffers[].weights":
     "for weight buffers: the tensors (Loom names) concatenated in this order, e.g. q, k, v of a fused QKV",
+  "plan.buffers[].format":
+    "for packed weight buffers: the format of every tensor it holds (dtype u32, elements counting words; see Weight formats)",
   "plan.buffers[].data":
     "for constants: the values, computed at compile time (e.g. sinusoid frequencies)",
   "plan.buffers[].lifetime": "first and last step touching it (activations)",

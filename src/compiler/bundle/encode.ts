@@ -7,9 +7,11 @@ import { planRequirements } from "../../contracts/device-profile/requirements.ts
 import type { TypedIr } from "../../contracts/ir/schema.ts";
 import type { KernelPlan } from "../../contracts/plan/schema.ts";
 import type { Tensor } from "../../contracts/tensor.ts";
+import type { WeightFormat } from "../../contracts/weight-format.ts";
 import { declaredWeights } from "../../formats/weights/declared.ts";
 import { LAYOUT_METADATA_KEY } from "../../formats/weights/layouts/index.ts";
-import { writeSafetensors } from "../../formats/weights/safetensors.ts";
+import { writeSafetensors, type WordTensor } from "../../formats/weights/safetensors.ts";
+import { packWeights } from "./pack-weights.ts";
 import {
   MANIFEST_FILE,
   TOKENIZER_FILE,
@@ -59,7 +61,8 @@ export function kernelFileNames(names: readonly string[]): string[] {
 
 /**
  * The manifest and files of a bundle. Throws RangeError when `weights` lacks a declared weight
- * (a caller's mistake: bind or initialise the weights first).
+ * (a caller's mistake: bind or initialise the weights first) or holds one the plan's format
+ * cannot (compileSpec reports it first, E0651).
  */
 export function encodeBundle(content: BundleContent): EncodedBundle {
   const { ir, plan } = content;
@@ -79,9 +82,15 @@ export function encodeBundle(content: BundleContent): EncodedBundle {
     };
   });
 
-  const ordered = new Map<string, Tensor>();
+  const packed = packWeights(plan, content.weights);
+  const bad = packed.unrepresentable[0];
+  if (bad)
+    throw new RangeError(
+      `the weight \`${bad.name}\` holds ${bad.value}, which ${bad.format} cannot hold`,
+    );
+  const ordered = new Map<string, Tensor | WordTensor>();
   for (const weight of declaredWeights(ir)) {
-    const tensor = content.weights.get(weight.name);
+    const tensor = packed.words.get(weight.name) ?? content.weights.get(weight.name);
     if (!tensor) throw new RangeError(`no values for the weight \`${weight.name}\``);
     ordered.set(weight.name, tensor);
   }
@@ -130,6 +139,8 @@ export function encodeBundle(content: BundleContent): EncodedBundle {
       bytes: weightsBytes.length,
       tensors: ordered.size,
       dtype: "F32",
+      format: weightFormatOf(plan),
+      formats: packed.formats,
       layout: "loom",
     },
     tokenizer: content.tokenizer
@@ -146,4 +157,9 @@ export function encodeBundle(content: BundleContent): EncodedBundle {
     bytes: encoder.encode(`${JSON.stringify(manifest, null, 2)}\n`),
   });
   return { manifest, files };
+}
+
+/** The format the plan's packed weights share, or f32 when none is packed. */
+function weightFormatOf(plan: KernelPlan): WeightFormat {
+  return plan.buffers.find((b) => b.kind === "weight" && b.format)?.format ?? "f32";
 }

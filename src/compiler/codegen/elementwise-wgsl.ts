@@ -4,6 +4,7 @@
  * relu, silu, tanh) with their accuracy stated.
  */
 
+import type { PackedFormat } from "../../contracts/weight-format.ts";
 import {
   paramsStruct,
   type DispatchAxis,
@@ -19,6 +20,8 @@ export interface StorageDecl {
   type: "f32" | "u32" | "i32" | "atomic<u32>";
   /** What it holds, with its shape: a comment on the declaration. */
   doc: string;
+  /** A packed weight (type u32) the kernel unpacks as it reads. */
+  format?: PackedFormat;
 }
 
 /**
@@ -38,7 +41,11 @@ export function declareBindings(
     lines.push(
       `@group(0) @binding(${bindings.length}) var<${space}> ${decl.name}: array<${decl.type}>;`,
     );
-    bindings.push({ name: decl.name, access: decl.access });
+    bindings.push({
+      name: decl.name,
+      access: decl.access,
+      ...(decl.format ? { format: decl.format } : {}),
+    });
   }
   return { bindings, wgsl: `${paramsStruct(params)}${lines.join("\n")}\n` };
 }

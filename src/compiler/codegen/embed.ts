@@ -11,6 +11,8 @@
  */
 
 import type { Kernel } from "../../contracts/kernel.ts";
+import { packable, Q4_BLOCK, type PackedFormat } from "../../contracts/weight-format.ts";
+import { packedRowConstants, unpackElement } from "./packed-wgsl.ts";
 import {
   constF32,
   constU32,
@@ -72,6 +74,8 @@ export interface EmbedOptions {
   positions?: EmbedPositions;
   /** Multiplies the embedding row (not the positions), e.g. √d. Default 1. */
   scale?: number;
+  /** The table packed in this format (rows of D, src/contracts/weight-format.ts); f32 when absent. */
+  tableFormat?: PackedFormat;
 }
 
 /** Words of the `status` buffer an embedding kernel writes. */
@@ -175,6 +179,11 @@ export function embedKernel(options: EmbedOptions): Kernel {
   const { vocab, d } = options;
   const positions = options.positions ?? { kind: "none" };
   const scale = options.scale ?? 1;
+  const format = options.tableFormat;
+  if (format !== undefined && !packable(format, d))
+    throw new RangeError(
+      `embed: a ${format} table needs d to be a multiple of ${format === "q4" ? Q4_BLOCK : 4}, got ${d}`,
+    );
   for (const [what, n] of [
     ["vocab", vocab],
     ["d", d],
@@ -193,7 +202,15 @@ export function embedKernel(options: EmbedOptions): Kernel {
   ];
   const storage: StorageDecl[] = [
     { name: "ids", access: "read", type: "u32", doc: "[rows] token ids" },
-    { name: "table", access: "read", type: "f32", doc: "[VOCAB, D] embedding table" },
+    format
+      ? {
+          name: "table",
+          access: "read",
+          type: "u32",
+          doc: `[VOCAB, RW] embedding table, rows packed as ${format}`,
+          format,
+        }
+      : { name: "table", access: "read", type: "f32", doc: "[VOCAB, D] embedding table" },
   ];
   if (positions.kind === "learned")
     storage.push({
@@ -222,6 +239,7 @@ export function embedKernel(options: EmbedOptions): Kernel {
   const prelude = [
     constU32("D", d, "model width"),
     constU32("VOCAB", vocab, "rows of the embedding table; ids >= VOCAB read as zeros"),
+    ...(format ? packedRowConstants(format, d) : []),
     ...(positions.kind === "learned"
       ? [constU32("MAX_LEN", positions.maxLen, "rows of the position table")]
       : []),
@@ -253,15 +271,15 @@ export function embedKernel(options: EmbedOptions): Kernel {
       : positions.kind === "learned"
         ? `_learned${positions.maxLen}`
         : `_${sinusoidName(positions)}`;
-  const name = `embed${suffix}_v${vocab}_d${d}${scale === 1 ? "" : `_scale${f32Literal(scale)}`}`;
+  const name = `embed${suffix}_v${vocab}_d${d}${format ? `_${format}` : ""}${scale === 1 ? "" : `_scale${f32Literal(scale)}`}`;
   const wgsl = `// ${name}: out[r] = table[ids[r]] * SCALE${positions.kind === "none" ? "" : ` + ${positions.kind} position (past + s)`}, rows = batch * seq.
 ${prelude.join("\n")}
 
-${decls}${positions.kind === "sinusoidal" ? sinusoidWgsl(positions.layout) : ""}
+${decls}${format ? unpackElement(format, "table") : ""}${positions.kind === "sinusoidal" ? sinusoidWgsl(positions.layout) : ""}
 ${flatMain(`      let id = ids[r];
       var value = 0.0;
       if (id < VOCAB) {
-        value = table[id * D + c] * SCALE;
+        value = ${format ? "table_at(id, c)" : "table[id * D + c]"} * SCALE;
       } else if (c == 0u) {
         atomicAdd(&status[0], 1u);
         atomicMax(&status[1], id);

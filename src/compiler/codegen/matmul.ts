@@ -24,12 +24,20 @@
  * - Register-level loops are unrolled by the generator (named accumulators acc_r_c), so no
  *   private array is indexed dynamically; the loop along k stays a loop.
  *
+ * - Packed weights (weightFormat f16, q8 or q4; row layouts in src/contracts/weight-format.ts)
+ *   are bound as array<u32> and unpacked in registers, four elements at a time, by one function
+ *   per weight binding (`w_at(row, q)`: elements 4q … 4q + 3 of row `row` of W as a vec4<f32>),
+ *   where a plain kernel reads a vec4 of W: into the W tile when staged, into registers when not.
+ *   No f32 copy of W exists in device memory.
+ *
  * Limits: by default the tile must fit WebGPU's guaranteed limits (16 KiB workgroup memory, 256
  * invocations); at most 7 storage buffers are bound (gated + biased + residual). The dispatch is
  * ceil(n / tile.cols) × ceil(rows / tile.rows) workgroups (≤ 65535 per axis). Tiles per device:
  * see matmul-tile.ts.
  */
 import { type Kernel, type KernelBinding, paramsStruct } from "../../contracts/kernel.ts";
+import { packable, Q4_BLOCK, type PackedFormat } from "../../contracts/weight-format.ts";
+import { packedRowConstants, unpackVec4 } from "./packed-wgsl.ts";
 import {
   ACTIVATION_NAMES,
   type ActivationName,
@@ -79,6 +87,8 @@ export interface MatmulOptions {
   residual?: boolean;
   /** Multiplies the result before the residual add (tied or scaled heads). */
   scale?: number;
+  /** W packed in this format and unpacked as it is read; f32 when absent. K must be packable. */
+  weightFormat?: PackedFormat;
   /** The blocking; DEFAULT_MATMUL_TILE when absent. */
   tile?: MatmulTile;
   /** The device limits the tile must fit; WebGPU's guaranteed limits when absent. */
@@ -94,6 +104,7 @@ const OPTION_KEYS = new Set([
   "gated",
   "residual",
   "scale",
+  "weightFormat",
   "tile",
   "limits",
 ]);
@@ -106,14 +117,15 @@ const GATE_ACTIVATIONS: Record<MatmulGate, ActivationName[]> = {
 
 /** The binding names of a matmul with these options, in binding order. */
 export function matmulBindings(
-  options: Pick<MatmulOptions, "bias" | "gated" | "residual">,
+  options: Pick<MatmulOptions, "bias" | "gated" | "residual" | "weightFormat">,
 ): KernelBinding[] {
+  const format = options.weightFormat ? { format: options.weightFormat } : {};
   const weights = options.gated ? ["w_gate", "w_up"] : ["w"];
   const biases = !options.bias ? [] : options.gated ? ["bias_gate", "bias_up"] : ["bias"];
   return [
     { name: "params", access: "uniform" },
     { name: "x", access: "read" },
-    ...weights.map((name) => ({ name, access: "read" as const })),
+    ...weights.map((name) => ({ name, access: "read" as const, ...format })),
     ...biases.map((name) => ({ name, access: "read" as const })),
     ...(options.residual ? [{ name: "residual", access: "read" as const }] : []),
     { name: "y", access: "read_write" },
@@ -131,6 +143,8 @@ interface Plan {
   activation: ActivationName;
   scale: number;
   tile: MatmulTile;
+  /** W's packed format, or undefined for f32. */
+  weightFormat: PackedFormat | undefined;
   staged: boolean;
   /** k % 4 == 0: x and W are bound as array<vec4<f32>>. */
   vec4: boolean;
@@ -177,6 +191,11 @@ function plan(options: MatmulOptions): Plan {
         `matmul ${name}: ${gated} gates with ${allowed.join(" or ")}, not ${activation}`,
       );
   }
+  const weightFormat = options.weightFormat;
+  if (weightFormat !== undefined && !packable(weightFormat, k))
+    throw new RangeError(
+      `matmul ${name}: ${weightFormat} weights need k to be a multiple of ${weightFormat === "q4" ? Q4_BLOCK : 4}, got ${k}`,
+    );
   const scale = options.scale ?? 1;
   if (typeof scale !== "number" || !Number.isFinite(scale))
     throw new RangeError(`matmul ${name}: scale must be a finite number, got ${scale}`);
@@ -199,6 +218,7 @@ function plan(options: MatmulOptions): Plan {
     activation,
     scale,
     tile,
+    weightFormat,
     staged,
     vec4: k % 4 === 0,
     PR: tile.perThreadRows,
@@ -227,10 +247,15 @@ export function matmulKernel(options: MatmulOptions): Kernel {
     paramsStruct(params).trimEnd(),
     ...bindings.flatMap((b, i) => {
       if (b.access === "uniform") return [];
-      const type = (b.name === "x" || p.weights.includes(b.name)) && p.vec4 ? "vec4<f32>" : "f32";
+      const type = b.format
+        ? "u32"
+        : (b.name === "x" || p.weights.includes(b.name)) && p.vec4
+          ? "vec4<f32>"
+          : "f32";
       return [`@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${type}>;`];
     }),
     "",
+    ...(p.weightFormat ? p.weights.flatMap((w) => unpackVec4(p.weightFormat!, w)) : []),
   ];
   if (p.staged) {
     lines.push(
@@ -292,6 +317,7 @@ function prelude(p: Plan): string[] {
     `const N: u32 = ${u(p.n)}; // out width: cols of y, rows of W`,
   ];
   if (p.vec4) lines.push(`const K4: u32 = ${u(p.k / 4)}; // K / 4: vec4 per row of x and of W`);
+  if (p.weightFormat) lines.push(...packedRowConstants(p.weightFormat, p.k));
   lines.push(
     `const TM: u32 = ${u(p.tile.rows)}; // tile rows: rows of x and y per workgroup`,
     `const TN: u32 = ${u(p.tile.cols)}; // tile cols: cols of y (rows of W) per workgroup`,
@@ -398,11 +424,13 @@ function loadTile(p: Plan, what: "x" | "w"): string[] {
   const targets = what === "x" ? ["xs"] : p.tiles;
   sources.forEach((source, s) => {
     const target = `${targets[s]}[r * STRIDE + q]`;
+    const packed = what === "w" && p.weightFormat !== undefined;
+    const at = (q: string) => (packed ? `${source}_at(g, ${q})` : `${source}[g * K4 + ${q}]`);
     if (p.vec4) {
       out.push(
         p.kGuard
-          ? `${ind}${target} = select(vec4<f32>(), ${source}[g * K4 + min(gq, K4 - 1u)], gq < K4);`
-          : `${ind}${target} = ${source}[g * K4 + gq];`,
+          ? `${ind}${target} = select(vec4<f32>(), ${at("min(gq, K4 - 1u)")}, gq < K4);`
+          : `${ind}${target} = ${at("gq")};`,
       );
     } else {
       // Past k reads are zero: they would feed every output.
@@ -428,14 +456,20 @@ function directLoop(p: Plan): string[] {
   ];
   for (let r = 0; r < p.PR; r++)
     lines.push(`  let xr${r} = min(${rowExpr(r)}, rows - 1u) * ${width};`);
-  for (let c = 0; c < p.PC; c++)
+  const packed = p.weightFormat !== undefined;
+  for (let c = 0; c < p.PC; c++) {
+    const row = p.nGuard ? `min(${colExpr(c)}, N - 1u)` : `(${colExpr(c)})`;
     lines.push(
-      `  let wr${c} = ${p.nGuard ? `min(${colExpr(c)}, N - 1u)` : `(${colExpr(c)})`} * ${width};`,
+      packed
+        ? `  let wr${c} = ${row}; // row of W (unpacked by ${p.weights[0]}_at)`
+        : `  let wr${c} = ${row} * ${width};`,
     );
+  }
   lines.push(`  for (var q = 0u; q < ${width}; q++) {`);
   for (let r = 0; r < p.PR; r++) lines.push(`    let a${r} = x[xr${r} + q];`);
   p.weights.forEach((w, s) => {
-    for (let c = 0; c < p.PC; c++) lines.push(`    let b${s}_${c} = ${w}[wr${c} + q];`);
+    for (let c = 0; c < p.PC; c++)
+      lines.push(`    let b${s}_${c} = ${packed ? `${w}_at(wr${c}, q)` : `${w}[wr${c} + q]`};`);
   });
   lines.push(
     ...accumulate(p, "    ", (a, b) => (p.vec4 ? `dot(${a}, ${b})` : `${a} * ${b}`)),

@@ -10,6 +10,19 @@ import type { TypedIr, TypedNode, ValueType } from "../../contracts/ir/schema.ts
 import type { KernelPlan } from "../../contracts/plan/schema.ts";
 import type { Kernel, SizeExpr } from "../../contracts/kernel.ts";
 import type { MatmulTiles } from "../codegen/matmul-tile.ts";
+import {
+  packable,
+  rowWords,
+  type PackedFormat,
+  type WeightFormat,
+} from "../../contracts/weight-format.ts";
+
+/**
+ * The formats of the matmul weights: one asked for (`loom compile --weight-format`), given to
+ * every weight it can pack, or the formats a bundle recorded per tensor (lowering it again).
+ */
+export type WeightFormats =
+  { requested: WeightFormat } | { recorded: Readonly<Record<string, WeightFormat>> };
 
 type PlanBuffer = KernelPlan["buffers"][number];
 type PlanStep = KernelPlan["steps"][number];
@@ -49,6 +62,8 @@ export class PlanBuilder {
     readonly step: string | null = null,
     /** Matmul tiles measured on the target device (`loom tune`), replacing the defaults by kind. */
     readonly tiles?: MatmulTiles,
+    /** The formats of matmul weights; all f32 when absent. */
+    readonly formats?: WeightFormats,
   ) {
     this.values = new Map(ir.values.map((v) => [v.id, v]));
     for (const node of ir.nodes) {
@@ -126,6 +141,45 @@ export class PlanBuilder {
     });
     this.weightBuffers.set(key, buffer);
     return buffer;
+  }
+
+  /**
+   * The format a matmul's (or an embedding gather's) weight buffers are read in, packing them
+   * (dtype u32, `elements` in words) the first time: the requested format for weights of the
+   * node's own whose rows of k elements it can pack, or the recorded one. A buffer an earlier
+   * step bound unpacked stays f32; one already packed keeps its format (a head tied to a packed
+   * embedding table reads it packed).
+   */
+  weightFormat(node: TypedNode, buffers: readonly number[], k: number): PackedFormat | undefined {
+    const formats = buffers.map((id) => this.formatOf(node, this.buffers[id]!, k));
+    const format = formats[0];
+    if (formats.some((f) => f !== format))
+      throw new LoweringError(`the weights of one matmul of ${node.name} differ in format`, node);
+    if (format === undefined) return undefined;
+    for (const id of buffers) {
+      const buffer = this.buffers[id]!;
+      if (buffer.format !== undefined) continue;
+      buffer.dtype = "u32";
+      buffer.format = format;
+      buffer.elements = buffer.maxElements = (buffer.maxElements / k) * rowWords(format, k);
+    }
+    return format;
+  }
+
+  private formatOf(node: TypedNode, buffer: PlanBuffer, k: number): PackedFormat | undefined {
+    if (buffer.format !== undefined) return buffer.format;
+    if (this.steps.some((s) => s.buffers.includes(buffer.id))) return undefined;
+    const names = buffer.weights ?? [];
+    const formats = this.formats;
+    const format =
+      formats === undefined
+        ? "f32"
+        : "recorded" in formats
+          ? (new Map(Object.entries(formats.recorded)).get(names[0]!) ?? "f32")
+          : names.every((n) => n.startsWith(`${node.name}.`))
+            ? formats.requested
+            : "f32";
+    return format !== "f32" && packable(format, k) ? format : undefined;
   }
 
   /** A constant buffer whose values are known at compile time. */

@@ -1,4 +1,5 @@
 import type { TypedNode } from "../../contracts/ir/schema.ts";
+import type { PackedFormat } from "../../contracts/weight-format.ts";
 import type { ActivationName } from "../codegen/activations.wgsl.ts";
 import { matmulKernel, type MatmulGate, type MatmulOptions } from "../codegen/matmul.ts";
 import { cpuRowTileServesAll, matmulTileFor, type MatmulTile } from "../codegen/matmul-tile.ts";
@@ -36,13 +37,15 @@ export function matmul(b: PlanBuilder, node: TypedNode, o: MatmulDispatch): numb
   // On CPU adapters, or with measured tiles, a decode step (one row per sequence) gets its own
   // kernel, unless the matmul is small enough for one row-tiled kernel to serve both phases.
   const oneKernel = b.target === "cpu" && cpuRowTileServesAll(use);
+  const format = b.weightFormat(node, o.weights, o.k);
   const decodes =
     (b.target === "cpu" || b.tiles !== undefined) &&
     !oneKernel &&
     b.step !== null &&
     mentions(o.rows, b.step);
   if (!decodes) {
-    const kernel = matmulKernel(matmulOptions(b, o, matmulTileFor(b.target, use, b.tiles), ""));
+    const tile = matmulTileFor(b.target, use, b.tiles);
+    const kernel = matmulKernel(matmulOptions(b, o, tile, "", format));
     b.dispatch(kernel, buffers, { rows: o.rows }, [node]);
     return o.out;
   }
@@ -50,7 +53,7 @@ export function matmul(b: PlanBuilder, node: TypedNode, o: MatmulDispatch): numb
     const tile = matmulTileFor(b.target, { ...use, decode: phase === "decode" }, b.tiles);
     const suffix = phase === "decode" ? "_decode" : "";
     b.dispatch(
-      matmulKernel(matmulOptions(b, o, tile, suffix)),
+      matmulKernel(matmulOptions(b, o, tile, suffix, format)),
       buffers,
       { rows: o.rows },
       [node],
@@ -71,9 +74,10 @@ function matmulOptions(
   o: MatmulDispatch,
   tile: Readonly<MatmulTile>,
   suffix: string,
+  format: PackedFormat | undefined,
 ): MatmulOptions {
   return {
-    name: `matmul_k${o.k}_n${o.n}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}${b.target === "cpu" ? "_cpu" : ""}${b.tiles ? "_tuned" : ""}${suffix}`,
+    name: `matmul_k${o.k}_n${o.n}${format ? `_${format}` : ""}${o.biases.length ? "_bias" : ""}${o.activation && o.activation !== "none" ? `_${o.activation}` : ""}${o.gated ? `_${o.gated}` : ""}${o.residual !== undefined ? "_res" : ""}${o.scale !== undefined ? "_scaled" : ""}${b.target === "cpu" ? "_cpu" : ""}${b.tiles ? "_tuned" : ""}${suffix}`,
     k: o.k,
     n: o.n,
     bias: o.biases.length > 0,
@@ -81,6 +85,7 @@ function matmulOptions(
     ...(o.gated ? { gated: o.gated } : {}),
     ...(o.residual !== undefined ? { residual: true } : {}),
     ...(o.scale !== undefined ? { scale: o.scale } : {}),
+    ...(format ? { weightFormat: format } : {}),
     tile,
   };
 }

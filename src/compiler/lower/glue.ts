@@ -75,11 +75,19 @@ export function lowerEmbed(
   const status = b.scratch(`${node.name}.status`, EMBED_STATUS_WORDS, "u32");
   const rows = b.rows(node.output);
   const seq = formatDim(b.shape(ids)[1] ?? b.shape(ids)[0]!);
+  const table = b.weightOf(node, "weight");
+  const tableFormat = b.weightFormat(node, [table], d);
   b.dispatch(
-    embedKernel({ vocab, d, positions, ...(scale !== undefined ? { scale } : {}) }),
+    embedKernel({
+      vocab,
+      d,
+      positions,
+      ...(scale !== undefined ? { scale } : {}),
+      ...(tableFormat ? { tableFormat } : {}),
+    }),
     [
       b.value(ids, `value.${ids}`),
-      b.weightOf(node, "weight"),
+      table,
       ...(positionTable !== undefined ? [positionTable] : []),
       out,
       status,

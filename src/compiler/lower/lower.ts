@@ -1,5 +1,6 @@
 import type { Diagnostic } from "../../contracts/diagnostics/diagnostic.ts";
 import type { MatmulTiles } from "../codegen/matmul-tile.ts";
+import type { WeightFormats } from "./builder.ts";
 import type { TypedIr } from "../../contracts/ir/schema.ts";
 import { KernelPlan } from "../../contracts/plan/schema.ts";
 import { generationPlan } from "../../contracts/ir/generation-plan.ts";
@@ -33,6 +34,8 @@ export interface LowerOptions {
   target?: "gpu" | "cpu";
   /** Matmul tiles measured on the device (`loom tune`); the defaults of `target` when absent. */
   tiles?: MatmulTiles;
+  /** The formats of the matmul weights (default: all f32). */
+  weightFormats?: WeightFormats;
 }
 
 /** Value ids that do not depend on `input` (an encoder's work, done once per sequence). */
@@ -105,6 +108,7 @@ export function lowerToPlan(
     options.target ?? "gpu",
     step,
     options.tiles,
+    options.weightFormats,
   );
   for (const input of ir.inputs) builder.value(input.value, input.name);
   const fusions: Fusions = { absorbed: new Set() };

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { Requirements } from "../device-profile/requirements.ts";
 import { TypedIr } from "../ir/schema.ts";
-import { KernelPlan, KernelSchema } from "../plan/schema.ts";
+import { KernelPlan, KernelSchema, PackedFormatSchema } from "../plan/schema.ts";
+import { WEIGHT_FORMATS } from "../weight-format.ts";
 import { MAX_KERNELS, MAX_TOKENIZER_BYTES, MAX_WGSL_BYTES } from "./limits.ts";
 
 /**
@@ -53,9 +54,9 @@ export const SourceFileEntry = z.strictObject({
 export const BundleManifest = z.strictObject({
   format: z.literal("loom-bundle").describe("always `loom-bundle`"),
   formatVersion: z
-    .literal(2)
+    .literal(3)
     .describe(
-      "the bundle format's version; readers refuse versions newer than theirs, and version 1",
+      "the bundle format's version; readers refuse versions newer than theirs, and versions 1 and 2",
     ),
   compilerVersion: z
     .string()
@@ -95,7 +96,19 @@ export const BundleManifest = z.strictObject({
       tensors: z.number().int().nonnegative().describe("how many tensors it holds"),
       dtype: z
         .literal("F32")
-        .describe("the dtype of every tensor: F32, as the plan's weight buffers are f32"),
+        .describe(
+          "the dtype of every tensor not packed: F32 (packed tensors are U32, see `formats`)",
+        ),
+      format: z
+        .enum(WEIGHT_FORMATS)
+        .describe(
+          "the format of the packed weights, matmuls and embedding tables (`loom compile --weight-format`): f32 when none is packed",
+        ),
+      formats: z
+        .record(z.string(), PackedFormatSchema)
+        .describe(
+          "every packed tensor by Loom full name, with its format (f16, q8 or q4), stored as U32 [rows, words per row]; the rest are F32",
+        ),
       layout: z.literal("loom").describe("tensor names: always Loom full names"),
     })
     .describe("the weights file: every weight the IR declares, by Loom full name"),

@@ -1,5 +1,5 @@
 /** The bundle format this Loom writes and the newest it reads (see docs/bundle-format.md). */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 /**
  * Older versions this Loom refuses (E0621), with why: their manifests do not record what a loader
@@ -7,6 +7,7 @@ export const FORMAT_VERSION = 2;
  */
 export const REFUSED_VERSIONS: Readonly<Record<number, string>> = {
   1: "its manifest records no byte size for the kernels' WGSL files, so a loader cannot bound what it reads",
+  2: "its manifest records no weight formats (weights.format and weights.formats)",
 };
 
 /** The `format` field of every bundle manifest. */

@@ -417,6 +417,26 @@ export const CODES = {
     explanation:
       "An earlier `loom compile` was killed after moving the old bundle aside (as `.OUT.loom-old-…`) and before renaming the new one into place, so OUT did not exist. The old bundle was renamed back to OUT before this write began; nothing was lost.",
   },
+  E0650: {
+    title: "unknown weight format",
+    explanation:
+      'The bundle\'s weights are packed in a format this Loom does not read (it reads f32, f16, q8 and q4; docs/bundle-format.md, "Weight formats"). The bundle was written by a newer Loom or edited: upgrade Loom, or recompile the spec (the manifest holds its text) with `loom compile SPEC --weight-format f32|f16|q8|q4`.',
+  },
+  E0651: {
+    title: "weight out of the format's range",
+    explanation:
+      "A weight is too large for the format asked for: f16 holds magnitudes up to 65504, and a q4 block's scale (its largest magnitude / 8) is an f16 too. Packing it would give an infinity. Compile with a wider format (`--weight-format q8` or `f32`), or rescale the weights.",
+  },
+  E0652: {
+    title: "packed weight does not match its format",
+    explanation:
+      "A tensor of the bundle's weights file is not what the manifest's weights.formats records for it: a packed tensor is stored as U32 of shape [rows, words per row] (docs/bundle-format.md, \"Weight formats\"), an unpacked one as F32 of its shape in the IR. The weights file was rewritten after compiling; recompile the bundle.",
+  },
+  E0653: {
+    title: "packed weight bound as the wrong format",
+    explanation:
+      "Internal compiler error: a step of the kernel plan binds a packed weight buffer to a kernel binding that does not unpack that format (or a plain buffer where one is expected). The kernel would read the words as other numbers without any error, so the plan is refused. Please report it with the spec; `--weight-format f32` or `--backend cpu` avoids it.",
+  },
   // E07xx: kernel plan verification (src/compiler/plan/verify.ts). Compiler bugs, not the user's.
   E0701: {
     title: "kernel plan reads a buffer before it is written",

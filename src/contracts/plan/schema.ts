@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** The packed weight formats (src/contracts/weight-format.ts). */
+export const PackedFormatSchema = z.enum(["f16", "q8", "q4"]);
+
 /**
  * The kernel plan: what `lower` and `fuse` produce from the typed IR and what a bundle stores.
  * Kernels are generated WGSL with their bindings; steps are dispatches in order; buffers are the
@@ -21,7 +24,12 @@ export const KernelSchema = z.object({
   wgsl: z.string().min(1),
   entryPoint: z.string().min(1),
   bindings: z.array(
-    z.object({ name: z.string(), access: z.enum(["read", "read_write", "uniform"]) }),
+    z.object({
+      name: z.string(),
+      access: z.enum(["read", "read_write", "uniform"]),
+      /** A packed weight the kernel unpacks as it reads (src/contracts/weight-format.ts). */
+      format: PackedFormatSchema.optional(),
+    }),
   ),
   workgroupSize: z.tuple([
     z.number().int().positive(),
@@ -54,6 +62,11 @@ export const PlanBuffer = z.object({
   maxElements: z.number().int().nonnegative(),
   /** For weights: the tensors (Loom names) concatenated in this order, e.g. q, k, v for a fused QKV. */
   weights: z.array(z.string()).optional(),
+  /**
+   * For weights packed in a format (dtype u32, `elements` counting words): every tensor's rows
+   * packed in it (src/contracts/weight-format.ts); absent: f32.
+   */
+  format: PackedFormatSchema.optional(),
   /** For constants: the values, computed at compile time (e.g. sinusoid frequencies). */
   data: z.array(z.number()).optional(),
   /** Index of the first and last step that touch it (activations); memory is shared by lifetime. */

@@ -16,6 +16,8 @@
  *   was compiled for, or the adapter's), checked by device-profile/check.ts.
  * - E0705: every step dispatches a kernel of the plan and binds buffers of the plan, one per
  *   storage binding (the other rules need this to hold, so they run only when it does).
+ * - E0653: packed weights (f16, q8, q4) are bound only where a kernel unpacks that format
+ *   (plan/weight-formats.ts).
  */
 import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { checkPlanAgainstProfile } from "../device-profile/check.ts";
@@ -24,6 +26,7 @@ import type { DeviceLimits } from "../device-profile/schema.ts";
 import type { Span } from "../source.ts";
 import { forwardSequences, staleReads, storageOf, type Forward } from "./dataflow.ts";
 import type { KernelPlan } from "./schema.ts";
+import { checkWeightFormats } from "./weight-formats.ts";
 
 type PlanBuffer = KernelPlan["buffers"][number];
 
@@ -35,7 +38,7 @@ export interface VerifyOptions {
 const REPORT =
   "this is a bug in Loom's compiler, not in your spec: please report it with the spec (the model still runs on the CPU reference with `--backend cpu`)";
 
-/** Every way a kernel plan breaks the rules above, as diagnostics (E0701–E0705); empty if none. */
+/** Every way a kernel plan breaks the rules above, as diagnostics (E0701–E0705, E0653); empty if none. */
 export function verifyPlan(
   plan: KernelPlan,
   limits?: DeviceLimits,
@@ -55,12 +58,13 @@ export function verifyPlan(
       ? "the output readback"
       : `step ${i} (kernel \`${plan.steps[i]!.kernel}\`, computing ${plan.steps[i]!.nodes.map((n) => `\`${n}\``).join(", ")})`;
   const report = (
-    code: "E0701" | "E0702" | "E0703" | "E0704" | "E0705",
+    code: "E0701" | "E0702" | "E0703" | "E0704" | "E0705" | "E0653",
     message: string,
     notes: string[] = [],
   ) => bag.report(code, span, `internal compiler error: ${message}`, { notes, hint: REPORT });
 
   if (!structure(plan, report, at)) return bag.items;
+  checkWeightFormats(plan, (message) => report("E0653", message), at, name);
 
   const seen = new Set<string>();
   for (const calls of forwardSequences(plan)) {

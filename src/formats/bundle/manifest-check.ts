@@ -10,6 +10,7 @@ import { bindingCounts } from "../../contracts/device-profile/requirements.ts";
 import type { Span } from "../../contracts/source.ts";
 import { sizeOf } from "../../contracts/tensor.ts";
 import { declaredWeights } from "../weights/declared.ts";
+import { isWeightFormat, packedWords, WEIGHT_FORMATS } from "../../contracts/weight-format.ts";
 import { sha256 } from "../../contracts/bundle/hash.ts";
 import { MAX_KERNELS } from "../../contracts/bundle/limits.ts";
 import { isFileTokenizer } from "../../contracts/tokenizer-name.ts";
@@ -142,6 +143,7 @@ function headOk(json: object, span: Span, bag: DiagnosticBag): boolean {
     );
     return false;
   }
+  if (!formatsKnown(json, span, bag)) return false;
   const kernels = head.plan?.kernels;
   if (Array.isArray(kernels) && kernels.length > MAX_KERNELS) {
     bag.report(
@@ -156,6 +158,30 @@ function headOk(json: object, span: Span, bag: DiagnosticBag): boolean {
     return false;
   }
   return true;
+}
+
+/**
+ * The weights' formats are ones this Loom reads (E0650), before the schema, so an unknown format
+ * is named as such rather than as a schema mismatch.
+ */
+function formatsKnown(json: object, span: Span, bag: DiagnosticBag): boolean {
+  const weights = (json as { weights?: { format?: unknown; formats?: unknown } }).weights;
+  const found = new Set<string>();
+  if (typeof weights?.format === "string") found.add(weights.format);
+  if (weights?.formats !== null && typeof weights?.formats === "object")
+    for (const f of Object.values(weights.formats)) if (typeof f === "string") found.add(f);
+  const unknown = [...found].filter((f) => !isWeightFormat(f));
+  if (unknown.length === 0) return true;
+  bag.report(
+    "E0650",
+    span,
+    `the bundle's weights use the format${unknown.length === 1 ? "" : "s"} ${unknown.map((f) => `\`${f.slice(0, 20)}\``).join(", ")}, which this Loom (${COMPILER_VERSION}) does not read`,
+    {
+      notes: [`this Loom reads the weight formats ${WEIGHT_FORMATS.join(", ")}`],
+      hint: `upgrade Loom, or ${RECOMPILE.replace("`loom compile SPEC --out DIR`", "`loom compile SPEC --weight-format f16|q8|q4 --out DIR`")}`,
+    },
+  );
+  return false;
 }
 
 /** The spec text and each include against their hashes (E0613). */
@@ -232,30 +258,59 @@ function consistency(manifest: BundleManifest, span: Span, bag: DiagnosticBag): 
 }
 
 /**
- * Every weight buffer holds weights the IR declares, as many f32 elements as their shapes hold:
- * what the runtime uploads from the weights file is exactly what the plan binds.
+ * Every weight buffer holds weights the IR declares, as many f32 elements (or, packed, u32 words)
+ * as their shapes hold, and weights.formats names exactly the tensors of packed buffers: what the
+ * runtime uploads from the weights file is exactly what the plan binds.
  */
 function weightBuffers(
-  { plan, ir }: BundleManifest,
+  { plan, ir, weights }: BundleManifest,
   report: (message: string, notes?: string[]) => void,
 ): void {
   const declared = new Map(declaredWeights(ir).map((w) => [w.name, w]));
+  const packedIn = new Map<string, string>();
   for (const buffer of plan.buffers) {
     if (buffer.kind !== "weight") continue;
     const names = buffer.weights ?? [];
+    const format = buffer.format;
     const what = `the weight buffer \`${buffer.name}\` (id ${buffer.id})`;
     if (names.length === 0) report(`${what} names no weight`);
     const unknown = names.filter((n) => !declared.has(n));
     for (const name of unknown) report(`${what} holds \`${name}\`, which the IR does not declare`);
-    if (buffer.dtype !== "f32")
-      report(`${what} is ${buffer.dtype}; weights are f32 (weights.dtype is F32)`);
+    for (const name of names) if (format) packedIn.set(name, format);
+    if (buffer.dtype !== (format ? "u32" : "f32"))
+      report(
+        `${what} is ${buffer.dtype}; ${format ? `weights packed as ${format} are u32 words` : "weights not packed are f32 (weights.dtype is F32)"}`,
+      );
     if (unknown.length > 0 || typeof buffer.elements !== "number") continue;
     const shapes = names.map((n) => declared.get(n)!.shape);
-    const elements = shapes.reduce((sum, shape) => sum + sizeOf(shape), 0);
+    const elements = shapes.reduce(
+      (sum, shape) => sum + (format ? packedWords(format, shape) : sizeOf(shape)),
+      0,
+    );
     if (elements !== buffer.elements)
       report(
-        `${what} has ${buffer.elements} elements, but the weights it holds have ${elements}`,
+        `${what} has ${buffer.elements} ${format ? `${format} words` : "elements"}, but the weights it holds have ${elements}`,
         names.map((n, i) => `\`${n}\` is [${shapes[i]!.join(", ")}] in the IR`),
       );
   }
+  const recorded = Object.entries(weights.formats);
+  const differ = [
+    ...recorded
+      .filter(([name, f]) => packedIn.get(name) !== f)
+      .map(
+        ([name, f]) =>
+          `weights.formats gives \`${name}\` ${f}; the plan ${packedIn.has(name) ? `packs it as ${packedIn.get(name)}` : "does not pack it"}`,
+      ),
+    ...[...packedIn]
+      .filter(([name]) => !Object.hasOwn(weights.formats, name))
+      .map(([name, f]) => `the plan packs \`${name}\` as ${f}; weights.formats does not list it`),
+  ];
+  if (differ.length > 0)
+    report(
+      "the weights' recorded formats are not those of the plan's weight buffers",
+      differ.slice(0, 20),
+    );
+  const format = recorded[0]?.[1] ?? "f32";
+  if (weights.format !== format)
+    report(`weights.format is ${weights.format}, but the packed weights are ${format}`);
 }

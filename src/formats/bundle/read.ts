@@ -23,6 +23,8 @@ import { MANIFEST_FILE, type BundleManifest } from "../../contracts/bundle/manif
 import { FileTooLarge, OutsideBundle } from "./file-errors.ts";
 import { checkManifest, RECOMPILE } from "./manifest-check.ts";
 import { checkWeightDtypes } from "./weight-dtypes.ts";
+import { readPackedWeights, withoutWeights } from "./packed-weights.ts";
+import { declaredWeights } from "../weights/declared.ts";
 
 /** Where a bundle's files come from: a directory, or memory (tests, a browser's fetches). */
 export interface BundleSource {
@@ -44,10 +46,12 @@ export interface Bundle {
   manifest: BundleManifest;
   /** The kernel plan with every kernel's WGSL read back from its file. */
   plan: KernelPlan;
-  /** Every weight the IR declares, by Loom full name. */
+  /** Every weight the IR declares, by Loom full name (packed ones unpacked). */
   weights: Map<string, Tensor>;
   /** The text of the bundle's tokenizer.json, when the spec names one (`file:…`). */
   tokenizerJson?: string;
+  /** The words of the packed weights (weights.formats), by Loom full name. */
+  packed: Map<string, Uint32Array>;
 }
 
 export interface ReadBundleResult {
@@ -218,14 +222,14 @@ function decodeFiles(
     bag.items.push(...verifyPlan(plan, limits, { file: manifestSpan.file }));
   }
 
-  const weights = weightsOk ? bindBundleWeights(manifest, source, weightsBytes, bag) : undefined;
-  if (!weights || (tokenizer && tokenizerJson === undefined)) return { manifest };
+  const bound = weightsOk ? bindBundleWeights(manifest, source, weightsBytes, bag) : undefined;
+  if (!bound || (tokenizer && tokenizerJson === undefined)) return { manifest };
   return {
     bundle: {
       location: source.location,
       manifest,
       plan,
-      weights,
+      ...bound,
       ...(tokenizerJson !== undefined ? { tokenizerJson } : {}),
     },
     manifest,
@@ -305,27 +309,46 @@ function requirementsMatch(
     );
 }
 
-/** The weights file parsed, its dtypes checked against the plan, bound to the IR. */
+/**
+ * The weights file parsed, its dtypes checked against the plan, the packed tensors unpacked and
+ * the rest bound to the IR.
+ */
 function bindBundleWeights(
   manifest: BundleManifest,
   source: BundleSource,
   bytes: Uint8Array,
   bag: DiagnosticBag,
-): Map<string, Tensor> | undefined {
+): Pick<Bundle, "weights" | "packed"> | undefined {
   const w = manifest.weights;
   const parsed = parseSafetensors(bytes, source.pathOf(w.file));
   bag.items.push(...parsed.diagnostics);
   if (!parsed.file || !checkWeightDtypes(manifest, parsed.file.header, bag)) return undefined;
-  const bound = bindWeights(manifest.ir, parsed.file, { layout: "loom" });
+  const packed = readPackedWeights(manifest, parsed.file, bag);
+  if (!packed) return undefined;
+  const packedNames = new Set(packed.words.keys());
+  const file = {
+    ...parsed.file,
+    header: {
+      ...parsed.file.header,
+      tensors: parsed.file.header.tensors.filter((t) => !packedNames.has(t.name)),
+    },
+  };
+  const bound = bindWeights(withoutWeights(manifest.ir, packedNames), file, { layout: "loom" });
   bag.items.push(...bound.diagnostics);
-  if (bound.weights && bound.weights.size !== w.tensors)
+  if (!bound.weights) return undefined;
+  const weights = new Map<string, Tensor>();
+  for (const { name } of declaredWeights(manifest.ir)) {
+    const tensor = packed.unpacked.get(name) ?? bound.weights.get(name);
+    if (tensor) weights.set(name, tensor);
+  }
+  if (weights.size !== w.tensors)
     bag.report(
       "E0614",
       spanOf(source, MANIFEST_FILE),
-      `the manifest says the weights hold ${w.tensors} tensors; the IR declares ${bound.weights.size}`,
+      `the manifest says the weights hold ${w.tensors} tensors; the IR declares ${weights.size}`,
       { hint: RECOMPILE },
     );
-  return bound.weights;
+  return { weights, packed: packed.words };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

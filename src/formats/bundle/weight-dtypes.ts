@@ -16,21 +16,25 @@ export function checkWeightDtypes(
   header: SafetensorsHeader,
   bag: DiagnosticBag,
 ): boolean {
-  const expected = manifest.weights.dtype;
+  const formats = new Map(Object.entries(manifest.weights.formats));
+  const expectedOf = (name: string) => (formats.has(name) ? "U32" : manifest.weights.dtype);
   const bufferOf = new Map<string, { name: string; dtype: string }>();
   for (const buffer of manifest.plan.buffers)
     for (const name of buffer.weights ?? []) bufferOf.set(name, buffer);
-  const wrong = header.tensors.filter((t) => t.dtype !== expected);
+  const wrong = header.tensors.filter((t) => t.dtype !== expectedOf(t.name));
   const span = fileSpan(header.path);
   for (const tensor of wrong.slice(0, LISTED)) {
     const buffer = bufferOf.get(tensor.name);
+    const expected = expectedOf(tensor.name);
     bag.report(
       "E0624",
       span,
       `tensor \`${tensor.name}\` [${tensor.shape.join(", ")}] is stored as ${tensor.dtype}, but the bundle declares ${expected}`,
       {
         notes: [
-          `weights.dtype in the manifest is ${expected}`,
+          formats.has(tensor.name)
+            ? `weights.formats packs it as ${formats.get(tensor.name)}: u32 words`
+            : `weights.dtype in the manifest is ${expected}`,
           buffer
             ? `the plan's weight buffer \`${buffer.name}\` that holds it is ${buffer.dtype}`
             : "no weight buffer of the plan holds it",
@@ -43,7 +47,7 @@ export function checkWeightDtypes(
     bag.report(
       "E0624",
       span,
-      `${wrong.length - LISTED} more tensors are not stored as ${expected}`,
+      `${wrong.length - LISTED} more tensors are not stored as the manifest declares`,
       { hint: "recompile the bundle from the weights" },
     );
   return wrong.length === 0;

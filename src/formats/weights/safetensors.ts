@@ -417,10 +417,19 @@ export function readSafetensors(
 export interface TensorEntry {
   name: string;
   shape: readonly number[];
+  /** Stored as U32 words instead of the file's float dtype (packed weights). */
+  words?: boolean;
+}
+
+/** A tensor of u32 words (packed weights), written as U32. */
+export interface WordTensor {
+  shape: readonly number[];
+  words: Uint32Array;
 }
 
 /**
- * The first bytes of a safetensors file holding `entries` in order, all of one dtype: the 8-byte
+ * The first bytes of a safetensors file holding `entries` in order, all of one float dtype but
+ * for word tensors (U32): the 8-byte
  * length and the JSON header, padded with spaces to a multiple of 8 bytes. The data follows.
  */
 export function encodeHeader(
@@ -433,13 +442,13 @@ export function encodeHeader(
   if (Object.keys(metadata).length > 0) parts.push(`"__metadata__":${JSON.stringify(metadata)}`);
   let offset = 0;
   const seen = new Set<string>();
-  for (const { name, shape } of entries) {
+  for (const { name, shape, words } of entries) {
     if (name === "__metadata__" || seen.has(name))
       throw new RangeError(`cannot write a tensor named \`${name}\` twice or as __metadata__`);
     seen.add(name);
-    const end = offset + sizeOf(shape) * size;
+    const end = offset + sizeOf(shape) * (words ? 4 : size);
     parts.push(
-      `${JSON.stringify(name)}:{"dtype":"${fileDtype(dtype)}","shape":${JSON.stringify(shape)},"data_offsets":[${offset},${end}]}`,
+      `${JSON.stringify(name)}:{"dtype":"${words ? "U32" : fileDtype(dtype)}","shape":${JSON.stringify(shape)},"data_offsets":[${offset},${end}]}`,
     );
     offset = end;
   }
@@ -453,21 +462,27 @@ export function encodeHeader(
   return out;
 }
 
-/** Encodes tensors (in the map's order) and metadata as one safetensors file. */
+/**
+ * Encodes tensors (in the map's order) and metadata as one safetensors file: float tensors in
+ * `dtype`, word tensors as U32.
+ */
 export function writeSafetensors(
-  tensors: ReadonlyMap<string, Tensor>,
+  tensors: ReadonlyMap<string, Tensor | WordTensor>,
   opts: { dtype?: WriteDtype; metadata?: Readonly<Record<string, string>> } = {},
 ): Uint8Array {
   const dtype = opts.dtype ?? "f32";
   const entries = [...tensors].map(([name, t]) => {
-    if (t.data.length !== sizeOf(t.shape))
+    const count = "words" in t ? t.words.length : t.data.length;
+    if (count !== sizeOf(t.shape))
       throw new RangeError(
-        `tensor \`${name}\` has ${t.data.length} values for shape ${formatShape(t.shape)}`,
+        `tensor \`${name}\` has ${count} values for shape ${formatShape(t.shape)}`,
       );
-    return { name, shape: t.shape };
+    return { name, shape: t.shape, words: "words" in t };
   });
   const head = encodeHeader(entries, dtype, opts.metadata);
-  const chunks = [...tensors.values()].map((t) => encodeValues(t.data, dtype));
+  const chunks = [...tensors.values()].map((t) =>
+    "words" in t ? wordBytes(t.words) : encodeValues(t.data, dtype),
+  );
   const out = new Uint8Array(head.length + chunks.reduce((n, c) => n + c.length, 0));
   out.set(head, 0);
   let at = head.length;
@@ -476,4 +491,26 @@ export function writeSafetensors(
     at += chunk.length;
   }
   return out;
+}
+
+/** u32 words as little-endian bytes. */
+function wordBytes(words: Uint32Array): Uint8Array {
+  const bytes = new Uint8Array(words.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < words.length; i++) view.setUint32(i * 4, words[i]!, true);
+  return bytes;
+}
+
+/** The words of a U32 tensor of a parsed file (little-endian). */
+export function tensorWords(file: SafetensorsFile, info: TensorInfo): Uint32Array {
+  const [start] = info.dataOffsets;
+  const base = file.header.dataStart + start;
+  const view = new DataView(
+    file.bytes.buffer,
+    file.bytes.byteOffset + base,
+    sizeOf(info.shape) * 4,
+  );
+  const words = new Uint32Array(sizeOf(info.shape));
+  for (let i = 0; i < words.length; i++) words[i] = view.getUint32(i * 4, true);
+  return words;
 }

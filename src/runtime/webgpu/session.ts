@@ -66,7 +66,8 @@ export class WebGpuModel {
 
   /**
    * Uploads weights and constants, allocates every buffer and compiles every pipeline.
-   * `progress` hears about each weight uploaded and each pipeline compiled.
+   * `progress` hears about each weight uploaded and each pipeline compiled. A weight buffer the
+   * plan packs (f16, q8, q4) is uploaded from `packed`, the words a bundle stores, as they are.
    */
   static async load(
     device: GPUDevice,
@@ -74,6 +75,7 @@ export class WebGpuModel {
     plan: KernelPlan,
     weights: WeightMap,
     progress?: LoadProgress,
+    packed: ReadonlyMap<string, Uint32Array> = new Map(),
   ): Promise<WebGpuModel> {
     const model = new WebGpuModel(device, ir, plan);
     watchDevice(device);
@@ -82,7 +84,7 @@ export class WebGpuModel {
     // Kernels compile on Dawn's worker threads while this thread uploads the weights; their
     // progress is told once the uploads are done, so the phases come one after the other.
     const compiling = model.compileKernels(progress);
-    const { caught } = scoped(device, () => model.allocate(weights, progress));
+    const { caught } = scoped(device, () => model.allocate(weights, packed, progress));
     await throwIfCaught(caught, `allocating the model's buffers (${model.bufferBytes()})`);
     compiling.tell();
     await model.prepare(compiling.pipelines);
@@ -118,7 +120,11 @@ export class WebGpuModel {
     return slots;
   }
 
-  private allocate(weights: WeightMap, progress?: LoadProgress): void {
+  private allocate(
+    weights: WeightMap,
+    packed: ReadonlyMap<string, Uint32Array>,
+    progress?: LoadProgress,
+  ): void {
     const total = this.plan.buffers.filter((b) => b.kind === "weight").length;
     let uploaded = 0;
     progress?.("upload weights", 0, total);
@@ -137,7 +143,11 @@ export class WebGpuModel {
       const buffer = this.device.createBuffer({ size: bytes(b.maxElements), usage, label: b.name });
       this.storage.set(b.id, buffer);
       if (b.kind === "weight") {
-        this.device.queue.writeBuffer(buffer, 0, weightData(b, weights));
+        this.device.queue.writeBuffer(
+          buffer,
+          0,
+          b.format ? packedData(b, packed) : weightData(b, weights),
+        );
         progress?.("upload weights", ++uploaded, total);
       }
       if (b.kind === "constant")
@@ -487,6 +497,24 @@ function nodeName(ir: TypedIr, value: number): string {
 
 function bytes(elements: number): number {
   return Math.max(16, Math.ceil((elements * 4) / 16) * 16);
+}
+
+/** A packed weight buffer's contents: its tensors' words concatenated (rows stay whole). */
+function packedData(
+  buffer: PlanBuffer,
+  packed: ReadonlyMap<string, Uint32Array>,
+): Uint32Array<ArrayBuffer> {
+  const out = new Uint32Array(buffer.maxElements);
+  let offset = 0;
+  for (const name of buffer.weights ?? []) {
+    const words = packed.get(name);
+    if (!words) throw new RangeError(`weight \`${name}\` has no ${buffer.format} words`);
+    if (offset + words.length > out.length)
+      throw new RangeError(`the ${buffer.format} words of \`${buffer.name}\` exceed its buffer`);
+    out.set(words, offset);
+    offset += words.length;
+  }
+  return out;
 }
 
 /** A weight buffer's contents: its tensors concatenated, as f32. */
