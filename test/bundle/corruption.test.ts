@@ -258,7 +258,9 @@ describe("fuzz: damaged manifests never throw", () => {
     const result = decodeBundle(memorySource(encoded.files, bytes));
     expectWellFormed(result.diagnostics);
     for (const d of result.diagnostics) {
-      expect(d.code).toMatch(/^[EW]0[56]\d\d$/);
+      // E05/E06: weights and bundle problems; E07: reading verifies the plan, and a manifest
+      // edited into a consistent but unsound plan (a step deleted) fails there, as it should.
+      expect(d.code).toMatch(/^[EW]0[567]\d\d$/);
       expect(d.message).not.toMatch(/internal error/);
       expect(d.span.file.startsWith("mem/")).toBe(true);
     }
@@ -334,5 +336,15 @@ describe("fuzz: damaged manifests never throw", () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("with a step of the plan deleted: the plan verifier refuses it (E0701), nothing thrown", () => {
+    const json = JSON.parse(new TextDecoder().decode(good));
+    json.plan.steps.splice(0, 1);
+    const bytes = new TextEncoder().encode(JSON.stringify(json));
+    expectHandled(bytes);
+    const { bundle, diagnostics } = decodeBundle(memorySource(encoded.files, bytes));
+    expect(bundle).toBeUndefined();
+    expect(diagnostics.map((d) => d.code)).toContain("E0701");
   });
 });
