@@ -63,3 +63,42 @@ export function mnistSplit(): { train: Digit[]; test: Digit[] } {
   }
   return { train, test };
 }
+
+/** Sentences in one passage of the sentence-search data, at most. */
+export const PASSAGE_SENTENCES = 4;
+
+/** One passage: up to PASSAGE_SENTENCES consecutive sentences of one paragraph. */
+export interface Passage {
+  sentences: string[];
+}
+
+/**
+ * The sentence encoder's data (training/train_sentence_encoder.py, test/trained/): Moby-Dick's
+ * paragraphs (whitespace collapsed, verse and headings under 3 sentences dropped) split into
+ * sentences at `.`, `!` or `?` followed by a space and an upper-case letter or a quote (not after
+ * Mr., Mrs., Dr., St. or Capt.), and cut
+ * into passages of PASSAGE_SENTENCES consecutive sentences. Passages that start in the last
+ * VALIDATION_FRACTION of the text are held out.
+ */
+export function mobyDickPassages(): { train: Passage[]; heldOut: Passage[] } {
+  const text = mobyDickText();
+  const validationStart = Math.floor(text.length * (1 - VALIDATION_FRACTION));
+  const train: Passage[] = [];
+  const heldOut: Passage[] = [];
+  let offset = 0;
+  for (const raw of text.split(/\n\s*\n/)) {
+    const at = text.indexOf(raw, offset);
+    offset = at + raw.length;
+    const paragraph = raw.replace(/\s+/g, " ").trim();
+    const sentences = paragraph
+      .split(/(?<=[.!?]["”’)]?) (?=[A-Z"“‘(])/)
+      .filter((s) => s.length > 0);
+    if (sentences.length < 3) continue;
+    for (let i = 0; i < sentences.length; i += PASSAGE_SENTENCES) {
+      const passage = { sentences: sentences.slice(i, i + PASSAGE_SENTENCES) };
+      if (passage.sentences.length < 2) continue;
+      (at >= validationStart ? heldOut : train).push(passage);
+    }
+  }
+  return { train, heldOut };
+}

@@ -74,8 +74,6 @@ class LoomModule(torch.nn.Module):
                 raise NotImplementedError(f"{node['name']}: rope / position bias")
             if attrs.get("alibi"):
                 raise NotImplementedError(f"{node['name']}: ALiBi")
-            if "padding" in node["inputs"]:
-                raise NotImplementedError(f"{node['name']}: padding mask")
 
     def reset_parameters(self, std: float = 0.02) -> None:
         """GPT-2's initialisation: N(0, 0.02) matrices and tables, zero biases, unit norm scales."""
@@ -134,6 +132,8 @@ def _attention(m: LoomModule, node: dict, args: dict) -> torch.Tensor:
     if attrs["causal"]:
         future = torch.ones(S, S, dtype=torch.bool, device=x.device).triu(1)
         scores = scores.masked_fill(future, float("-inf"))
+    if "padding" in args:  # [B, S], true at real keys
+        scores = scores.masked_fill(~args["padding"].bool()[:, None, None, :], float("-inf"))
     context = scores.softmax(dim=-1) @ v  # [B, H, S, hd]
     context = context.transpose(1, 2).reshape(B, S, H * hd)  # [B, S, H·hd]
     return _linear(m, node, context, "o.")
@@ -162,6 +162,14 @@ def _cls_token(m: LoomModule, node: dict, args: dict) -> torch.Tensor:
     return torch.cat([cls, x], dim=1)  # [B, S + 1, D]
 
 
+def _mean_pool(args: dict) -> torch.Tensor:
+    x = args["x"]  # [B, S, D]
+    if "padding" not in args:
+        return x.mean(dim=1)
+    real = args["padding"].to(x.dtype)[:, :, None]  # [B, S, 1], 1 at real positions
+    return (x * real).sum(dim=1) / real.sum(dim=1).clamp(min=1)  # [B, D]
+
+
 OPS = {
     "embed": lambda m, n, a: F.embedding(a["ids"], m.weight(n, "weight")),
     "learned_positions": lambda m, n, a: m.weight(n, "weight")[: a["x"].shape[1]],  # [S, D]
@@ -180,7 +188,7 @@ OPS = {
     "classifier": lambda m, n, a: _linear(m, n, a["x"]),
     "lm_head": lambda m, n, a: _linear(m, n, a["x"]),
     "cls_pool": lambda m, n, a: a["x"][:, 0],
-    "mean_pool": lambda m, n, a: a["x"].mean(dim=1),
+    "mean_pool": lambda m, n, a: _mean_pool(a),
     "add": lambda m, n, a: a["a"] + a["b"],
     "sub": lambda m, n, a: a["a"] - a["b"],
     "mul": lambda m, n, a: a["a"] * a["b"],

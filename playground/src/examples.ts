@@ -1,6 +1,7 @@
-/** The specs/ examples, bundled into the page, and the trained weights that go with two of them. */
+/** The specs/ examples, bundled into the page, and the trained weights that go with three of them. */
 import mobyWeights from "../../weights/tiny-gpt-moby.safetensors?url";
 import mnistWeights from "../../weights/tiny-vit-mnist.safetensors?url";
+import sentenceWeights from "../../weights/tiny-sentence-encoder.safetensors?url";
 
 const texts = import.meta.glob<string>("../../specs/**/*.loom", {
   query: "?raw",
@@ -28,6 +29,7 @@ export const specPath = (uri: string): string => uri.replace(/^file:\/\/\//, "")
 export const TRAINED: Readonly<Record<string, string>> = {
   "specs/tiny-gpt-moby.loom": mobyWeights,
   "specs/tiny-vit-mnist.loom": mnistWeights,
+  "specs/tiny-sentence-encoder.loom": sentenceWeights,
 };
 
 /** The specs a user can pick: models, not the shared blocks; trained and tiny ones first. */

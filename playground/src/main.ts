@@ -14,6 +14,7 @@ import { FIRST_SPEC, PICKABLE, SPEC_FILES } from "./examples.ts";
 import { languageServerFor, startLanguageServer } from "./language-client.ts";
 import { canGenerate, clearGeneration, offerGeneration, runGeneration } from "./generate-panel.ts";
 import { bundleReport, loadBundle, loadSpec, type PageModel } from "./load-model.ts";
+import { clearSearch, runSearch, searchSignature } from "./search-panel.ts";
 import { markStale, type Origin, staleDiagramMessage, staleModelMessage } from "./stale.ts";
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
@@ -66,6 +67,7 @@ function check(text: string) {
 function clearResults(): void {
   clearGeneration();
   clearClasses();
+  clearSearch();
   hideAttention();
 }
 
@@ -76,6 +78,7 @@ function unload(): void {
   delete $("#run").dataset["model"];
   $("#generate").hidden = true;
   $("#digits").hidden = true;
+  $("#search").hidden = true;
   clearResults();
   markStale($("#run"), undefined);
   markStale($("#attention"), undefined);
@@ -91,10 +94,13 @@ function show(model: PageModel, origin: Origin): void {
   const generate = canGenerate(model);
   $("#generate").hidden = generate !== true;
   $("#digits").hidden = imageInput(model) === undefined;
+  const searchable = searchSignature(model) !== undefined;
+  $("#search").hidden = !searchable;
+  if (searchable) clearSearch();
   if (generate === true) offerGeneration(model);
   offerLayers(model);
   $<HTMLProgressElement>("#load-progress").hidden = true;
-  const can = generate === true ? "" : imageInput(model) ? "" : ` — ${generate}`;
+  const can = generate === true || imageInput(model) || searchable ? "" : ` — ${generate}`;
   status("ready", `${model.ir.model} on ${model.acquired.description}, ${model.weightsNote}${can}`);
 }
 
@@ -159,6 +165,7 @@ function start(): void {
   });
   $("#generate-button").addEventListener("click", () => void busy(runGeneration));
   $("#classify").addEventListener("click", () => void busy(classify));
+  $("#search-button").addEventListener("click", () => void busy(runSearch));
   $("#clear-pad").addEventListener("click", clearPad);
   enableDrawing();
   watchAttentionChoices();

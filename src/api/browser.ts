@@ -23,6 +23,14 @@ export type { WeightMap } from "../runtime/reference/executor.ts";
 export { createTokenizer, isTokenizerError, type Tokenizer } from "../runtime/tokenizers/index.ts";
 export { readAttentionMap } from "../runtime/webgpu/attention-map.ts";
 export { generateOnDevice } from "../runtime/webgpu/generate.ts";
+export {
+  embeddingSignature,
+  embedTexts,
+  rankBySimilarity,
+  type EmbeddingSignature,
+  type Embeddings,
+  type Ranked,
+} from "../runtime/embed.ts";
 export type { GenerateOptions } from "../runtime/generate.ts";
 export { WebGpuModel, type LoadProgress } from "../runtime/webgpu/session.ts";
 export {

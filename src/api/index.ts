@@ -55,6 +55,15 @@ export {
 } from "./device.ts";
 export { generateText, type GeneratedToken, type GenerateTextOptions } from "./generate.ts";
 export { runModel } from "./run.ts";
+export {
+  embeddingSignature,
+  embedSentences,
+  rankBySimilarity,
+  type EmbeddingSignature,
+  type Embeddings,
+  type EmbedOptions,
+  type Ranked,
+} from "./embed.ts";
 export { assembleInputs, readInputFile } from "./inputs.ts";
 export { hasErrors, InputError, LoomError, type LoomErrorDetails } from "./errors.ts";
 export {

@@ -332,6 +332,36 @@ describe("the playground in headless Chromium", () => {
   );
 
   it(
+    "searches Moby-Dick with the trained sentence encoder: a passage's own text finds it first",
+    async () => {
+      const { page, errors } = playground;
+      const passages = JSON.parse(readFileSync("examples/moby-passages.json", "utf8")) as string[];
+      await page.selectOption("#spec-picker", "specs/tiny-sentence-encoder.loom");
+      await page.click("#compile");
+      await settlesIn("ready");
+      expect(await page.isVisible("#search")).toBe(true);
+      expect(await page.isVisible("#generate")).toBe(false);
+      // Identical text, identical embedding: cosine similarity 1, ranked first.
+      await page.fill("#search-query", passages[7]!);
+      await page.click("#search-button");
+      await settlesIn("done");
+      const items = page.locator("#search-results li");
+      expect(await items.count()).toBe(5);
+      expect(await items.first().getAttribute("data-passage")).toBe("7");
+      const scores = (await page.locator("#search-results .score").allTextContents()).map(Number);
+      expect(scores[0]).toBeCloseTo(1, 2);
+      expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+      expect(await page.textContent("#search-note")).toContain(`of ${passages.length} passages`);
+
+      await page.selectOption("#spec-picker", "specs/tiny-gpt.loom");
+      expect(await page.isVisible("#search")).toBe(false);
+      expect(await items.count()).toBe(0);
+      expect(errors).toEqual([]);
+    },
+    6 * MINUTES,
+  );
+
+  it(
     "loads a compiled bundle from a URL or a chosen folder, and says what is wrong with a bad one",
     async () => {
       const { page, errors } = playground;
