@@ -252,6 +252,24 @@ describe("overwriting", () => {
     expectRefused(out, "holds `data/`, which is not a file of the bundle");
   });
 
+  it("replaces with force a bundle of an older format version, unless it holds a file of the user's", () => {
+    const parent = tempDir();
+    const old = join(parent, "old");
+    writeBundle(old, miniContent());
+    // As version 2 wrote it: no weight formats in the manifest.
+    const manifest = JSON.parse(readFileSync(join(old, "manifest.json"), "utf8"));
+    manifest.formatVersion = 2;
+    delete manifest.weights.format;
+    delete manifest.weights.formats;
+    writeFileSync(join(old, "manifest.json"), JSON.stringify(manifest));
+    expect(codes(readBundle(old).diagnostics)).toContain("E0621");
+    writeFileSync(join(old, "notes.txt"), "mine");
+    expectRefused(old, "holds `notes.txt`, which is not a file of the bundle");
+    rmSync(join(old, "notes.txt"));
+    expect(writeBundle(old, miniContent(), { force: true }).diagnostics).toEqual([]);
+    expect(readBundle(old).diagnostics).toEqual([]);
+  });
+
   it("reports a missing parent directory", () => {
     const out = join(tempDir(), "no", "such", "b");
     const result = writeBundle(out, miniContent());
