@@ -1,4 +1,8 @@
-import { STREAM_READ_WORKGROUP, streamReadKernel } from "../compiler/codegen/stream-read.ts";
+import {
+  STREAM_READ_WORKGROUP,
+  streamReadKernel,
+  type StreamReadLayout,
+} from "../compiler/codegen/stream-read.ts";
 import { measureReadBandwidth, type ReadBandwidth } from "../runtime/webgpu/bandwidth.ts";
 
 export type { ReadBandwidth } from "../runtime/webgpu/bandwidth.ts";
@@ -11,17 +15,29 @@ export { decodeWeightBytes } from "../contracts/plan/decode-bytes.ts";
  */
 export const BANDWIDTH_BYTES = 2 ** 27;
 
-/** Workgroups of the bandwidth kernel: enough to fill a large GPU, few enough to stay cheap. */
-const WORKGROUPS = 1024;
+/** Workgroups of the bandwidth kernel, per layout: strided fills a large GPU; contiguous runs
+ * stay long for a CPU adapter's cores (64 · 256 runs of 512 vec4s over 128 MiB). */
+const WORKGROUPS: Record<StreamReadLayout, number> = { strided: 1024, contiguous: 64 };
 
 /**
- * The device's streaming-read bandwidth, measured with a kernel that reads BANDWIDTH_BYTES (or
- * the device's binding limit, if smaller) once a dispatch: the limit a decode step, which reads
- * every weight once a token, runs against.
+ * The device's streaming-read bandwidth: the faster of two kernels (strided and contiguous
+ * reads, see stream-read.ts) that read BANDWIDTH_BYTES (or the device's binding limit, if smaller)
+ * once a dispatch, each the median of `runs`: the limit a decode step, which reads every weight
+ * once a token, runs against.
  */
-export async function measureDeviceBandwidth(device: GPUDevice, runs = 5): Promise<ReadBandwidth> {
+export async function measureDeviceBandwidth(
+  device: GPUDevice,
+  runs = 5,
+): Promise<ReadBandwidth & { layout: StreamReadLayout }> {
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-  const bytes = Math.floor(Math.min(BANDWIDTH_BYTES, limit) / 16) * 16;
-  const kernel = streamReadKernel(bytes / 16, WORKGROUPS);
-  return measureReadBandwidth(device, kernel, bytes, WORKGROUPS * STREAM_READ_WORKGROUP, runs);
+  let best: (ReadBandwidth & { layout: StreamReadLayout }) | undefined;
+  for (const layout of ["strided", "contiguous"] as const) {
+    const invocations = WORKGROUPS[layout] * STREAM_READ_WORKGROUP;
+    const bytes =
+      Math.floor(Math.min(BANDWIDTH_BYTES, limit) / (16 * invocations)) * 16 * invocations;
+    const kernel = streamReadKernel(bytes / 16, WORKGROUPS[layout], layout);
+    const measured = await measureReadBandwidth(device, kernel, bytes, invocations, runs);
+    if (!best || measured.bytesPerSecond > best.bytesPerSecond) best = { ...measured, layout };
+  }
+  return best!;
 }

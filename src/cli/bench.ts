@@ -142,7 +142,7 @@ export async function runBench(path: string, opts: BenchOptions, io: Io): Promis
       `  decode:  ${report.decodeTokensPerSecond.toFixed(1)} tokens/s (${decodeMs!.toFixed(2)} ms per token, median of ${opts.decodeTokens - 1})`,
     );
   lines.push(
-    `  read bandwidth: ${gigabytes(bandwidth.bytesPerSecond)}/s (a streaming-read kernel over ${megabytes(bandwidth.bytes)}, median of ${bandwidth.secondsPerDispatch.length})`,
+    `  read bandwidth: ${gigabytes(bandwidth.bytesPerSecond)}/s (the faster streaming-read kernel, ${bandwidth.layout} reads over ${megabytes(bandwidth.bytes)}, median of ${bandwidth.secondsPerDispatch.length})`,
   );
   if (weightBytesPerSecond !== undefined)
     lines.push(

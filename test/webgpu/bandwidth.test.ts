@@ -29,9 +29,23 @@ describe("stream-read kernel", () => {
     expect(Array.from(sums!)).toEqual(expected);
   });
 
-  it("measures a finite bandwidth over 128 MiB", async () => {
+  it("contiguous: invocation g sums its own run of vec4s, 2g and 2g + 1 of 1024", async () => {
+    // 512 invocations, runs of 2: 4·(2g) + 4·(2g + 1) = 16·g + 4.
+    const data = Float32Array.from({ length: 4096 }, (_, j) => Math.floor(j / 4));
+    const { sums } = await runKernel(
+      device,
+      streamReadKernel(1024, 2, "contiguous"),
+      { data, sums: new Float32Array(512) },
+      {},
+    );
+    expect(Array.from(sums!)).toEqual(Array.from({ length: 512 }, (_, g) => 16 * g + 4));
+    expect(() => streamReadKernel(1000, 2, "contiguous")).toThrow(RangeError);
+  });
+
+  it("measures a finite bandwidth over 128 MiB, the faster of the two layouts", async () => {
     const measured = await measureDeviceBandwidth(device, 1);
     expect(measured.bytes).toBe(BANDWIDTH_BYTES);
+    expect(["strided", "contiguous"]).toContain(measured.layout);
     expect(measured.secondsPerDispatch).toHaveLength(1);
     expect(measured.bytesPerSecond).toBe(measured.bytes / measured.secondsPerDispatch[0]!);
     expect(Number.isFinite(measured.bytesPerSecond) && measured.bytesPerSecond > 0).toBe(true);
