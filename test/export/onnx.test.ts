@@ -95,6 +95,15 @@ describe("ONNX export matches the reference executor (onnxruntime-node)", () => 
     await expectSameOutputs(specIr("specs/tiny-vit.loom"));
   });
 
+  it("ALiBi, causal (BLOOM's slopes for 6 heads) and bidirectional with padding", async () => {
+    await expectSameOutputs(specIr("test/parity/specs/alibi_bloom.loom"));
+    await expectSameOutputs(specIr("test/parity/specs/alibi_encoder.loom"));
+  });
+
+  it("sinusoids by timescales, interleaved and in halves, and attention with out =", async () => {
+    await expectSameOutputs(specIr("test/parity/specs/sinusoid_out.loom"));
+  });
+
   it("encoder-decoder with T5 relative bias and cross-attention (tiny-t5)", async () => {
     await expectSameOutputs(specIr("specs/tiny-t5.loom"));
   });

@@ -3,9 +3,11 @@
  * heads split, RoPE (rotate-half pairs (i, i + hd/2)), K/V heads repeated for grouped queries,
  * scores with T5's relative bias, the causal and padding masks, softmax, the weighted sum and the
  * output projection. Tables that depend on positions (RoPE's cos and sin, the causal mask, T5's
- * buckets) are constants made at the sequence bound and sliced to the run's lengths.
+ * buckets, ALiBi's biases) are constants made at the sequence bound and sliced to the run's
+ * lengths.
  */
 import type { TypedNode } from "../../../contracts/ir/schema.ts";
+import { alibiSlope } from "../../../contracts/alibi.ts";
 import { relativePositionBucket } from "../../../contracts/position-buckets.ts";
 import type { OnnxContext } from "./context.ts";
 import { BOOL } from "./graph.ts";
@@ -124,6 +126,17 @@ export function attention(c: OnnxContext, node: TypedNode, biasNode?: TypedNode)
       scores,
       relativeBias(c, node, biasNode, { rows: rows(), cols: cols(), lengths: [seq, keys] }),
     ]);
+  if (node.attrs["alibi"] === true) {
+    // ALiBi: head h adds −slope_h · |q − k| (src/contracts/alibi.ts), a [H, bound, bound] table.
+    const bound = rows();
+    const table = new Float64Array(heads * bound * bound);
+    for (let h = 0; h < heads; h++)
+      for (let qi = 0; qi < bound; qi++)
+        for (let ki = 0; ki < bound; ki++)
+          table[(h * bound + qi) * bound + ki] = -alibiSlope(h, heads) * Math.abs(qi - ki);
+    const name = g.floats(g.fresh(`${node.name}.alibi`), [heads, bound, bound], table);
+    scores = g.op("Add", [scores, c.leading(name, [1, 2], [seq, keys])]); // + [H, S, T]
+  }
   if (node.attrs["causal"] === true)
     scores = g.op("Add", [
       scores,

@@ -1,5 +1,6 @@
 /** Each IR op as ONNX ops; shapes as the reference executor's (src/runtime/reference/ops.ts). */
 import type { TypedNode } from "../../../contracts/ir/schema.ts";
+import { sinusoidColumn, sinusoidFrequency, sinusoidOfAttrs } from "../../../contracts/sinusoid.ts";
 import { activate } from "./activations.ts";
 import { attention } from "./attention.ts";
 import { Untranslatable, type OnnxContext } from "./context.ts";
@@ -7,15 +8,20 @@ import { feedForward, mixture } from "./feed-forward.ts";
 
 type Translate = (c: OnnxContext, node: TypedNode) => string;
 
-/** Sinusoidal positions [bound, width]: PE(p, i) = sin(p / base^(i/width)) even i, cos odd i. */
-function sinusoidTable(bound: number, width: number, base: number): Float64Array {
+/**
+ * Sinusoidal positions [bound, width] as the node's attributes say (frequencies by base or by
+ * timescales, interleaved or halves layout: src/contracts/sinusoid.ts, as the reference builds it).
+ */
+function sinusoidTable(bound: number, width: number, attrs: Record<string, unknown>): Float64Array {
+  const settings = sinusoidOfAttrs(attrs);
   const out = new Float64Array(bound * width);
-  for (let p = 0; p < bound; p++)
-    for (let i = 0; i < width; i += 2) {
-      const angle = p / Math.pow(base, i / width);
-      out[p * width + i] = Math.sin(angle);
-      if (i + 1 < width) out[p * width + i + 1] = Math.cos(angle);
-    }
+  for (let c = 0; c < width; c++) {
+    const column = sinusoidColumn(settings.layout, width, c);
+    if (!column) continue; // halves with an odd width: a zero column
+    const f = sinusoidFrequency(settings, width, column.pair);
+    for (let p = 0; p < bound; p++)
+      out[p * width + c] = column.cos ? Math.cos(p * f) : Math.sin(p * f);
+  }
   return out;
 }
 
@@ -43,7 +49,7 @@ export const TRANSLATIONS: Readonly<Record<string, Translate>> = {
     const x = c.input(node, "x"); // [B, S, D]
     const bound = c.bound(node.inputs["x"]!, 1, `\`${node.name}\``);
     const width = Number(c.ir.values.find((v) => v.id === node.output)?.shape.at(-1));
-    const table = sinusoidTable(bound, width, Number(node.attrs["base"]));
+    const table = sinusoidTable(bound, width, node.attrs);
     const name = c.graph.floats(c.graph.fresh(`${node.name}.table`), [bound, width], table);
     return c.leading(name, [0], [c.length(x, 1)]); // [S, D]
   },
