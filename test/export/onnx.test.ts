@@ -104,6 +104,10 @@ describe("ONNX export matches the reference executor (onnxruntime-node)", () => 
     await expectSameOutputs(specIr("test/parity/specs/sinusoid_out.loom"));
   });
 
+  it("a mask from the padding id, masked mean pooling by hand, l2_normalize, reductions, slices", async () => {
+    await expectSameOutputs(specIr("test/parity/specs/sentence_encoder.loom"));
+  });
+
   it("encoder-decoder with T5 relative bias and cross-attention (tiny-t5)", async () => {
     await expectSameOutputs(specIr("specs/tiny-t5.loom"));
   });

@@ -3,6 +3,7 @@ import type { TypedNode } from "../../../contracts/ir/schema.ts";
 import { sinusoidColumn, sinusoidFrequency, sinusoidOfAttrs } from "../../../contracts/sinusoid.ts";
 import { activate } from "./activations.ts";
 import { attention } from "./attention.ts";
+import { binary, ELEMENTWISE } from "./elementwise.ts";
 import { Untranslatable, type OnnxContext } from "./context.ts";
 import { feedForward, mixture } from "./feed-forward.ts";
 
@@ -33,11 +34,6 @@ const unary =
   (act: string): Translate =>
   (c, node) =>
     activate(c.graph, act, c.input(node, "x"));
-
-const binary =
-  (type: string): Translate =>
-  (c, node) =>
-    c.graph.op(type, [c.input(node, "a"), c.input(node, "b")]);
 
 export const TRANSLATIONS: Readonly<Record<string, Translate>> = {
   embed: (c, node) => c.graph.op("Gather", [c.weight(node, "weight"), c.input(node, "ids")]), // [B, S, D]
@@ -123,6 +119,7 @@ export const TRANSLATIONS: Readonly<Record<string, Translate>> = {
   silu: unary("silu"),
   tanh: unary("tanh"),
   softmax: (c, node) => c.graph.op("Softmax", [c.input(node, "x")], { axis: -1 }),
+  ...ELEMENTWISE,
 };
 
 /** The relative_position_bias node whose table an attention reads, if any. */
