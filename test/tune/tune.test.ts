@@ -8,6 +8,8 @@ import { lowerToPlan } from "../../src/compiler/lower/lower.ts";
 import { acquireNodeDevice } from "../../src/runtime/webgpu/device.ts";
 import {
   CPU_DECODE_MATMUL_TILE,
+  DEFAULT_MATMUL_TILE,
+  GPU_DECODE_MATMUL_TILE,
   type MatmulTile,
   type MatmulTiles,
 } from "../../src/compiler/codegen/matmul-tile.ts";
@@ -42,6 +44,18 @@ describe("lowering with measured tiles", () => {
     const steps = plan.steps.filter((s) => s.kernel.startsWith("matmul_"));
     expect(steps.some((s) => s.when === "decode")).toBe(true);
     expect(steps.some((s) => s.when === "prefill")).toBe(true);
+  });
+
+  it("without measured tiles, a GPU plan gives decode steps the one-row GPU tile", () => {
+    const plan = lowerToPlan(ir("specs/tiny-gpt.loom"), { target: "gpu" }).plan!;
+    const matmuls = plan.kernels.filter((k) => k.name.startsWith("matmul_"));
+    const decode = matmuls.filter((k) => k.name.endsWith("_decode"));
+    expect(decode.length).toBeGreaterThan(0);
+    expect(decode.length * 2).toBe(matmuls.length); // a prefill and a decode kernel each
+    for (const kernel of matmuls)
+      expect(kernel.workgroupSize, kernel.name).toEqual(
+        wgSize(kernel.name.endsWith("_decode") ? GPU_DECODE_MATMUL_TILE : DEFAULT_MATMUL_TILE),
+      );
   });
 
   it("keeps the default tiles for small matmuls on CPU adapters: one row-tiled kernel each", () => {

@@ -21,6 +21,7 @@ import {
   chooseMatmulTile,
   DEFAULT_MATMUL_TILE,
   defaultMatmulTile,
+  GPU_DECODE_MATMUL_TILE,
   MATMUL_TILE_CANDIDATES,
   matmulKernel,
   type MatmulOptions,
@@ -127,6 +128,7 @@ const TILES: [string, MatmulTile][] = [
   ["small staged tile", SMALL_TILE],
   ["CPU tile for small matmuls", CPU_SMALL_MATMUL_TILE],
   ["CPU decode tile", CPU_DECODE_MATMUL_TILE],
+  ["GPU decode tile", GPU_DECODE_MATMUL_TILE],
 ];
 
 /** (k, n) pairs for the large tiles: scalar loads, ragged n, one column, a full tile. */
@@ -380,6 +382,7 @@ describe("matmulKernel output", () => {
       CPU_GATED_MATMUL_TILE,
       CPU_DECODE_MATMUL_TILE,
       CPU_SMALL_MATMUL_TILE,
+      GPU_DECODE_MATMUL_TILE,
     ];
     for (const tile of [...MATMUL_TILE_CANDIDATES, DEFAULT_MATMUL_TILE, ...cpuTiles]) {
       expect(matmulTileProblem(tile, 1)).toBeUndefined();
@@ -395,7 +398,7 @@ describe("matmulKernel output", () => {
     expect(defaultMatmulTile("cpu", { work: 1024 * 768 * 3072 })).toBe(CPU_MATMUL_TILE);
     expect(defaultMatmulTile("cpu", { gated: true })).toBe(CPU_GATED_MATMUL_TILE);
     expect(defaultMatmulTile("cpu", { gated: true, decode: true })).toBe(CPU_DECODE_MATMUL_TILE);
-    expect(defaultMatmulTile("gpu", { decode: true })).toBe(DEFAULT_MATMUL_TILE);
+    expect(defaultMatmulTile("gpu", { decode: true })).toBe(GPU_DECODE_MATMUL_TILE);
   });
 
   it("refuses bad options with a RangeError that says why", () => {

@@ -67,6 +67,21 @@ export const DEFAULT_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
 });
 
 /**
+ * The GPU tile for decode steps (one row per sequence): 64 columns per workgroup, one output per
+ * invocation, k steps of 16 staged in workgroup memory, so the W tile is loaded by neighbouring
+ * invocations from neighbouring addresses and every invocation computes an output that exists
+ * (DEFAULT_MATMUL_TILE's 64 rows leave 63 of every 64 idle at decode). Workgroup memory
+ * (1 + 2·64) · 5 vec4 · 16 B = 10 KiB gated. Not measured on a GPU yet (none lent since).
+ */
+export const GPU_DECODE_MATMUL_TILE: Readonly<MatmulTile> = Object.freeze({
+  rows: 1,
+  cols: 64,
+  k: 16,
+  perThreadRows: 1,
+  perThreadCols: 1,
+});
+
+/**
  * The tiles for CPU adapters (SwiftShader), read straight from the storage buffers (no workgroup
  * memory, no barriers). SwiftShader gathers every vec4 a lane loads one component and one lane at
  * a time, so what matters is multiply-adds per load: an invocation computing PR × PC outputs loads
@@ -147,7 +162,7 @@ export interface MatmulUse {
 
 /** The tile to use before anything is measured, by adapter kind and use (see the header). */
 export function defaultMatmulTile(kind: "gpu" | "cpu", use: MatmulUse = {}): Readonly<MatmulTile> {
-  if (kind === "gpu") return DEFAULT_MATMUL_TILE;
+  if (kind === "gpu") return use.decode ? GPU_DECODE_MATMUL_TILE : DEFAULT_MATMUL_TILE;
   if (use.decode || cpuRowTileServesAll(use)) return CPU_DECODE_MATMUL_TILE;
   if (use.work !== undefined && use.work < CPU_LARGE_MATMUL_WORK) return CPU_SMALL_MATMUL_TILE;
   return use.gated ? CPU_GATED_MATMUL_TILE : CPU_MATMUL_TILE;

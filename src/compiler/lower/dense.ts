@@ -34,15 +34,11 @@ export function matmul(b: PlanBuilder, node: TypedNode, o: MatmulDispatch): numb
     o.out,
   ];
   const use = { gated: o.gated !== undefined, work: b.maxElements(o.rows) * o.k * o.n };
-  // On CPU adapters, or with measured tiles, a decode step (one row per sequence) gets its own
-  // kernel, unless the matmul is small enough for one row-tiled kernel to serve both phases.
+  // A decode step (one row per sequence) gets a kernel of its own, unless, on a CPU adapter, the
+  // matmul is small enough for one row-tiled kernel to serve both phases.
   const oneKernel = b.target === "cpu" && cpuRowTileServesAll(use);
   const format = b.weightFormat(node, o.weights, o.k);
-  const decodes =
-    (b.target === "cpu" || b.tiles !== undefined) &&
-    !oneKernel &&
-    b.step !== null &&
-    mentions(o.rows, b.step);
+  const decodes = !oneKernel && b.step !== null && mentions(o.rows, b.step);
   if (!decodes) {
     const tile = matmulTileFor(b.target, use, b.tiles);
     const kernel = matmulKernel(matmulOptions(b, o, tile, "", format));
